@@ -1,0 +1,9 @@
+# One warning set for every processkit target. -Wconversion catches the
+# size_t/int narrowing that byte-counting code is prone to; -Wshadow and
+# -Wold-style-cast keep the code honest about what it names and converts.
+add_library(processkit_warnings INTERFACE)
+target_compile_options(processkit_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
+  -Wold-style-cast -Wnon-virtual-dtor -Woverloaded-virtual -Wnull-dereference
+  -Wimplicit-fallthrough
+  $<$<BOOL:${PROCESSKIT_WERROR}>:-Werror>)

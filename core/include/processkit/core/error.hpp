@@ -1,0 +1,94 @@
+#pragma once
+// The one error type of processkit (E1). Thread-safety: a value type; const
+// access from several threads is safe.
+//
+// Messages name the program (never its arguments or environment values) and,
+// where the child wrote to stderr, end with its last stderr line (capped).
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace processkit {
+
+enum class ErrorKind : std::uint8_t {
+    SpawnFailed,      ///< the OS refused to start the child (other than the kinds below)
+    NotFound,         ///< the program does not exist (searched() says where we looked)
+    PermissionDenied, ///< found but not executable (or a directory)
+    InvalidArgument,  ///< bad input from the caller: NUL byte, empty program, bad duration...
+    NonZeroExit,      ///< the child exited with a code not in the accepted set
+    Signalled,        ///< the child was killed by a signal
+    Timeout,          ///< the run's timeout fired
+    NotReady,         ///< a readiness probe failed
+    OutputTooLarge,   ///< a Fail buffer policy's limit was passed
+    StdinFailed,      ///< writing the child's stdin failed
+    Unsupported,      ///< the platform or mechanism cannot do this
+    Cancelled,        ///< the caller cancelled the run
+    ResourceLimit,    ///< a requested limit cannot be enforced
+    Io,               ///< an OS call failed
+};
+
+std::string_view to_string(ErrorKind kind);
+
+class Error : public std::exception {
+public:
+    /// Longest stderr tail quoted in a message, in bytes.
+    static constexpr std::size_t max_quoted_stderr = 200;
+
+    Error(ErrorKind kind, std::string program, std::string detail);
+
+    ErrorKind kind() const noexcept { return kind_; }
+    const char* what() const noexcept override { return message_.c_str(); }
+    const std::string& message() const noexcept { return message_; }
+    /// The program concerned (as given to Command), empty if none.
+    const std::string& program() const noexcept { return program_; }
+    /// The reason without the program name or stderr tail.
+    const std::string& detail() const noexcept { return detail_; }
+
+    std::optional<int> exit_code() const noexcept { return exit_code_; }
+    std::optional<int> signal_number() const noexcept { return signal_; }
+    std::optional<int> os_error() const noexcept { return os_error_; }
+    /// For NotFound: the candidate paths that were tried, in order.
+    const std::vector<std::string>& searched() const noexcept { return searched_; }
+    /// A path the error is about (working directory, file), if any.
+    const std::string& path() const noexcept { return path_; }
+    /// Captured output at the time of the error (NonZeroExit, Timeout, ...).
+    const std::string& stdout_text() const noexcept { return stdout_; }
+    const std::string& stderr_text() const noexcept { return stderr_; }
+
+    // Builders: each returns a copy with one more detail, and refreshes what().
+    Error with_exit_code(int code) const;
+    Error with_signal(int number) const;
+    Error with_os_error(int errno_value) const;
+    Error with_searched(std::vector<std::string> paths) const;
+    Error with_path(std::string path) const;
+    Error with_output(std::string stdout_text, std::string stderr_text) const;
+
+    friend bool operator==(const Error& a, const Error& b) {
+        return a.kind_ == b.kind_ && a.message_ == b.message_;
+    }
+
+private:
+    void compose();
+
+    ErrorKind kind_;
+    std::string program_;
+    std::string detail_;
+    std::optional<int> exit_code_;
+    std::optional<int> signal_;
+    std::optional<int> os_error_;
+    std::vector<std::string> searched_;
+    std::string path_;
+    std::string stdout_;
+    std::string stderr_;
+    std::string message_;
+};
+
+/// The last non-empty line of `stderr_text`, at most `cap` bytes (its end kept),
+/// decoded lossily as UTF-8. Empty if there is none.
+std::string last_line_of(std::string_view stderr_text, std::size_t cap = Error::max_quoted_stderr);
+
+} // namespace processkit

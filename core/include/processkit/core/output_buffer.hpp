@@ -1,0 +1,90 @@
+#pragma once
+// What a run keeps of one output stream (C9). The pipe is always drained;
+// the policy only decides what is stored. Counters always describe the whole
+// stream, stored or not.
+
+#include "processkit/core/line_splitter.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+namespace processkit {
+
+struct BufferPolicy {
+    enum class Mode : std::uint8_t {
+        Unbounded,  ///< keep everything
+        KeepOldest, ///< keep the first max_bytes / max_lines, drop the rest
+        KeepNewest, ///< keep the last max_bytes / max_lines
+        Fail,       ///< keep up to the limit, then report OutputTooLarge
+    };
+    Mode mode = Mode::Unbounded;
+    std::size_t max_bytes = 0; ///< 0: no byte limit
+    std::size_t max_lines = 0; ///< 0: no line limit
+
+    static BufferPolicy unbounded() { return {}; }
+    static BufferPolicy keep_oldest_bytes(std::size_t n) { return {Mode::KeepOldest, n, 0}; }
+    static BufferPolicy keep_newest_bytes(std::size_t n) { return {Mode::KeepNewest, n, 0}; }
+    static BufferPolicy keep_oldest_lines(std::size_t n) { return {Mode::KeepOldest, 0, n}; }
+    static BufferPolicy keep_newest_lines(std::size_t n) { return {Mode::KeepNewest, 0, n}; }
+    static BufferPolicy fail_past_bytes(std::size_t n) { return {Mode::Fail, n, 0}; }
+    static BufferPolicy fail_past_lines(std::size_t n) { return {Mode::Fail, 0, n}; }
+
+    bool bounded() const { return mode != Mode::Unbounded && (max_bytes != 0 || max_lines != 0); }
+    friend bool operator==(const BufferPolicy&, const BufferPolicy&) = default;
+};
+
+/// Figures describing a whole stream, whatever the policy stored.
+struct StreamCounters {
+    std::uint64_t total_bytes = 0;
+    std::uint64_t total_lines = 0;
+    std::uint64_t dropped_bytes = 0;
+    std::uint64_t dropped_lines = 0; ///< lines not stored in full
+    bool truncated = false;          ///< something was dropped
+    bool overflowed = false;         ///< a Fail policy's limit was passed
+
+    friend bool operator==(const StreamCounters&, const StreamCounters&) = default;
+};
+
+class OutputBuffer {
+public:
+    explicit OutputBuffer(BufferPolicy policy = {});
+
+    /// Stores one line (content and terminator) as the policy allows.
+    void push(const Line& line);
+
+    /// The stored bytes, exactly as the child wrote them (less what was dropped).
+    std::string bytes() const;
+    /// The stored lines, each as its raw bytes (content + terminator). A line
+    /// cut by a byte limit is stored partially.
+    /// Not safe to call concurrently with itself: it may apply a pending trim.
+    const std::deque<std::string>& segments() const {
+        apply_front_trim();
+        return segments_;
+    }
+    std::size_t stored_bytes() const { return stored_bytes_; }
+    const StreamCounters& counters() const { return counters_; }
+    const BufferPolicy& policy() const { return policy_; }
+
+private:
+    void push_keep_oldest(std::string raw);
+    void push_keep_newest(std::string raw);
+    void drop(std::size_t bytes, bool whole_line);
+    void drop_front_segment();
+    void trim_front(std::size_t bytes);
+    void apply_front_trim() const;
+
+    BufferPolicy policy_;
+    // KeepNewest trims the front segment lazily (front_trim_ bytes of it are
+    // already dropped): erasing a prefix of a large segment on every push
+    // would be quadratic. segments() applies the trim before exposing it.
+    mutable std::deque<std::string> segments_;
+    mutable std::size_t front_trim_ = 0;
+    bool front_counted_ = false; ///< the front segment already counts as dropped
+    bool closed_ = false;        ///< KeepOldest/Fail hit a limit: drop all that follows
+    std::size_t stored_bytes_ = 0;
+    StreamCounters counters_;
+};
+
+} // namespace processkit

@@ -1,0 +1,139 @@
+#pragma once
+// RunMachine: the lifecycle of one run as a sans-IO state machine (A1).
+//
+// The reactor calls handle(now, input) whenever something happens, then
+// drains poll_action() until it returns nothing, then waits until
+// next_deadline() (feeding input::Tick when it passes) or the next event.
+//
+//   Idle --Start--> Spawning --Spawned--> Running --(exit + streams closed)--> Finished
+//                       \--SpawnFailed / invalid command-------------------> Finished
+//
+// While Running: a timeout or Cancel sends the timeout signal (to the tree, or
+// to the child in a shared group) and arms the grace timer, whose expiry kills;
+// a zero grace kills at once. After the direct child exits, output is drained
+// for at most the drain timeout, then the tree is killed and the partial
+// output kept. When the run finishes, whatever is left in a private group is
+// killed. Exactly one Finished action is produced, and nothing after it.
+//
+// Inputs the reactor can legitimately race with the end (late output, timer
+// ticks, caller requests) are ignored once Finished; inputs that contradict
+// the protocol (output before Spawned, two exits...) throw std::logic_error.
+//
+// Thread-safety: none. One machine is driven from one thread at a time.
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "processkit/core/command.hpp"
+#include "processkit/core/line_splitter.hpp"
+#include "processkit/core/output_buffer.hpp"
+#include "processkit/core/run_events.hpp"
+#include "processkit/core/sampler.hpp"
+#include "processkit/core/timers.hpp"
+
+namespace processkit {
+
+struct RunOptions {
+    /// True: the run has its own group, so signals and kills reach the whole
+    /// tree. False: the run shares a group, and only the direct child is
+    /// signalled (the tree belongs to the group's owner).
+    bool owns_group = true;
+    /// Emit DeliverLine for each stream. Defaults to "has a line handler".
+    std::optional<bool> deliver_lines[2];
+    /// Sample the group's stats every interval (profile, statsSampled).
+    std::optional<Duration> sample_every;
+};
+
+class RunMachine {
+public:
+    enum class Phase : std::uint8_t { Idle, Spawning, Running, Finished };
+
+    RunMachine(const Command& command, RunOptions options = {});
+
+    void handle(TimePoint now, const Input& in);
+    [[nodiscard]] std::optional<Action> poll_action();
+    /// The earliest time at which a Tick would do something.
+    std::optional<TimePoint> next_deadline() const;
+
+    Phase phase() const { return phase_; }
+    bool finished() const { return phase_ == Phase::Finished; }
+    bool exited() const { return exit_.has_value(); }
+    /// Output figures so far (live line counts for RunningProcess).
+    const StreamCounters& counters(Stream s) const { return buffers_[idx(s)].counters(); }
+    /// Bytes held by the splitter and buffer of a stream (fuzz invariant).
+    std::size_t buffered_bytes(Stream s) const;
+    /// True while the caller may still write to an interactive stdin.
+    bool stdin_writable() const;
+    std::optional<TimePoint> spawned_at() const { return spawned_at_; }
+
+private:
+    enum class StdinState : std::uint8_t { None, Open, Closed };
+
+    static constexpr std::size_t idx(Stream s) { return static_cast<std::size_t>(s); }
+    Target target() const { return owns_group_ ? Target::Tree : Target::Child; }
+
+    void on(TimePoint, const input::Start&);
+    void on(TimePoint, const input::Spawned&);
+    void on(TimePoint, const input::SpawnFailed&);
+    void on(TimePoint, const input::Output&);
+    void on(TimePoint, const input::OutputClosed&);
+    void on(TimePoint, const input::StdinDrained&);
+    void on(TimePoint, const input::StdinBroken&);
+    void on(TimePoint, const input::Exited&);
+    void on(TimePoint, const input::GroupEmpty&);
+    void on(TimePoint, const input::StatsSampled&);
+    void on(TimePoint, const input::StatsFailed&);
+    void on(TimePoint, const input::Tick&);
+    void on(TimePoint, const input::Cancel&);
+    void on(TimePoint, const input::Terminate&);
+    void on(TimePoint, const input::Kill&);
+    void on(TimePoint, const input::WriteStdin&);
+    void on(TimePoint, const input::CloseStdin&);
+    void on(TimePoint, const input::HandlerFailed&);
+
+    void require_running(const char* what) const;
+    void begin_termination(TimePoint now, Signal signal);
+    void kill_now();
+    void take_lines(Stream s);
+    void close_stdin_when_drained();
+    void sample_if_due(TimePoint now);
+    void finish_if_done(TimePoint now);
+    void finish(TimePoint now);
+    void finish_without_child(Outcome outcome, std::optional<Error> error);
+    void emit(Action a) { actions_.push_back(std::move(a)); }
+
+    // Configuration, copied from the Command at construction.
+    Command command_;
+    bool owns_group_;
+    std::array<bool, 2> deliver_lines_{};
+    std::optional<Duration> sample_every_;
+
+    // State.
+    Phase phase_ = Phase::Idle;
+    std::optional<TimePoint> spawned_at_;
+    std::array<bool, 2> stream_open_{};
+    std::array<LineSplitter, 2> splitters_;
+    std::array<OutputBuffer, 2> buffers_;
+    std::vector<Line> lines_; // scratch, reused between chunks
+    StdinState stdin_ = StdinState::None;
+    bool stdin_close_requested_ = false;
+    bool stdin_write_pending_ = false;
+    bool stdin_broken_ = false;
+    std::optional<input::Exited> exit_;
+    bool group_empty_ = false;
+    bool terminating_ = false; // a signal went out and the grace timer runs
+    bool killed_ = false;
+    bool timed_out_ = false;
+    bool cancelled_ = false;
+    bool output_incomplete_ = false;
+    std::optional<Signal> pending_stop_; // a Cancel/Terminate that came while spawning
+    bool pending_kill_ = false;
+    std::optional<SamplerMachine> sampler_;
+    RunProfile profile_;
+    TimerTable timers_;
+    std::deque<Action> actions_;
+};
+
+} // namespace processkit

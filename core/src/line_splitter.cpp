@@ -1,0 +1,108 @@
+#include "processkit/core/line_splitter.hpp"
+
+#include "processkit/core/utf8.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace processkit {
+
+LineSplitter::LineSplitter(std::size_t max_line_bytes)
+    : max_line_bytes_(std::max<std::size_t>(max_line_bytes, 1)) {}
+
+void LineSplitter::feed(std::string_view chunk, std::vector<Line>& out) {
+    if (chunk.empty()) {
+        return;
+    }
+    if (held_cr_) {
+        // The CR held from the previous chunk is decided by this first byte.
+        held_cr_ = false;
+        if (chunk.front() == '\n') {
+            emit(LineEnding::CrLf, out);
+            chunk.remove_prefix(1);
+        } else {
+            emit(LineEnding::Cr, out);
+        }
+    }
+    while (!chunk.empty()) {
+        const std::size_t pos = chunk.find_first_of("\r\n");
+        if (pos == std::string_view::npos) {
+            append_content(chunk, out);
+            return;
+        }
+        const std::string_view content = chunk.substr(0, pos);
+        if (chunk[pos] == '\n') {
+            end_line(content, LineEnding::Lf, out);
+            chunk.remove_prefix(pos + 1);
+        } else if (pos + 1 == chunk.size()) {
+            append_content(content, out);
+            held_cr_ = true;
+            return;
+        } else if (chunk[pos + 1] == '\n') {
+            end_line(content, LineEnding::CrLf, out);
+            chunk.remove_prefix(pos + 2);
+        } else {
+            end_line(content, LineEnding::Cr, out);
+            chunk.remove_prefix(pos + 1);
+        }
+    }
+}
+
+void LineSplitter::finish(std::vector<Line>& out) {
+    if (held_cr_) {
+        held_cr_ = false;
+        emit(LineEnding::Cr, out);
+    }
+    if (!pending_.empty()) {
+        emit(LineEnding::None, out);
+    }
+}
+
+void LineSplitter::emit(LineEnding ending, std::vector<Line>& out) {
+    out.push_back(Line{std::move(pending_), ending, false});
+    pending_.clear(); // a moved-from string is only "valid but unspecified"
+}
+
+void LineSplitter::end_line(std::string_view tail, LineEnding ending, std::vector<Line>& out) {
+    if (pending_.size() + tail.size() <= max_line_bytes_) {
+        // Common case: the line fits, so build it without staging in pending_.
+        if (pending_.empty()) {
+            out.push_back(Line{std::string(tail), ending, false});
+            return;
+        }
+        pending_.append(tail);
+    } else {
+        append_content(tail, out);
+    }
+    emit(ending, out);
+}
+
+void LineSplitter::append_content(std::string_view bytes, std::vector<Line>& out) {
+    // Fill up to the cap; cut only when more content arrives for a full line,
+    // so a line of exactly max_line_bytes ends normally. The cut points depend
+    // only on the content, never on chunk boundaries.
+    while (!bytes.empty()) {
+        if (pending_.size() >= max_line_bytes_) {
+            cut(out);
+        }
+        const std::size_t take = std::min(bytes.size(), max_line_bytes_ - pending_.size());
+        pending_.append(bytes.substr(0, take));
+        bytes.remove_prefix(take);
+    }
+}
+
+void LineSplitter::cut(std::vector<Line>& out) {
+    std::size_t keep = utf8_complete_prefix(pending_);
+    if (keep == 0) {
+        keep = pending_.size(); // the cap is too small to back off and still progress
+    }
+    if (keep == pending_.size()) {
+        out.push_back(Line{std::move(pending_), LineEnding::None, true});
+        pending_.clear();
+        return;
+    }
+    out.push_back(Line{pending_.substr(0, keep), LineEnding::None, true});
+    pending_.erase(0, keep);
+}
+
+} // namespace processkit

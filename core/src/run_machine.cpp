@@ -1,0 +1,441 @@
+// The run lifecycle. Every state change of a run happens in this file.
+#include "processkit/core/run_machine.hpp"
+
+#include <stdexcept>
+
+#include "processkit/core/utf8.hpp"
+
+namespace processkit {
+namespace {
+
+constexpr std::array<Stream, 2> streams{Stream::Stdout, Stream::Stderr};
+
+bool is_captured(StdioMode m) { return m == StdioMode::Capture || m == StdioMode::Tee; }
+
+std::string decode(std::string_view bytes, Encoding e) {
+    return e == Encoding::Latin1 ? decode_latin1(bytes) : decode_utf8_lossy(bytes);
+}
+
+} // namespace
+
+RunMachine::RunMachine(const Command& command, RunOptions options)
+    : command_(command)
+    , owns_group_(options.owns_group)
+    , sample_every_(options.sample_every)
+    , splitters_{LineSplitter(std::max<std::size_t>(command.max_line_bytes(), 1)),
+                 LineSplitter(std::max<std::size_t>(command.max_line_bytes(), 1))}
+    , buffers_{OutputBuffer(command.policy(Stream::Stdout)),
+               OutputBuffer(command.policy(Stream::Stderr))} {
+    for (Stream s : streams) {
+        deliver_lines_[idx(s)] =
+            options.deliver_lines[idx(s)].value_or(static_cast<bool>(command.line_handler(s)));
+    }
+}
+
+void RunMachine::handle(TimePoint now, const Input& in) {
+    if (phase_ == Phase::Finished) {
+        return; // nothing after Finished; late events and requests are moot
+    }
+    std::visit([&](const auto& event) { on(now, event); }, in);
+}
+
+std::optional<Action> RunMachine::poll_action() {
+    if (actions_.empty()) {
+        return std::nullopt;
+    }
+    Action a = std::move(actions_.front());
+    actions_.pop_front();
+    return a;
+}
+
+std::optional<TimePoint> RunMachine::next_deadline() const {
+    if (phase_ == Phase::Finished) {
+        return std::nullopt;
+    }
+    auto next = timers_.next();
+    if (sampler_ && !exit_) { // sampling stops when the direct child exits
+        if (auto s = sampler_->next_deadline(); s && (!next || *s < *next)) {
+            next = s;
+        }
+    }
+    return next;
+}
+
+std::size_t RunMachine::buffered_bytes(Stream s) const {
+    return splitters_[idx(s)].pending_bytes() + buffers_[idx(s)].stored_bytes();
+}
+
+bool RunMachine::stdin_writable() const {
+    return phase_ == Phase::Running && stdin_ == StdinState::Open && !stdin_close_requested_ &&
+           command_.stdin_source().kind == StdinSource::Kind::Interactive;
+}
+
+void RunMachine::require_running(const char* what) const {
+    if (phase_ != Phase::Running) {
+        throw std::logic_error(std::string("RunMachine: ") + what + " before the child was spawned");
+    }
+}
+
+// --- lifecycle -------------------------------------------------------------
+
+void RunMachine::on(TimePoint, const input::Start&) {
+    if (phase_ != Phase::Idle) {
+        throw std::logic_error("RunMachine: Start given twice");
+    }
+    if (auto problem = command_.validate()) {
+        finish_without_child(Outcome::spawn_failed(), std::move(problem));
+        return;
+    }
+    phase_ = Phase::Spawning;
+    emit(action::Spawn{});
+}
+
+void RunMachine::on(TimePoint now, const input::Spawned&) {
+    if (phase_ != Phase::Spawning) {
+        throw std::logic_error("RunMachine: Spawned without a pending spawn");
+    }
+    phase_ = Phase::Running;
+    spawned_at_ = now;
+    for (Stream s : streams) {
+        stream_open_[idx(s)] = is_captured(command_.mode(s));
+    }
+    if (auto t = command_.timeout()) {
+        timers_.arm(TimerId::Timeout, now + *t);
+    }
+    const auto& source = command_.stdin_source();
+    if (source.kind == StdinSource::Kind::Bytes) {
+        stdin_ = StdinState::Open;
+        stdin_close_requested_ = true;
+        if (!source.data.empty()) {
+            stdin_write_pending_ = true;
+            emit(action::WriteStdin{source.data});
+        }
+        close_stdin_when_drained();
+    } else if (source.kind == StdinSource::Kind::Interactive) {
+        stdin_ = StdinState::Open;
+    }
+    if (sample_every_) {
+        sampler_.emplace(*sample_every_, now);
+        sample_if_due(now);
+    }
+    // A stop requested while spawning applies now that there is a child.
+    if (pending_kill_) {
+        kill_now();
+    } else if (pending_stop_) {
+        begin_termination(now, *pending_stop_);
+    }
+}
+
+void RunMachine::on(TimePoint, const input::SpawnFailed& e) {
+    if (phase_ != Phase::Spawning) {
+        throw std::logic_error("RunMachine: SpawnFailed without a pending spawn");
+    }
+    finish_without_child(Outcome::spawn_failed(), e.error);
+}
+
+void RunMachine::on(TimePoint now, const input::Exited& e) {
+    require_running("Exited");
+    if (exit_) {
+        throw std::logic_error("RunMachine: Exited given twice");
+    }
+    exit_ = e;
+    // The direct child is gone: nothing left for the timeout or grace to stop.
+    timers_.disarm(TimerId::Timeout);
+    timers_.disarm(TimerId::Grace);
+    terminating_ = false;
+    if (stream_open_[0] || stream_open_[1]) {
+        // A grandchild may hold the pipe open: drain for a bounded time only.
+        timers_.arm(TimerId::Drain, now + command_.drain_timeout());
+    }
+    if (stdin_ == StdinState::Open) {
+        stdin_ = StdinState::Closed;
+        emit(action::CloseStdin{});
+    }
+    finish_if_done(now);
+}
+
+void RunMachine::on(TimePoint, const input::GroupEmpty&) { group_empty_ = true; }
+
+void RunMachine::on(TimePoint now, const input::Tick&) {
+    if (timers_.due(TimerId::Timeout, now)) {
+        timers_.disarm(TimerId::Timeout);
+        timed_out_ = true;
+        begin_termination(now, command_.timeout_signal());
+    }
+    if (timers_.due(TimerId::Grace, now)) {
+        timers_.disarm(TimerId::Grace);
+        kill_now();
+    }
+    if (timers_.due(TimerId::Drain, now)) {
+        timers_.disarm(TimerId::Drain);
+        output_incomplete_ = true;
+        finish(now);
+        return;
+    }
+    sample_if_due(now);
+}
+
+// --- stopping ----------------------------------------------------------------
+
+void RunMachine::begin_termination(TimePoint now, Signal signal) {
+    if (phase_ != Phase::Running || exit_ || killed_ || terminating_) {
+        return; // already on its way out; never extend a running grace
+    }
+    if (command_.grace() <= Duration::zero()) {
+        kill_now();
+        return;
+    }
+    terminating_ = true;
+    emit(action::SendSignal{target(), signal});
+    timers_.arm(TimerId::Grace, now + command_.grace());
+}
+
+void RunMachine::kill_now() {
+    if (exit_ || killed_) {
+        return;
+    }
+    killed_ = true;
+    terminating_ = false;
+    timers_.disarm(TimerId::Grace);
+    emit(action::Kill{target()});
+}
+
+void RunMachine::on(TimePoint now, const input::Cancel&) {
+    cancelled_ = true; // a cancel beats a timeout, even one already firing
+    timers_.disarm(TimerId::Timeout);
+    switch (phase_) {
+    case Phase::Idle:
+        finish_without_child(Outcome::cancelled(), std::nullopt);
+        return;
+    case Phase::Spawning:
+        pending_stop_ = command_.timeout_signal();
+        return;
+    case Phase::Running:
+        if (exit_) {
+            finish(now); // only draining is left: stop waiting for it
+        } else {
+            begin_termination(now, command_.timeout_signal());
+        }
+        return;
+    case Phase::Finished:
+        return;
+    }
+}
+
+void RunMachine::on(TimePoint now, const input::Terminate& t) {
+    if (phase_ == Phase::Idle) {
+        finish_without_child(Outcome::cancelled(), std::nullopt);
+    } else if (phase_ == Phase::Spawning) {
+        pending_stop_ = t.signal;
+    } else {
+        begin_termination(now, t.signal);
+    }
+}
+
+void RunMachine::on(TimePoint, const input::Kill&) {
+    if (phase_ == Phase::Idle) {
+        finish_without_child(Outcome::cancelled(), std::nullopt);
+    } else if (phase_ == Phase::Spawning) {
+        pending_kill_ = true;
+    } else if (exit_) {
+        // The child is gone; kill what still holds the pipes so the run ends.
+        if (owns_group_ && !group_empty_ && !killed_) {
+            killed_ = true;
+            emit(action::Kill{Target::Tree});
+        }
+    } else {
+        kill_now();
+    }
+}
+
+// --- output ------------------------------------------------------------------
+
+void RunMachine::on(TimePoint, const input::Output& o) {
+    require_running("Output");
+    const auto i = idx(o.stream);
+    if (!stream_open_[i]) {
+        throw std::logic_error("RunMachine: Output on a stream that is not open");
+    }
+    if (command_.mode(o.stream) == StdioMode::Tee && !o.bytes.empty()) {
+        emit(action::Tee{o.stream, std::string(o.bytes)});
+    }
+    lines_.clear();
+    splitters_[i].feed(o.bytes, lines_);
+    take_lines(o.stream);
+}
+
+void RunMachine::on(TimePoint now, const input::OutputClosed& c) {
+    require_running("OutputClosed");
+    const auto i = idx(c.stream);
+    if (!stream_open_[i]) {
+        throw std::logic_error("RunMachine: OutputClosed on a stream that is not open");
+    }
+    stream_open_[i] = false;
+    lines_.clear();
+    splitters_[i].finish(lines_);
+    take_lines(c.stream);
+    finish_if_done(now);
+}
+
+void RunMachine::take_lines(Stream s) {
+    const auto i = idx(s);
+    for (const auto& line : lines_) {
+        buffers_[i].push(line);
+        if (deliver_lines_[i]) {
+            emit(action::DeliverLine{s, decode(line.content, command_.encoding()), line.cut});
+        }
+    }
+}
+
+void RunMachine::on(TimePoint, const input::HandlerFailed& h) { deliver_lines_[idx(h.stream)] = false; }
+
+// --- stdin -------------------------------------------------------------------
+
+void RunMachine::on(TimePoint, const input::WriteStdin& w) {
+    if (!stdin_writable() || w.bytes.empty()) {
+        return; // the reactor reports the refusal to its caller
+    }
+    stdin_write_pending_ = true;
+    emit(action::WriteStdin{w.bytes});
+}
+
+void RunMachine::on(TimePoint, const input::CloseStdin&) {
+    if (stdin_ != StdinState::Open) {
+        return;
+    }
+    stdin_close_requested_ = true;
+    close_stdin_when_drained();
+}
+
+void RunMachine::on(TimePoint, const input::StdinDrained&) {
+    stdin_write_pending_ = false;
+    close_stdin_when_drained();
+}
+
+void RunMachine::on(TimePoint, const input::StdinBroken&) {
+    stdin_broken_ = true;
+    stdin_write_pending_ = false;
+    if (stdin_ == StdinState::Open) {
+        stdin_ = StdinState::Closed;
+        emit(action::CloseStdin{});
+    }
+}
+
+void RunMachine::close_stdin_when_drained() {
+    if (stdin_ == StdinState::Open && stdin_close_requested_ && !stdin_write_pending_) {
+        stdin_ = StdinState::Closed;
+        emit(action::CloseStdin{});
+    }
+}
+
+// --- stats -------------------------------------------------------------------
+
+void RunMachine::sample_if_due(TimePoint now) {
+    if (sampler_ && !exit_ && sampler_->on_tick(now)) {
+        ++profile_.samples;
+        emit(action::SampleStats{});
+    }
+}
+
+void RunMachine::on(TimePoint now, const input::StatsSampled& s) {
+    if (!sampler_ || !sampler_->in_flight()) {
+        throw std::logic_error("RunMachine: StatsSampled without a SampleStats");
+    }
+    sampler_->on_sampled(now);
+    if (s.stats.total_cpu_time) {
+        profile_.cpu_time = s.stats.total_cpu_time;
+    }
+    if (auto peak = s.stats.peak_memory_bytes) {
+        profile_.peak_memory_bytes = std::max(profile_.peak_memory_bytes.value_or(0), *peak);
+    }
+    emit(action::DeliverStats{s.stats});
+}
+
+void RunMachine::on(TimePoint, const input::StatsFailed&) {
+    if (!sampler_ || !sampler_->in_flight()) {
+        throw std::logic_error("RunMachine: StatsFailed without a SampleStats");
+    }
+    sampler_->on_failed();
+}
+
+// --- finishing ---------------------------------------------------------------
+
+void RunMachine::finish_if_done(TimePoint now) {
+    if (exit_ && !stream_open_[0] && !stream_open_[1]) {
+        finish(now);
+    }
+}
+
+void RunMachine::finish(TimePoint now) {
+    // Whatever is left in a private group dies with the run (leftover
+    // daemons, or the grandchild that held a pipe past the drain bound).
+    if (owns_group_ && !group_empty_ && !killed_) {
+        emit(action::Kill{Target::Tree});
+    }
+    ProcessResult r;
+    r.program = command_.program();
+    r.encoding = command_.encoding();
+    r.ok_codes = command_.ok_codes();
+    r.duration = spawned_at_ ? now - *spawned_at_ : Duration::zero();
+    r.timed_out = timed_out_ && !cancelled_;
+    r.cancelled = cancelled_;
+    r.output_incomplete = output_incomplete_;
+    r.stdin_broken = stdin_broken_;
+    if (exit_) {
+        r.status = exit_->status;
+    }
+    if (cancelled_) {
+        r.outcome = Outcome::cancelled();
+    } else if (timed_out_) {
+        r.outcome = Outcome::timed_out();
+    } else if (exit_ && exit_->status.is_signalled()) {
+        r.outcome = Outcome::signalled(*exit_->status.signal());
+    } else if (exit_) {
+        r.outcome = Outcome::exited(*exit_->status.code());
+    } else {
+        r.outcome = Outcome::cancelled(); // abandoned before the child was reaped
+    }
+    for (Stream s : streams) {
+        const auto& buffer = buffers_[idx(s)];
+        (s == Stream::Stdout ? r.stdout_bytes : r.stderr_bytes) = buffer.bytes();
+        (s == Stream::Stdout ? r.stdout_counters : r.stderr_counters) = buffer.counters();
+        if (buffer.counters().overflowed && !r.error) {
+            r.error = Error(ErrorKind::OutputTooLarge, r.program,
+                            std::string(to_string(s)) + " passed the buffer policy's limit");
+        }
+    }
+    r.profile = profile_;
+    r.profile.duration = r.duration;
+    r.profile.exit_code = r.outcome.kind == Outcome::Kind::Exited
+                              ? std::optional<int>(r.outcome.value)
+                              : std::nullopt;
+    if (exit_) {
+        // The reaped child's own usage is a floor for the tree's figures.
+        if (exit_->cpu_time && (!r.profile.cpu_time || *r.profile.cpu_time < *exit_->cpu_time)) {
+            r.profile.cpu_time = exit_->cpu_time;
+        }
+        if (exit_->peak_memory_bytes) {
+            r.profile.peak_memory_bytes =
+                std::max(r.profile.peak_memory_bytes.value_or(0), *exit_->peak_memory_bytes);
+        }
+    }
+    phase_ = Phase::Finished;
+    timers_.clear();
+    sampler_.reset();
+    emit(action::Finished{std::move(r)});
+}
+
+void RunMachine::finish_without_child(Outcome outcome, std::optional<Error> error) {
+    ProcessResult r;
+    r.program = command_.program();
+    r.encoding = command_.encoding();
+    r.ok_codes = command_.ok_codes();
+    r.outcome = outcome;
+    r.cancelled = outcome.kind == Outcome::Kind::Cancelled;
+    r.error = std::move(error);
+    phase_ = Phase::Finished;
+    timers_.clear();
+    emit(action::Finished{std::move(r)});
+}
+
+} // namespace processkit

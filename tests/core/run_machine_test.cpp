@@ -1,0 +1,320 @@
+// Behaviour of the run machine that the golden traces do not pin, driven with
+// a fake clock that jumps straight to next_deadline().
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "processkit/core/run_machine.hpp"
+#include "trace_format.hpp"
+
+namespace processkit {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A fake world: feeds inputs at a fake time and records every action.
+struct Driver {
+    explicit Driver(const Command& c, RunOptions o = {}) : machine(c, o) {}
+
+    std::vector<Action> feed(Input in) {
+        machine.handle(now, in);
+        std::vector<Action> out;
+        while (auto a = machine.poll_action()) {
+            if (std::holds_alternative<action::Finished>(*a)) {
+                ++finished_count;
+                result = std::get<action::Finished>(*a).result;
+            }
+            log.push_back(testing::describe(*a));
+            out.push_back(std::move(*a));
+        }
+        return out;
+    }
+    /// Jumps the clock to the next deadline and ticks.
+    std::vector<Action> advance() {
+        auto d = machine.next_deadline();
+        EXPECT_TRUE(d.has_value()) << "no deadline armed";
+        if (d) {
+            now = *d;
+        }
+        return feed(input::Tick{});
+    }
+    void start_running() {
+        feed(input::Start{});
+        feed(input::Spawned{});
+    }
+    void exit_and_close(ExitStatus s) {
+        feed(input::Exited{s, std::nullopt, std::nullopt});
+        feed(input::OutputClosed{Stream::Stdout});
+        feed(input::OutputClosed{Stream::Stderr});
+    }
+    bool logged(const std::string& prefix) const {
+        return std::any_of(log.begin(), log.end(), [&](auto& l) { return l.rfind(prefix, 0) == 0; });
+    }
+
+    RunMachine machine;
+    TimePoint now = TimePoint{} + 1h;
+    std::vector<std::string> log;
+    int finished_count = 0;
+    std::optional<ProcessResult> result;
+};
+
+TEST(RunMachine, TimeoutGraceKillWithAFakeClock) {
+    Driver d(Command("sleep").timeout(1s).grace(2s));
+    const auto t0 = d.now;
+    d.start_running();
+    d.advance();
+    EXPECT_EQ(d.now - t0, 1s);
+    EXPECT_EQ(d.log.back(), "signal tree TERM");
+    d.advance();
+    EXPECT_EQ(d.now - t0, 3s);
+    EXPECT_EQ(d.log.back(), "kill tree");
+    d.exit_and_close(ExitStatus::signalled(9));
+    ASSERT_EQ(d.finished_count, 1);
+    EXPECT_TRUE(d.result->timed_out);
+    EXPECT_EQ(d.result->outcome, Outcome::timed_out());
+    EXPECT_EQ(d.result->duration, 3s);
+    EXPECT_EQ(d.result->failure()->kind(), ErrorKind::Timeout);
+}
+
+TEST(RunMachine, CustomTimeoutSignal) {
+    Driver d(Command("x").timeout(10ms).timeout_signal(Signal::interrupt()));
+    d.start_running();
+    d.advance();
+    EXPECT_EQ(d.log.back(), "signal tree INT");
+}
+
+TEST(RunMachine, ZeroTimeoutFiresAtOnce) {
+    Driver d(Command("x").timeout(0s).grace(1s));
+    d.start_running();
+    EXPECT_EQ(d.machine.next_deadline(), d.now);
+    d.advance();
+    EXPECT_EQ(d.log.back(), "signal tree TERM");
+}
+
+TEST(RunMachine, CancelBeforeTheTimeoutTickBeatsIt) {
+    Driver d(Command("x").timeout(1s).grace(1s));
+    d.start_running();
+    d.now += 1s; // the timeout is due, but the cancel is handled first
+    d.feed(input::Cancel{});
+    d.feed(input::Tick{});
+    d.exit_and_close(ExitStatus::signalled(15));
+    EXPECT_TRUE(d.result->cancelled);
+    EXPECT_FALSE(d.result->timed_out);
+    EXPECT_EQ(d.result->failure()->kind(), ErrorKind::Cancelled);
+    EXPECT_EQ(std::count(d.log.begin(), d.log.end(), "signal tree TERM"), 1);
+}
+
+TEST(RunMachine, CancelWhileSpawningStopsTheChildOnceItExists) {
+    Driver d(Command("x").grace(1s));
+    d.feed(input::Start{});
+    d.feed(input::Cancel{});
+    EXPECT_FALSE(d.logged("signal"));
+    d.feed(input::Spawned{});
+    EXPECT_EQ(d.log.back(), "signal tree TERM");
+}
+
+TEST(RunMachine, KillWhileSpawningKillsOnceSpawned) {
+    Driver d(Command("x"));
+    d.feed(input::Start{});
+    d.feed(input::Kill{});
+    d.feed(input::Spawned{});
+    EXPECT_EQ(d.log.back(), "kill tree");
+}
+
+TEST(RunMachine, CancelBeforeStartFinishesWithoutSpawning) {
+    Driver d(Command("x"));
+    d.feed(input::Cancel{});
+    EXPECT_EQ(d.finished_count, 1);
+    EXPECT_FALSE(d.logged("spawn"));
+    EXPECT_EQ(d.result->outcome, Outcome::cancelled());
+}
+
+TEST(RunMachine, UserKillIsImmediateAndOnlyOnce) {
+    Driver d(Command("x").timeout(5s));
+    d.start_running();
+    d.feed(input::Kill{});
+    d.feed(input::Kill{});
+    EXPECT_EQ(std::count(d.log.begin(), d.log.end(), "kill tree"), 1);
+}
+
+TEST(RunMachine, TerminateUsesItsSignalThenKillsAfterGrace) {
+    Driver d(Command("x").grace(300ms));
+    d.start_running();
+    d.feed(input::Terminate{Signal::hangup()});
+    EXPECT_EQ(d.log.back(), "signal tree HUP");
+    d.advance();
+    EXPECT_EQ(d.log.back(), "kill tree");
+}
+
+TEST(RunMachine, ExactlyOneFinishedAndNothingAfter) {
+    Driver d(Command("x").timeout(1s));
+    d.start_running();
+    d.exit_and_close(ExitStatus::exited(0));
+    const auto actions_at_finish = d.log.size();
+    d.feed(input::Tick{});
+    d.feed(input::Cancel{});
+    d.feed(input::Kill{});
+    d.feed(input::Output{Stream::Stdout, "late"});
+    d.feed(input::Exited{ExitStatus::exited(1), std::nullopt, std::nullopt});
+    EXPECT_EQ(d.finished_count, 1);
+    EXPECT_EQ(d.log.size(), actions_at_finish);
+    EXPECT_EQ(d.machine.next_deadline(), std::nullopt);
+}
+
+TEST(RunMachine, ProtocolMisuseThrows) {
+    Driver d(Command("x"));
+    EXPECT_THROW(d.feed(input::Output{Stream::Stdout, "x"}), std::logic_error);
+    EXPECT_THROW(d.feed(input::Spawned{}), std::logic_error);
+    d.feed(input::Start{});
+    EXPECT_THROW(d.feed(input::Start{}), std::logic_error);
+    d.feed(input::Spawned{});
+    d.feed(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+    EXPECT_THROW(d.feed(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt}),
+                 std::logic_error);
+    d.feed(input::OutputClosed{Stream::Stdout});
+    EXPECT_THROW(d.feed(input::OutputClosed{Stream::Stdout}), std::logic_error);
+    EXPECT_THROW(d.feed(input::StatsSampled{}), std::logic_error);
+}
+
+TEST(RunMachine, UncapturedStreamsAreNotAwaited) {
+    Driver d(Command("x").stdout_mode(StdioMode::Inherit).stderr_mode(StdioMode::Discard));
+    d.start_running();
+    d.feed(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+    EXPECT_EQ(d.finished_count, 1);
+    EXPECT_NO_THROW(d.machine.handle(d.now, input::Start{})) << "ignored once finished";
+    EXPECT_EQ(d.machine.poll_action(), std::nullopt);
+}
+
+TEST(RunMachine, LinesAreDeliveredInOrderAcrossChunksAndStreams) {
+    std::vector<std::string> seen;
+    Driver d(Command("x").on_stdout_line([](std::string_view) {}), RunOptions{});
+    d.start_running();
+    d.feed(input::Output{Stream::Stdout, "a\r"});
+    d.feed(input::Output{Stream::Stdout, "\nb\rc"});
+    d.exit_and_close(ExitStatus::exited(0));
+    for (const auto& l : d.log) {
+        if (l.rfind("line", 0) == 0) {
+            seen.push_back(l);
+        }
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"line stdout \"a\"", "line stdout \"b\"",
+                                              "line stdout \"c\""}));
+    EXPECT_EQ(d.result->stdout_bytes, "a\r\nb\rc");
+}
+
+TEST(RunMachine, FailedHandlerStopsDeliveryButCaptureGoesOn) {
+    Driver d(Command("x").on_stdout_line([](std::string_view) {}));
+    d.start_running();
+    d.feed(input::Output{Stream::Stdout, "one\n"});
+    d.feed(input::HandlerFailed{Stream::Stdout});
+    d.feed(input::Output{Stream::Stdout, "two\n"});
+    d.exit_and_close(ExitStatus::exited(0));
+    EXPECT_EQ(std::count_if(d.log.begin(), d.log.end(), [](auto& l) { return l.rfind("line", 0) == 0; }), 1);
+    EXPECT_EQ(d.result->stdout_bytes, "one\ntwo\n");
+    EXPECT_EQ(d.result->stdout_counters.total_lines, 2u);
+}
+
+TEST(RunMachine, LiveLineCounts) {
+    Driver d(Command("x"));
+    d.start_running();
+    d.feed(input::Output{Stream::Stderr, "e1\ne2\ne3"});
+    EXPECT_EQ(d.machine.counters(Stream::Stderr).total_lines, 2u);
+    EXPECT_EQ(d.machine.counters(Stream::Stdout).total_lines, 0u);
+}
+
+TEST(RunMachine, TeeForwardsRawBytes) {
+    Driver d(Command("x").stdout_tee([](std::string_view) {}));
+    d.start_running();
+    d.feed(input::Output{Stream::Stdout, "\xff raw"});
+    EXPECT_EQ(d.log.back(), "tee stdout \"\xff raw\"") << "raw bytes, not decoded";
+}
+
+TEST(RunMachine, KeepNewestLinesPolicy) {
+    Driver d(Command("x").stdout_policy(BufferPolicy::keep_newest_lines(2)));
+    d.start_running();
+    d.feed(input::Output{Stream::Stdout, "1\n2\n3\n4\n"});
+    d.exit_and_close(ExitStatus::exited(0));
+    EXPECT_EQ(d.result->stdout_bytes, "3\n4\n");
+    EXPECT_EQ(d.result->stdout_counters.dropped_lines, 2u);
+    EXPECT_TRUE(d.result->truncated());
+    EXPECT_TRUE(d.result->success()) << "truncation is not a failure";
+}
+
+TEST(RunMachine, InteractiveStdinClosesOnlyAfterPendingWrites) {
+    Driver d(Command("cat").stdin_interactive());
+    d.start_running();
+    EXPECT_TRUE(d.machine.stdin_writable());
+    d.feed(input::WriteStdin{"hello\n"});
+    EXPECT_EQ(d.log.back(), "write-stdin \"hello\\n\"");
+    d.feed(input::CloseStdin{});
+    EXPECT_FALSE(d.logged("close-stdin")) << "a write is still pending";
+    EXPECT_FALSE(d.machine.stdin_writable());
+    d.feed(input::WriteStdin{"ignored"});
+    EXPECT_NE(d.log.back(), "write-stdin \"ignored\"");
+    d.feed(input::StdinDrained{});
+    EXPECT_EQ(d.log.back(), "close-stdin");
+}
+
+TEST(RunMachine, BrokenStdinIsReportedNotFatal) {
+    Driver d(Command("head").stdin_bytes(std::string(1 << 20, 'x')));
+    d.start_running();
+    d.feed(input::StdinBroken{});
+    EXPECT_EQ(d.log.back(), "close-stdin");
+    d.exit_and_close(ExitStatus::exited(0));
+    EXPECT_TRUE(d.result->stdin_broken);
+    EXPECT_TRUE(d.result->success());
+}
+
+TEST(RunMachine, EmptyStdinBytesClosesAtOnce) {
+    Driver d(Command("cat").stdin_bytes(""));
+    d.start_running();
+    EXPECT_EQ(d.log.back(), "close-stdin");
+    EXPECT_FALSE(d.logged("write-stdin"));
+}
+
+TEST(RunMachine, CancelWhileDrainingEndsTheRun) {
+    Driver d(Command("x").drain_timeout(10s));
+    d.start_running();
+    d.feed(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+    d.feed(input::Cancel{});
+    EXPECT_EQ(d.finished_count, 1);
+    EXPECT_TRUE(d.result->cancelled);
+}
+
+TEST(RunMachine, ZeroDrainTimeoutFinishesAtTheNextTick) {
+    Driver d(Command("x").drain_timeout(0s));
+    d.start_running();
+    d.feed(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+    d.advance();
+    EXPECT_EQ(d.finished_count, 1);
+    EXPECT_TRUE(d.result->output_incomplete);
+}
+
+TEST(RunMachine, ExitBeforeTimeoutDisarmsIt) {
+    Driver d(Command("x").timeout(5s));
+    d.start_running();
+    d.feed(input::Exited{ExitStatus::exited(3), std::nullopt, std::nullopt});
+    EXPECT_EQ(d.machine.next_deadline(), d.now + Command::default_drain_timeout);
+    d.feed(input::OutputClosed{Stream::Stdout});
+    d.feed(input::OutputClosed{Stream::Stderr});
+    EXPECT_FALSE(d.result->timed_out);
+    EXPECT_EQ(d.result->exit_code(), 3);
+    EXPECT_EQ(d.result->failure()->kind(), ErrorKind::NonZeroExit);
+}
+
+TEST(RunMachine, ProfileTakesTheLargestFigures) {
+    Driver d(Command("x"), RunOptions{true, {}, 50ms});
+    d.start_running();
+    ASSERT_EQ(d.log.back(), "sample-stats");
+    d.feed(input::StatsSampled{{2, 400ms, 5000}});
+    d.feed(input::Exited{ExitStatus::exited(0), 100ms, 7000});
+    d.feed(input::OutputClosed{Stream::Stdout});
+    d.feed(input::OutputClosed{Stream::Stderr});
+    EXPECT_EQ(d.result->profile.cpu_time, 400ms) << "the tree's figure beats the child's rusage";
+    EXPECT_EQ(d.result->profile.peak_memory_bytes, 7000u);
+    EXPECT_EQ(d.result->profile.samples, 1u);
+    EXPECT_EQ(d.result->profile.exit_code, 0);
+}
+
+} // namespace
+} // namespace processkit

@@ -1,0 +1,25 @@
+#pragma once
+// Golden traces: a readable script of inputs and the actions they must
+// produce. See traces/README.md for the format.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "processkit/core/run_machine.hpp"
+
+namespace processkit::testing {
+
+std::string describe(const Action& a);
+std::string quote(std::string_view bytes);
+
+/// Runs a trace script and returns the transcript it produces: the config
+/// lines and inputs as written (comments and blank lines dropped), each input
+/// followed by its actions and the next deadline. A golden file passes when
+/// its transcript equals its own non-comment lines.
+std::string run_trace(std::string_view script);
+
+/// The script's non-comment, non-blank lines, each ending with '\n'.
+std::string expected_transcript(std::string_view script);
+
+} // namespace processkit::testing
