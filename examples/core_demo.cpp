@@ -2,10 +2,10 @@
 // plays the part of the OS and of the clock, feeds the run machine what a
 // child that ignores SIGTERM would produce, and prints every action the core
 // asks for. It is the project's main job until the `pk` CLI lands.
+#include "processkit/core/run_machine.hpp"
+
 #include <iostream>
 #include <string>
-
-#include "processkit/core/run_machine.hpp"
 
 using namespace processkit;
 using namespace std::chrono_literals;
@@ -22,30 +22,44 @@ struct Printer {
     bool sample_requested = false;
 
     void operator()(const action::Spawn&) const { say("spawn the child"); }
-    void operator()(const action::WriteStdin& w) const { say("write " + std::to_string(w.bytes.size()) + " bytes to stdin"); }
+    void operator()(const action::WriteStdin& w) const {
+        say("write " + std::to_string(w.bytes.size()) + " bytes to stdin");
+    }
     void operator()(const action::CloseStdin&) const { say("close stdin"); }
     void operator()(const action::SendSignal& s) const {
-        say("send SIG" + s.signal.to_string() + (s.target == Target::Tree ? " to the tree" : " to the child"));
+        say("send SIG" + s.signal.to_string() +
+            (s.target == Target::Tree ? " to the tree" : " to the child"));
     }
-    void operator()(const action::Kill& k) const { say(k.target == Target::Tree ? "kill the tree" : "kill the child"); }
+    void operator()(const action::Kill& k) const {
+        say(k.target == Target::Tree ? "kill the tree" : "kill the child");
+    }
     void operator()(const action::SampleStats&) {
         say("sample the group's stats");
         sample_requested = true;
     }
-    void operator()(const action::Tee& t) const { say("tee " + std::to_string(t.bytes.size()) + " bytes"); }
-    void operator()(const action::DeliverLine& l) const { say(std::string(to_string(l.stream)) + " line: " + l.text); }
+    void operator()(const action::Tee& t) const {
+        say("tee " + std::to_string(t.bytes.size()) + " bytes");
+    }
+    void operator()(const action::DeliverLine& l) const {
+        say(std::string(to_string(l.stream)) + " line: " + l.text);
+    }
     void operator()(const action::DeliverStats& s) const {
         say("stats: " + std::to_string(s.stats.active_process_count) + " processes");
     }
     void operator()(const action::Finished& f) const {
         const auto& r = f.result;
-        say("finished: " + r.outcome.to_string() + ", " + std::to_string(r.stdout_counters.total_lines) +
-            " stdout lines, duration " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count()) + " ms");
+        say("finished: " + r.outcome.to_string() + ", " +
+            std::to_string(r.stdout_counters.total_lines) + " stdout lines, duration " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count()) +
+            " ms");
         if (auto e = r.failure()) {
             say("ensure_success() would throw: " + std::string(e->what()));
         }
     }
-    void say(const std::string& s) const { std::cout << "  t=" << ms_since(t0, now) << "ms  " << s << '\n'; }
+    void say(const std::string& s) const {
+        std::cout << "  t=" << ms_since(t0, now) << "ms  " << s << '\n';
+    }
 };
 
 } // namespace

@@ -9,12 +9,11 @@
 //     immediate kill (zero grace, a caller's Kill), or once the child exited;
 //   - no signal after the child exited; liveness: the run finishes once the
 //     world has exited and closed its pipes, or at the drain deadline.
-#include <fuzzer/FuzzedDataProvider.h>
+#include "processkit/core/run_machine.hpp"
 
 #include <cstdio>
 #include <cstdlib>
-
-#include "processkit/core/run_machine.hpp"
+#include <fuzzer/FuzzedDataProvider.h>
 
 using namespace processkit;
 using std::chrono::milliseconds;
@@ -34,7 +33,8 @@ void check(bool ok, const char* what) {
 
 BufferPolicy pick_policy(FuzzedDataProvider& in) {
     using Mode = BufferPolicy::Mode;
-    const auto mode = in.PickValueInArray({Mode::Unbounded, Mode::KeepOldest, Mode::KeepNewest, Mode::Fail});
+    const auto mode =
+        in.PickValueInArray({Mode::Unbounded, Mode::KeepOldest, Mode::KeepNewest, Mode::Fail});
     return BufferPolicy{mode, in.ConsumeIntegralInRange<std::size_t>(0, 64),
                         in.ConsumeIntegralInRange<std::size_t>(0, 8)};
 }
@@ -82,7 +82,8 @@ void drain_actions(RunMachine& m, World& w, bool after_tick) {
             check(w.spawned, "kill before spawn");
             const bool after_grace = w.signalled_at && w.now >= *w.signalled_at + w.command.grace();
             const bool stopping = w.stop_requested || timeout_due(m, w);
-            const bool immediate = w.user_kill || (w.command.grace() <= Duration::zero() && stopping);
+            const bool immediate =
+                w.user_kill || (w.command.grace() <= Duration::zero() && stopping);
             check(w.exited || after_grace || immediate, "kill before terminate + grace");
         }
     }
@@ -106,9 +107,11 @@ void drain_actions(RunMachine& m, World& w, bool after_tick) {
 void feed(RunMachine& m, World& w, const Input& in) {
     const bool is_tick = std::holds_alternative<input::Tick>(in);
     if (std::getenv("PK_FUZZ_TRACE")) {
-        std::fprintf(stderr, "t=%lld input#%zu deadline=%lld\n",
-                     static_cast<long long>(w.now.time_since_epoch().count() / 1000000), in.index(),
-                     static_cast<long long>(m.next_deadline() ? m.next_deadline()->time_since_epoch().count() / 1000000 : -1));
+        std::fprintf(
+            stderr, "t=%lld input#%zu deadline=%lld\n",
+            static_cast<long long>(w.now.time_since_epoch().count() / 1000000), in.index(),
+            static_cast<long long>(
+                m.next_deadline() ? m.next_deadline()->time_since_epoch().count() / 1000000 : -1));
     }
     m.handle(w.now, in);
     drain_actions(m, w, is_tick);
@@ -145,7 +148,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     }
     for (Stream s : {Stream::Stdout, Stream::Stderr}) {
-        const auto mode = in.PickValueInArray({StdioMode::Capture, StdioMode::Tee, StdioMode::Discard});
+        const auto mode =
+            in.PickValueInArray({StdioMode::Capture, StdioMode::Tee, StdioMode::Discard});
         if (mode == StdioMode::Tee) {
             (s == Stream::Stdout ? w.command.stdout_tee([](std::string_view) {})
                                  : w.command.stderr_tee([](std::string_view) {}));
@@ -171,12 +175,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         if (w.spawn_requested && !w.spawned && choice < 10) {
             if (in.ConsumeIntegralInRange(0, 7) == 0) {
-                feed(m, w, input::SpawnFailed{Error(ErrorKind::NotFound, "fuzzed", "no such file")});
+                feed(m, w,
+                     input::SpawnFailed{Error(ErrorKind::NotFound, "fuzzed", "no such file")});
             } else {
                 w.spawned = true;
                 for (Stream s : {Stream::Stdout, Stream::Stderr}) {
                     const auto mode = w.command.mode(s);
-                    w.stream_open[static_cast<std::size_t>(s)] = mode == StdioMode::Capture || mode == StdioMode::Tee;
+                    w.stream_open[static_cast<std::size_t>(s)] =
+                        mode == StdioMode::Capture || mode == StdioMode::Tee;
                 }
                 feed(m, w, input::Spawned{});
             }
@@ -202,8 +208,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 4:
             if (w.spawned && !w.exited) {
                 w.exited = true;
-                const auto status = in.ConsumeBool() ? ExitStatus::exited(in.ConsumeIntegral<std::uint8_t>())
-                                                     : ExitStatus::signalled(in.ConsumeIntegralInRange(1, 64));
+                const auto status = in.ConsumeBool()
+                                        ? ExitStatus::exited(in.ConsumeIntegral<std::uint8_t>())
+                                        : ExitStatus::signalled(in.ConsumeIntegralInRange(1, 64));
                 feed(m, w, input::Exited{status, std::nullopt, std::nullopt});
             }
             break;
@@ -218,9 +225,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (in.ConsumeIntegralInRange(0, 4) == 0) {
                     feed(m, w, input::StatsFailed{});
                 } else {
-                    feed(m, w, input::StatsSampled{{in.ConsumeIntegralInRange<std::size_t>(0, 9),
-                                                    milliseconds(in.ConsumeIntegral<std::uint16_t>()),
-                                                    in.ConsumeIntegral<std::uint32_t>()}});
+                    feed(m, w,
+                         input::StatsSampled{{in.ConsumeIntegralInRange<std::size_t>(0, 9),
+                                              milliseconds(in.ConsumeIntegral<std::uint16_t>()),
+                                              in.ConsumeIntegral<std::uint32_t>()}});
                 }
             }
             break;
@@ -248,7 +256,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 13:
             if (w.write_pending && w.spawned) {
                 w.write_pending = false;
-                feed(m, w, in.ConsumeBool() ? Input{input::StdinDrained{}} : Input{input::StdinBroken{}});
+                feed(m, w,
+                     in.ConsumeBool() ? Input{input::StdinDrained{}} : Input{input::StdinBroken{}});
             }
             break;
         case 14:
@@ -266,7 +275,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             feed(m, w, input::Spawned{});
             for (Stream s : {Stream::Stdout, Stream::Stderr}) {
                 const auto mode = w.command.mode(s);
-                w.stream_open[static_cast<std::size_t>(s)] = mode == StdioMode::Capture || mode == StdioMode::Tee;
+                w.stream_open[static_cast<std::size_t>(s)] =
+                    mode == StdioMode::Capture || mode == StdioMode::Tee;
             }
         }
         if (w.finished == 0 && !w.exited) {

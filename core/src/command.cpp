@@ -1,10 +1,16 @@
 #include "processkit/core/command.hpp"
 
 #include <algorithm>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/concat.hpp>
+#include <range/v3/view/join.hpp>
+#include <range/v3/view/single.hpp>
+#include <range/v3/view/transform.hpp>
 
 namespace processkit {
 
-Command::Command(std::string program) : program_(std::move(program)) {}
+Command::Command(std::string program)
+    : program_(std::move(program)) {}
 
 Command& Command::arg(std::string a) {
     args_.push_back(std::move(a));
@@ -221,17 +227,17 @@ std::string shell_quote(std::string_view word) {
 }
 
 std::string Command::command_line() const {
-    std::string line = shell_quote(program_);
-    for (const auto& a : args_) {
-        line += ' ';
-        line += shell_quote(a);
-    }
-    return line;
+    auto quoted = ranges::views::concat(ranges::views::single(program_), args_) |
+                  ranges::views::transform([](const std::string& w) { return shell_quote(w); }) |
+                  ranges::views::join(' ');
+    return ranges::to<std::string>(quoted);
 }
 
 namespace {
 
-bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+bool has_nul(std::string_view s) {
+    return s.find('\0') != std::string_view::npos;
+}
 
 std::optional<Error> bad(const std::string& program, std::string detail) {
     return Error(ErrorKind::InvalidArgument, program, std::move(detail));
@@ -272,8 +278,8 @@ std::optional<Error> Command::validate() const {
                 return e;
             }
             if (has_nul(op.value)) {
-                return bad(shown, "value of environment variable " + op.name +
-                                      " contains a NUL byte");
+                return bad(shown,
+                           "value of environment variable " + op.name + " contains a NUL byte");
             }
         }
         for (const auto& n : op.names) {

@@ -1,8 +1,8 @@
 // Environment resolution: a pure function so that its documented order is
 // tested without touching the real environment.
-#include <algorithm>
-
 #include "processkit/core/command.hpp"
+
+#include <algorithm>
 
 namespace processkit {
 namespace {

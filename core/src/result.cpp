@@ -1,8 +1,8 @@
 #include "processkit/core/result.hpp"
 
-#include <algorithm>
-
 #include "processkit/core/utf8.hpp"
+
+#include <algorithm>
 
 namespace processkit {
 
@@ -32,10 +32,16 @@ std::string decode(std::string_view bytes, Encoding e) {
 }
 } // namespace
 
-std::string ProcessResult::stdout_text() const { return decode(stdout_bytes, encoding); }
-std::string ProcessResult::stderr_text() const { return decode(stderr_bytes, encoding); }
+std::string ProcessResult::stdout_text() const {
+    return decode(stdout_bytes, encoding);
+}
+std::string ProcessResult::stderr_text() const {
+    return decode(stderr_bytes, encoding);
+}
 
-bool ProcessResult::success() const { return !failure().has_value(); }
+bool ProcessResult::success() const {
+    return !failure().has_value();
+}
 
 std::optional<Error> ProcessResult::failure() const {
     if (error) {

@@ -1,16 +1,18 @@
 // The run lifecycle. Every state change of a run happens in this file.
 #include "processkit/core/run_machine.hpp"
 
-#include <stdexcept>
-
 #include "processkit/core/utf8.hpp"
+
+#include <stdexcept>
 
 namespace processkit {
 namespace {
 
 constexpr std::array<Stream, 2> streams{Stream::Stdout, Stream::Stderr};
 
-bool is_captured(StdioMode m) { return m == StdioMode::Capture || m == StdioMode::Tee; }
+bool is_captured(StdioMode m) {
+    return m == StdioMode::Capture || m == StdioMode::Tee;
+}
 
 std::string decode(std::string_view bytes, Encoding e) {
     return e == Encoding::Latin1 ? decode_latin1(bytes) : decode_utf8_lossy(bytes);
@@ -72,7 +74,8 @@ bool RunMachine::stdin_writable() const {
 
 void RunMachine::require_running(const char* what) const {
     if (phase_ != Phase::Running) {
-        throw std::logic_error(std::string("RunMachine: ") + what + " before the child was spawned");
+        throw std::logic_error(std::string("RunMachine: ") + what +
+                               " before the child was spawned");
     }
 }
 
@@ -154,7 +157,9 @@ void RunMachine::on(TimePoint now, const input::Exited& e) {
     finish_if_done(now);
 }
 
-void RunMachine::on(TimePoint, const input::GroupEmpty&) { group_empty_ = true; }
+void RunMachine::on(TimePoint, const input::GroupEmpty&) {
+    group_empty_ = true;
+}
 
 void RunMachine::on(TimePoint now, const input::Tick&) {
     if (timers_.due(TimerId::Timeout, now)) {
@@ -287,7 +292,9 @@ void RunMachine::take_lines(Stream s) {
     }
 }
 
-void RunMachine::on(TimePoint, const input::HandlerFailed& h) { deliver_lines_[idx(h.stream)] = false; }
+void RunMachine::on(TimePoint, const input::HandlerFailed& h) {
+    deliver_lines_[idx(h.stream)] = false;
+}
 
 // --- stdin -------------------------------------------------------------------
 

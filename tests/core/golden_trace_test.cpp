@@ -1,15 +1,14 @@
 // Each file in traces/ is a golden trace: inputs with the actions and
 // deadlines they must produce. The test replays the inputs and requires the
 // transcript to match the file exactly.
-#include <gtest/gtest.h>
+#include "trace_format.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
-
-#include "trace_format.hpp"
 
 namespace {
 
@@ -57,8 +56,9 @@ INSTANTIATE_TEST_SUITE_P(Traces, GoldenTrace, ::testing::ValuesIn(trace_names())
 TEST(GoldenTraces, AllRequiredTracesExist) {
     const auto names = trace_names();
     for (const char* required :
-         {"normal_exit", "timeout_term_trapped_exits_in_grace", "timeout_term_ignored_killed_after_grace",
-          "grandchild_holds_pipe", "cancel_during_grace", "spawn_failed", "stats_series_ends_on_failed_sample"}) {
+         {"normal_exit", "timeout_term_trapped_exits_in_grace",
+          "timeout_term_ignored_killed_after_grace", "grandchild_holds_pipe", "cancel_during_grace",
+          "spawn_failed", "stats_series_ends_on_failed_sample"}) {
         EXPECT_NE(std::find(names.begin(), names.end(), required), names.end()) << required;
     }
 }

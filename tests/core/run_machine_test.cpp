@@ -1,11 +1,10 @@
 // Behaviour of the run machine that the golden traces do not pin, driven with
 // a fake clock that jumps straight to next_deadline().
-#include <gtest/gtest.h>
-
-#include <stdexcept>
-
 #include "processkit/core/run_machine.hpp"
 #include "trace_format.hpp"
+
+#include <gtest/gtest.h>
+#include <stdexcept>
 
 namespace processkit {
 namespace {
@@ -14,7 +13,8 @@ using namespace std::chrono_literals;
 
 /// A fake world: feeds inputs at a fake time and records every action.
 struct Driver {
-    explicit Driver(const Command& c, RunOptions o = {}) : machine(c, o) {}
+    explicit Driver(const Command& c, RunOptions o = {})
+        : machine(c, o) {}
 
     std::vector<Action> feed(Input in) {
         machine.handle(now, in);
@@ -48,7 +48,8 @@ struct Driver {
         feed(input::OutputClosed{Stream::Stderr});
     }
     bool logged(const std::string& prefix) const {
-        return std::any_of(log.begin(), log.end(), [&](auto& l) { return l.rfind(prefix, 0) == 0; });
+        return std::any_of(log.begin(), log.end(),
+                           [&](auto& l) { return l.rfind(prefix, 0) == 0; });
     }
 
     RunMachine machine;
@@ -209,7 +210,9 @@ TEST(RunMachine, FailedHandlerStopsDeliveryButCaptureGoesOn) {
     d.feed(input::HandlerFailed{Stream::Stdout});
     d.feed(input::Output{Stream::Stdout, "two\n"});
     d.exit_and_close(ExitStatus::exited(0));
-    EXPECT_EQ(std::count_if(d.log.begin(), d.log.end(), [](auto& l) { return l.rfind("line", 0) == 0; }), 1);
+    EXPECT_EQ(
+        std::count_if(d.log.begin(), d.log.end(), [](auto& l) { return l.rfind("line", 0) == 0; }),
+        1);
     EXPECT_EQ(d.result->stdout_bytes, "one\ntwo\n");
     EXPECT_EQ(d.result->stdout_counters.total_lines, 2u);
 }

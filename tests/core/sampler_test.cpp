@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "processkit/core/sampler.hpp"
+
+#include <gtest/gtest.h>
 
 namespace processkit {
 namespace {

@@ -1,8 +1,8 @@
 // Equivalents of the three tests in the reference's stats.rs (seed/).
-#include <gtest/gtest.h>
-
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
+
+#include <gtest/gtest.h>
 
 namespace processkit {
 namespace {

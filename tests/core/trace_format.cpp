@@ -9,11 +9,17 @@ namespace {
 
 using std::chrono::milliseconds;
 
-long long to_ms(Duration d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
+long long to_ms(Duration d) {
+    return std::chrono::duration_cast<milliseconds>(d).count();
+}
 
-std::string ms(Duration d) { return std::to_string(to_ms(d)) + "ms"; }
+std::string ms(Duration d) {
+    return std::to_string(to_ms(d)) + "ms";
+}
 
-std::string_view target_name(Target t) { return t == Target::Tree ? "tree" : "child"; }
+std::string_view target_name(Target t) {
+    return t == Target::Tree ? "tree" : "child";
+}
 
 std::vector<std::string> words(std::string_view line) {
     // Splits on spaces. Double quotes (anywhere in a word) group text that may
@@ -128,8 +134,9 @@ Input parse_input(const std::vector<std::string>& w, const std::string& program)
         return input::StdinBroken{};
     }
     if (verb == "exit") {
-        input::Exited e{w.at(1) == "signal" ? ExitStatus::signalled(static_cast<int>(number(w.at(2))))
-                                            : ExitStatus::exited(static_cast<int>(number(w.at(1)))),
+        input::Exited e{w.at(1) == "signal"
+                            ? ExitStatus::signalled(static_cast<int>(number(w.at(2))))
+                            : ExitStatus::exited(static_cast<int>(number(w.at(1)))),
                         std::nullopt, std::nullopt};
         if (auto cpu = value_of(w, "cpu"); !cpu.empty()) {
             e.cpu_time = milliseconds(number(cpu));
@@ -205,9 +212,11 @@ void apply_config(const std::vector<std::string>& w, Config& c) {
             c.options.deliver_lines[0] = true;
             c.options.deliver_lines[1] = true;
         } else if (key == "stdout-keep-newest-lines") {
-            c.command.stdout_policy(BufferPolicy::keep_newest_lines(static_cast<std::size_t>(number(val))));
+            c.command.stdout_policy(
+                BufferPolicy::keep_newest_lines(static_cast<std::size_t>(number(val))));
         } else if (key == "stdout-fail-bytes") {
-            c.command.stdout_policy(BufferPolicy::fail_past_bytes(static_cast<std::size_t>(number(val))));
+            c.command.stdout_policy(
+                BufferPolicy::fail_past_bytes(static_cast<std::size_t>(number(val))));
         } else if (key == "stderr") {
             c.command.stderr_mode(val == "inherit" ? StdioMode::Inherit : StdioMode::Capture);
         } else if (key == "arg-with-nul") {
@@ -247,7 +256,9 @@ std::string quote(std::string_view bytes) {
 std::string describe(const Action& a) {
     struct Visitor {
         std::string operator()(const action::Spawn&) const { return "spawn"; }
-        std::string operator()(const action::WriteStdin& w) const { return "write-stdin " + quote(w.bytes); }
+        std::string operator()(const action::WriteStdin& w) const {
+            return "write-stdin " + quote(w.bytes);
+        }
         std::string operator()(const action::CloseStdin&) const { return "close-stdin"; }
         std::string operator()(const action::SendSignal& s) const {
             return "signal " + std::string(target_name(s.target)) + " " + s.signal.to_string();
@@ -260,9 +271,12 @@ std::string describe(const Action& a) {
             return "tee " + std::string(to_string(t.stream)) + " " + quote(t.bytes);
         }
         std::string operator()(const action::DeliverLine& l) const {
-            return "line " + std::string(to_string(l.stream)) + " " + quote(l.text) + (l.cut ? " cut" : "");
+            return "line " + std::string(to_string(l.stream)) + " " + quote(l.text) +
+                   (l.cut ? " cut" : "");
         }
-        std::string operator()(const action::DeliverStats& s) const { return "stats " + describe_stats(s.stats); }
+        std::string operator()(const action::DeliverStats& s) const {
+            return "stats " + describe_stats(s.stats);
+        }
         std::string operator()(const action::Finished& f) const {
             const auto& r = f.result;
             std::string d = "finished outcome=" + quote(r.outcome.to_string());
@@ -289,7 +303,8 @@ std::string describe(const Action& a) {
             }
             d += " samples=" + std::to_string(r.profile.samples);
             d += " cpu=" + (r.profile.cpu_time ? ms(*r.profile.cpu_time) : "-");
-            d += " mem=" + (r.profile.peak_memory_bytes ? std::to_string(*r.profile.peak_memory_bytes) : "-");
+            d += " mem=" +
+                 (r.profile.peak_memory_bytes ? std::to_string(*r.profile.peak_memory_bytes) : "-");
             return d;
         }
     };

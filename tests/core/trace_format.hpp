@@ -2,11 +2,11 @@
 // Golden traces: a readable script of inputs and the actions they must
 // produce. See traces/README.md for the format.
 
+#include "processkit/core/run_machine.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "processkit/core/run_machine.hpp"
 
 namespace processkit::testing {
 

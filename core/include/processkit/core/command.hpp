@@ -6,6 +6,12 @@
 // threads; one object must not be modified while another thread reads it.
 // Copying a Command copies its handlers (std::function) too.
 
+#include "processkit/core/error.hpp"
+#include "processkit/core/output_buffer.hpp"
+#include "processkit/core/signal.hpp"
+#include "processkit/core/stream.hpp"
+#include "processkit/core/time.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -13,12 +19,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "processkit/core/error.hpp"
-#include "processkit/core/output_buffer.hpp"
-#include "processkit/core/signal.hpp"
-#include "processkit/core/stream.hpp"
-#include "processkit/core/time.hpp"
 
 namespace processkit {
 

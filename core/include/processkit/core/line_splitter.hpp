@@ -8,11 +8,10 @@
 //   is therefore delivered when the following byte arrives.
 // - An unfinished line never grows past max_line_bytes: when a line already
 //   holds max_line_bytes and more content arrives, the bytes so far are
-//   emitted as a line marked `cut` and the rest continues as the next line. The cut never splits a UTF-8 sequence
-//   that could still complete (it backs off by at most 3 bytes), unless
-//   backing off would leave nothing to emit (a cap below 4): progress wins.
-//   A max_line_bytes of 0 is taken as 1.
-//   A line of exactly max_line_bytes followed by its terminator is not cut.
+//   emitted as a line marked `cut` and the rest continues as the next line. The cut never splits a
+//   UTF-8 sequence that could still complete (it backs off by at most 3 bytes), unless backing off
+//   would leave nothing to emit (a cap below 4): progress wins. A max_line_bytes of 0 is taken
+//   as 1. A line of exactly max_line_bytes followed by its terminator is not cut.
 // - finish() emits the unterminated last line, if any.
 //
 // Concatenating content + terminator of every line reproduces the input

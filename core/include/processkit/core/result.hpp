@@ -2,16 +2,16 @@
 // What a finished run produced (R1, R3). Value types; const access from
 // several threads is safe.
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/core/output_buffer.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/core/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace processkit {
 
@@ -19,7 +19,9 @@ namespace processkit {
 class ExitStatus {
 public:
     static constexpr ExitStatus exited(int code) { return ExitStatus{false, code}; }
-    static constexpr ExitStatus signalled(int signal_number) { return ExitStatus{true, signal_number}; }
+    static constexpr ExitStatus signalled(int signal_number) {
+        return ExitStatus{true, signal_number};
+    }
 
     constexpr bool is_exited() const { return !signalled_; }
     constexpr bool is_signalled() const { return signalled_; }
@@ -34,7 +36,9 @@ public:
     friend constexpr bool operator==(const ExitStatus&, const ExitStatus&) = default;
 
 private:
-    constexpr ExitStatus(bool signalled, int value) : signalled_(signalled), value_(value) {}
+    constexpr ExitStatus(bool signalled, int value)
+        : signalled_(signalled)
+        , value_(value) {}
     bool signalled_;
     int value_;
 };

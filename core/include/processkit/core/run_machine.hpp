@@ -21,17 +21,17 @@
 //
 // Thread-safety: none. One machine is driven from one thread at a time.
 
-#include <array>
-#include <cstdint>
-#include <deque>
-#include <optional>
-
 #include "processkit/core/command.hpp"
 #include "processkit/core/line_splitter.hpp"
 #include "processkit/core/output_buffer.hpp"
 #include "processkit/core/run_events.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/timers.hpp"
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
 
 namespace processkit {
 

@@ -10,10 +10,10 @@
 //
 // Thread-safety: none; drive it from one thread.
 
+#include "processkit/core/time.hpp"
+
 #include <cstddef>
 #include <optional>
-
-#include "processkit/core/time.hpp"
 
 namespace processkit {
 

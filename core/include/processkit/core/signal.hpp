@@ -38,7 +38,9 @@ public:
     friend constexpr bool operator==(const Signal&, const Signal&) = default;
 
 private:
-    constexpr Signal(Name name, int number) : name_(name), number_(number) {}
+    constexpr Signal(Name name, int number)
+        : name_(name)
+        , number_(number) {}
     Name name_;
     int number_;
 };

@@ -1,11 +1,11 @@
 #pragma once
 // Resource figures of a process group (G8) and the summary of one run (R4).
 
+#include "processkit/core/time.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-
-#include "processkit/core/time.hpp"
 
 namespace processkit {
 

@@ -3,11 +3,11 @@
 // one OS timer armed at next(). A slot that is disarmed or not yet due is
 // simply not reported, which makes early or repeated ticks harmless.
 
+#include "processkit/core/time.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
-
-#include "processkit/core/time.hpp"
 
 namespace processkit {
 
