@@ -109,7 +109,7 @@ void check_buffer(const BufferPolicy& policy, const std::vector<Line>& lines,
     check(c.total_lines == lines.size());
 
     std::string concatenated;
-    for (const std::string& segment : buffer.segments()) {
+    for (std::string_view segment : buffer.segments()) {
         concatenated += segment;
     }
     const std::string bytes = buffer.bytes();

@@ -37,6 +37,14 @@ std::string OutputBuffer::bytes() const {
     return out;
 }
 
+std::vector<std::string_view> OutputBuffer::segments() const {
+    std::vector<std::string_view> out(segments_.begin(), segments_.end());
+    if (!out.empty()) {
+        out.front().remove_prefix(front_trim_);
+    }
+    return out;
+}
+
 void OutputBuffer::push_keep_oldest(std::string raw) {
     if (policy_.max_lines != 0 && segments_.size() >= policy_.max_lines) {
         closed_ = true;
@@ -113,7 +121,7 @@ void OutputBuffer::trim_front(std::size_t bytes) {
     }
 }
 
-void OutputBuffer::apply_front_trim() const {
+void OutputBuffer::apply_front_trim() {
     if (front_trim_ != 0) {
         segments_.front().erase(0, front_trim_);
         front_trim_ = 0;

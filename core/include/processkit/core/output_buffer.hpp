@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace processkit {
 
@@ -57,12 +59,9 @@ public:
     /// The stored bytes, exactly as the child wrote them (less what was dropped).
     std::string bytes() const;
     /// The stored lines, each as its raw bytes (content + terminator). A line
-    /// cut by a byte limit is stored partially.
-    /// Not safe to call concurrently with itself: it may apply a pending trim.
-    const std::deque<std::string>& segments() const {
-        apply_front_trim();
-        return segments_;
-    }
+    /// cut by a byte limit is stored partially. The views are valid until the
+    /// next push().
+    std::vector<std::string_view> segments() const;
     std::size_t stored_bytes() const { return stored_bytes_; }
     const StreamCounters& counters() const { return counters_; }
     const BufferPolicy& policy() const { return policy_; }
@@ -73,14 +72,14 @@ private:
     void drop(std::size_t bytes, bool whole_line);
     void drop_front_segment();
     void trim_front(std::size_t bytes);
-    void apply_front_trim() const;
+    void apply_front_trim();
 
     BufferPolicy policy_;
     // KeepNewest trims the front segment lazily (front_trim_ bytes of it are
     // already dropped): erasing a prefix of a large segment on every push
-    // would be quadratic. segments() applies the trim before exposing it.
-    mutable std::deque<std::string> segments_;
-    mutable std::size_t front_trim_ = 0;
+    // would be quadratic.
+    std::deque<std::string> segments_;
+    std::size_t front_trim_ = 0;
     bool front_counted_ = false; ///< the front segment already counts as dropped
     bool closed_ = false;        ///< KeepOldest/Fail hit a limit: drop all that follows
     std::size_t stored_bytes_ = 0;
