@@ -88,7 +88,7 @@ int main() {
             feed(at, input::StatsSampled{stats});
         }
     };
-    answer_sample(t0 + 1ms, {1, 0ms, std::nullopt});
+    answer_sample(t0 + 1ms, {1, 0ms, std::nullopt, 1u << 20});
     feed(t0 + 100ms, input::Output{Stream::Stdout, "listening on 8080\nready"});
     // The clock jumps from deadline to deadline, as a reactor's timer would.
     while (!machine.exited()) {
@@ -98,7 +98,7 @@ int main() {
             break;
         }
         // The child ignores TERM; only the kill ends it.
-        answer_sample(at + 1ms, {2, 120ms, std::nullopt});
+        answer_sample(at + 1ms, {2, 120ms, std::nullopt, 3u << 20});
         if (at - t0 >= 1500ms) {
             feed(at + 2ms, input::Exited{ExitStatus::signalled(9), 130ms, 3u << 20});
         }

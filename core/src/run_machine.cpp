@@ -352,8 +352,12 @@ void RunMachine::on(TimePoint now, const input::StatsSampled& s) {
     if (s.stats.total_cpu_time) {
         profile_.cpu_time = s.stats.total_cpu_time;
     }
-    if (auto peak = s.stats.peak_memory_bytes) {
-        profile_.peak_memory_bytes = std::max(profile_.peak_memory_bytes.value_or(0), *peak);
+    // The profile's peak is the highest figure seen: the kernel's own peak
+    // where it keeps one, else the highest current usage sampled.
+    for (const auto& figure : {s.stats.peak_memory_bytes, s.stats.memory_bytes}) {
+        if (figure) {
+            profile_.peak_memory_bytes = std::max(profile_.peak_memory_bytes.value_or(0), *figure);
+        }
     }
     emit(action::DeliverStats{s.stats});
 }

@@ -57,7 +57,7 @@ TEST(Command, Defaults) {
     EXPECT_FALSE(c.posix().gid.has_value());
     EXPECT_FALSE(c.posix().groups.has_value());
     EXPECT_FALSE(c.posix().new_session);
-    EXPECT_TRUE(c.posix().kill_on_parent_death);
+    EXPECT_FALSE(c.posix().kill_on_parent_death) << "opt-in: PDEATHSIG follows the spawning thread";
 }
 
 TEST(Command, ArgumentsAccumulateInOrder) {
@@ -193,13 +193,13 @@ TEST(Command, LineCapAndEncoding) {
 
 TEST(Command, PosixOptions) {
     Command c("prog");
-    c.uid(1000).gid(100).groups({4, 24}).new_session().kill_on_parent_death(false);
+    c.uid(1000).gid(100).groups({4, 24}).new_session().kill_on_parent_death(true);
     EXPECT_EQ(c.posix().uid, std::optional<std::uint32_t>(1000U));
     EXPECT_EQ(c.posix().gid, std::optional<std::uint32_t>(100U));
     ASSERT_TRUE(c.posix().groups.has_value());
     EXPECT_EQ(*c.posix().groups, (std::vector<std::uint32_t>{4, 24}));
     EXPECT_TRUE(c.posix().new_session);
-    EXPECT_FALSE(c.posix().kill_on_parent_death);
+    EXPECT_TRUE(c.posix().kill_on_parent_death);
     c.new_session(false);
     EXPECT_FALSE(c.posix().new_session);
 }

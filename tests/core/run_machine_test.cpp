@@ -309,7 +309,7 @@ TEST(RunMachine, ProfileTakesTheLargestFigures) {
     Driver d(Command("x"), RunOptions{true, {}, 50ms});
     d.start_running();
     ASSERT_EQ(d.log.back(), "sample-stats");
-    d.feed(input::StatsSampled{{2, 400ms, 5000}});
+    d.feed(input::StatsSampled{{2, 400ms, 5000, std::nullopt}});
     d.feed(input::Exited{ExitStatus::exited(0), 100ms, 7000});
     d.feed(input::OutputClosed{Stream::Stdout});
     d.feed(input::OutputClosed{Stream::Stderr});

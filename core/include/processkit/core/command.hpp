@@ -71,8 +71,11 @@ struct PosixOptions {
     std::optional<std::uint32_t> uid;
     std::optional<std::uint32_t> gid;
     std::optional<std::vector<std::uint32_t>> groups; ///< supplementary groups
-    bool new_session = false;                         ///< setsid() in the child
-    bool kill_on_parent_death = true;                 ///< PR_SET_PDEATHSIG(KILL) on Linux
+    bool new_session = false; ///< setsid() in the child
+    /// PR_SET_PDEATHSIG(SIGKILL) on Linux. Off by default: the kernel fires it
+    /// when the *thread* that spawned the child exits, which kills children of
+    /// short-lived worker threads. Owner death is covered by the group's guard.
+    bool kill_on_parent_death = false;
     friend bool operator==(const PosixOptions&, const PosixOptions&) = default;
 };
 

@@ -19,8 +19,11 @@ struct ProcessGroupStats {
     std::size_t active_process_count = 0;
     /// User + system CPU time of the whole tree, including exited members.
     std::optional<Duration> total_cpu_time;
-    /// Peak memory of the tree in bytes.
+    /// Peak memory of the tree in bytes (cgroup memory.peak).
     std::optional<std::uint64_t> peak_memory_bytes;
+    /// Memory in use now, in bytes: cgroup memory.current, or else the sum of
+    /// the members' resident set sizes read from /proc.
+    std::optional<std::uint64_t> memory_bytes;
 
     friend bool operator==(const ProcessGroupStats&, const ProcessGroupStats&) = default;
 };

@@ -1,0 +1,195 @@
+// pk-bench JOB N — processkit's benchmark jobs and their raw baselines.
+//
+//   spawn N              N x (create a group, spawn /bin/true into it, wait, destroy it)
+//   spawn-shared N       N x spawn /bin/true into one group and wait
+//   spawn-bigparent N    as spawn, from a parent holding 1 GiB of touched memory
+//   teardown N           a tree of N sleeping processes killed and fully gone
+//   raw-spawn N          baseline: N x posix_spawn(/bin/true) + waitpid
+//   raw-spawn-bigparent N  the baseline from a 1 GiB parent
+//
+// Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
+// Exits 1 if any child did not exit as expected, 2 on bad usage.
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "processkit/os/process_group.hpp"
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using processkit::Command;
+using processkit::ProcessGroup;
+
+struct Outcome {
+    bool ok = true;
+    std::string mechanism = "none";
+    std::string note;
+};
+
+Command true_command() {
+    // Same stdio as the raw baseline: inherited, no pipes.
+    Command c("/bin/true");
+    c.stdin_inherit()
+        .stdout_mode(processkit::StdioMode::Inherit)
+        .stderr_mode(processkit::StdioMode::Inherit);
+    return c;
+}
+
+bool exited_zero(processkit::os::Child& child) {
+    return child.wait().status == processkit::ExitStatus::exited(0);
+}
+
+Outcome spawn_fresh(long n) {
+    Outcome o;
+    const Command cmd = true_command();
+    for (long i = 0; i < n; ++i) {
+        ProcessGroup group;
+        o.mechanism = std::string(processkit::to_string(group.mechanism()));
+        auto p = group.spawn(cmd);
+        o.ok = exited_zero(p.child) && o.ok;
+    }
+    return o;
+}
+
+Outcome spawn_shared(long n) {
+    Outcome o;
+    const Command cmd = true_command();
+    ProcessGroup group;
+    o.mechanism = std::string(processkit::to_string(group.mechanism()));
+    for (long i = 0; i < n; ++i) {
+        auto p = group.spawn(cmd);
+        o.ok = exited_zero(p.child) && o.ok;
+    }
+    return o;
+}
+
+Outcome raw_spawn(long n) {
+    Outcome o;
+    char prog[] = "/bin/true";
+    char* argv[] = {prog, nullptr};
+    for (long i = 0; i < n; ++i) {
+        pid_t pid = 0;
+        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
+            o.ok = false;
+            continue;
+        }
+        int status = 0;
+        o.ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 && o.ok;
+    }
+    return o;
+}
+
+/// 1 GiB, every page written, kept alive for the whole job.
+std::unique_ptr<char[]> big_parent_memory() {
+    constexpr std::size_t size = std::size_t{1} << 30;
+    auto memory = std::make_unique<char[]>(size);
+    std::memset(memory.get(), 1, size);
+    return memory;
+}
+
+Outcome teardown(long n) {
+    Outcome o;
+    ProcessGroup group;
+    o.mechanism = std::string(processkit::to_string(group.mechanism()));
+    Command c("sh");
+    c.arg("-c").arg("for i in $(seq " + std::to_string(n) + "); do sleep 300 & done; echo ready; wait");
+    auto p = group.spawn(c);
+    // Wait until the whole tree is up (not timed).
+    std::string got;
+    while (got.find('\n') == std::string::npos) {
+        pollfd fd{p.stdout_pipe.get(), POLLIN, 0};
+        ::poll(&fd, 1, 1000);
+        char buf[64];
+        const auto r = ::read(p.stdout_pipe.get(), buf, sizeof buf);
+        if (r == 0) {
+            break;
+        }
+        if (r > 0) {
+            got.append(buf, static_cast<std::size_t>(r));
+        }
+    }
+    const auto count = group.stats().active_process_count;
+    if (count < static_cast<std::size_t>(n) + 1) {
+        o.ok = false;
+        o.note = "only " + std::to_string(count) + " processes started";
+    }
+    const auto start = Clock::now();
+    group.kill_all();
+    // "Fully gone": the kernel reports the tree empty and the child is reaped.
+    while (!group.empty()) {
+        if (group.events_fd() >= 0) {
+            pollfd fd{group.events_fd(), POLLPRI, 0};
+            ::poll(&fd, 1, 100);
+        } else {
+            ::usleep(1000);
+        }
+    }
+    o.ok = p.child.wait().status.is_signalled() && o.ok;
+    const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    o.note += "teardown_ms=" + std::to_string(ms);
+    return o;
+}
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: pk-bench JOB N\n"
+                 "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
+                 "raw-spawn-bigparent\n");
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        return usage();
+    }
+    const std::string job = argv[1];
+    char* end = nullptr;
+    const long n = std::strtol(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0' || n <= 0) {
+        std::fprintf(stderr, "pk-bench: N must be a positive integer, got '%s'\n", argv[2]);
+        return 2;
+    }
+    std::unique_ptr<char[]> ballast;
+    if (job == "spawn-bigparent" || job == "raw-spawn-bigparent") {
+        ballast = big_parent_memory();
+    }
+    const std::map<std::string, std::function<Outcome(long)>> jobs{
+        {"spawn", spawn_fresh},          {"spawn-shared", spawn_shared},
+        {"spawn-bigparent", spawn_fresh}, {"teardown", teardown},
+        {"raw-spawn", raw_spawn},        {"raw-spawn-bigparent", raw_spawn},
+    };
+    const auto it = jobs.find(job);
+    if (it == jobs.end()) {
+        std::fprintf(stderr, "pk-bench: unknown job '%s'\n", job.c_str());
+        return usage();
+    }
+    Outcome o;
+    const auto start = Clock::now();
+    try {
+        o = it->second(n);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pk-bench: %s failed: %s\n", job.c_str(), e.what());
+        return 1;
+    }
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    std::printf("job=%s n=%ld total_ms=%.3f per_op_us=%.2f mechanism=%s ok=%s%s%s\n", job.c_str(), n,
+                ms, ms * 1000.0 / static_cast<double>(n), o.mechanism.c_str(), o.ok ? "true" : "false",
+                o.note.empty() ? "" : " ", o.note.c_str());
+    return o.ok ? 0 : 1;
+}

@@ -1,0 +1,114 @@
+#pragma once
+// Linux cgroup v2 directories (G1-G8, G10, X5). Everything takes the
+// directory it works on as a parameter, so the logic can be tested against a
+// tree made by the test as well as against the real hierarchy.
+//
+// Thread-safety: a Cgroup is not synchronised; the free functions are
+// reentrant.
+
+#include "processkit/core/limits.hpp"
+#include "processkit/core/stats.hpp"
+#include "processkit/os/unique_fd.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace processkit::os {
+
+/// Mount point of the cgroup2 filesystem in /proc/self/mountinfo text
+/// (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` in a hybrid layout).
+std::optional<std::string> find_cgroup2_mount(std::string_view mountinfo);
+/// The v2 path ("0::/path" line) in /proc/self/cgroup text.
+std::optional<std::string> own_cgroup_path(std::string_view proc_self_cgroup);
+/// mount + own path from the running process's /proc files, if cgroup2 is mounted.
+std::optional<std::string> own_cgroup_dir();
+
+/// A cgroup directory this process created, named
+/// `processkit-<owner pid>-<owner start time>-<sequence>` so that leftovers of
+/// dead owners can be recognised (X5). Destruction kills its processes and
+/// removes it if it is empty (it never waits; see ProcessGroup for teardown).
+class Cgroup {
+public:
+    /// Creates a uniquely named child of `parent_dir` and applies the limits
+    /// (memory.max, pids.max, cpu.max), enabling the controllers they need in
+    /// the parent's cgroup.subtree_control. Throws Error: Io (cannot create;
+    /// os_error() holds errno), ResourceLimit (a limit cannot be enforced, e.g.
+    /// the controller is not available in cgroup v2 here); nothing is left
+    /// behind on failure.
+    static Cgroup create(const std::string& parent_dir, const ResourceLimits& limits = {});
+
+    /// A moved-from Cgroup owns nothing (its destructor does nothing);
+    /// assigning over a Cgroup first tears the old one down as ~Cgroup does.
+    Cgroup(Cgroup&& other) noexcept;
+    Cgroup& operator=(Cgroup&& other) noexcept;
+    ~Cgroup();
+
+    const std::string& path() const { return path_; }
+    /// `cgroup.procs`, open for writing (for spawn placement and adopt).
+    int procs_fd() const { return procs_fd_.get(); }
+    /// `cgroup.events`, open for reading: POLLPRI when `populated` changes.
+    int events_fd() const { return events_fd_.get(); }
+
+    /// Moves a process into the group. Throws Error (Io) naming the pid.
+    void adopt(pid_t pid);
+    /// SIGKILL to every process in the tree, atomically (cgroup.kill; before
+    /// Linux 5.14: freeze, kill each member, thaw). Does not wait. No-op once
+    /// removed or if the directory is gone; throws Error (Io) otherwise.
+    void kill();
+    /// Any other signal: to each member (racy by nature; documented). Members
+    /// that exited meanwhile are skipped; other failures throw Error (Io).
+    void signal(int native_signal);
+    /// cgroup.freeze; returns once the kernel reports the requested state, the
+    /// group is empty, or after 1 s. Throws Error (Io) if it cannot be written.
+    void freeze(bool frozen);
+    /// The pids in cgroup.procs (empty if the directory is gone).
+    std::vector<pid_t> members() const;
+    /// `populated` of cgroup.events (false once removed).
+    bool populated() const;
+    /// Tree-wide figures; std::nullopt fields when the file is absent.
+    /// Throws Error (Io) when the directory is gone.
+    ProcessGroupStats stats() const;
+    /// rmdir (of nested cgroups left by the processes too, deepest first);
+    /// false (and nothing changed) while processes remain. True if already
+    /// gone. Closes the descriptors on success.
+    bool try_remove();
+    bool removed() const { return removed_; }
+
+private:
+    Cgroup(std::string path, UniqueFd procs, UniqueFd events);
+    /// kill() + one try_remove(), errors swallowed (destructor, assignment).
+    void release() noexcept;
+
+    std::string path_;
+    UniqueFd procs_fd_;
+    UniqueFd events_fd_;
+    bool removed_ = false;
+};
+
+/// X5: removes `processkit-*` directories under `parent_dir` whose owner
+/// process no longer exists (pid gone, or reused with another start time),
+/// killing what is left in them. Returns how many were removed.
+std::size_t remove_stale_cgroups(const std::string& parent_dir);
+
+namespace detail {
+
+/// The owner recorded in a `processkit-<pid>-<start>-<sequence>` name.
+struct CgroupOwner {
+    pid_t pid = 0;
+    std::uint64_t start_time = 0;
+    std::uint64_t sequence = 0;
+};
+/// nullopt unless `name` is exactly such a name (decimal numbers, pid > 0).
+std::optional<CgroupOwner> parse_cgroup_name(std::string_view name);
+
+/// The kill for kernels without cgroup.kill (< 5.14): freeze `dir`, SIGKILL
+/// every member, thaw. Throws Error (Io) if cgroup.freeze cannot be written.
+void kill_by_freezing(const std::string& dir);
+
+} // namespace detail
+
+} // namespace processkit::os

@@ -1,0 +1,58 @@
+#pragma once
+// A spawned child, waited for and signalled through its pidfd (X3): no
+// SIGCHLD handler, no pid-reuse race. Children are created with no exit
+// signal, so a program's own SIGCHLD handler or waitpid(-1) loop never sees
+// (or steals) them, and SIG_IGN on SIGCHLD does not auto-reap them.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "processkit/core/result.hpp"
+#include "processkit/core/time.hpp"
+#include "processkit/os/unique_fd.hpp"
+
+namespace processkit::os {
+
+struct ExitInfo {
+    ExitStatus status = ExitStatus::exited(0);
+    Duration cpu_time{0};                 ///< user + system of the child (rusage at reap)
+    std::uint64_t peak_memory_bytes = 0;  ///< its max RSS
+};
+
+/// Owns a child process until it is reaped. Destroying an unreaped child
+/// kills it (SIGKILL through the pidfd) and reaps it: a brief wait, since a
+/// SIGKILLed process exits promptly.
+///
+/// Thread-safety: not synchronised; one owner at a time.
+class Child {
+public:
+    Child() = default;
+    Child(pid_t pid, UniqueFd pidfd) noexcept : pid_(pid), pidfd_(std::move(pidfd)) {}
+    Child(Child&&) noexcept;
+    Child& operator=(Child&&) noexcept;
+    ~Child();
+
+    pid_t pid() const noexcept { return pid_; }
+    /// Pollable: readable once the child has exited.
+    int pidfd() const noexcept { return pidfd_.get(); }
+    bool reaped() const noexcept { return reaped_.has_value(); }
+
+    /// Reaps the child if it has exited; never blocks.
+    std::optional<ExitInfo> try_wait();
+    /// Blocks until the child exits and reaps it.
+    ExitInfo wait();
+    /// Sends a signal through the pidfd. False if the child is already gone.
+    bool signal(int native_signal) noexcept;
+
+private:
+    std::optional<ExitInfo> wait_impl(bool block);
+    void kill_and_reap() noexcept;
+
+    pid_t pid_ = -1;
+    UniqueFd pidfd_;
+    std::optional<ExitInfo> reaped_;
+};
+
+} // namespace processkit::os

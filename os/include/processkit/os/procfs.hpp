@@ -1,0 +1,28 @@
+#pragma once
+// Reading /proc (Linux): the fallbacks when a cgroup cannot tell.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "processkit/core/time.hpp"
+
+namespace processkit::os {
+
+/// A whole small file (/proc, /sys), or nullopt if it cannot be read.
+std::optional<std::string> read_small_file(const std::string& path);
+
+/// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), to
+/// tell a live owner from a reused pid.
+std::optional<std::uint64_t> process_start_time(pid_t pid);
+
+/// Resident set size of a process in bytes, if it still exists.
+std::optional<std::uint64_t> resident_bytes(pid_t pid);
+
+/// Every live (non-zombie) process whose process group is one of `pgids`.
+std::vector<pid_t> processes_in_groups(const std::vector<pid_t>& pgids);
+
+} // namespace processkit::os

@@ -1,0 +1,47 @@
+#pragma once
+// Starting a child (X2): a vfork-style clone (CLONE_VM | CLONE_VFORK) whose
+// cost does not grow with the parent's memory. The child places itself in its
+// container (cgroup.procs, or a new process group) before anything else, so it
+// cannot run one instruction of the program outside it; only async-signal-safe
+// calls run between clone and exec, everything else is prepared beforehand.
+
+#include <optional>
+#include <string>
+
+#include "processkit/core/command.hpp"
+#include "processkit/os/child.hpp"
+#include "processkit/os/unique_fd.hpp"
+
+namespace processkit::os {
+
+/// Where the child goes before it runs.
+struct Placement {
+    enum class Kind { None, Cgroup, NewProcessGroup };
+    Kind kind = Kind::None;
+    /// Cgroup: an open, writable `cgroup.procs` of the target directory.
+    int cgroup_procs_fd = -1;
+};
+
+struct SpawnedProcess {
+    Child child;
+    TimePoint started_at;
+    UniqueFd stdin_pipe;  ///< write end, when stdin is Bytes or Interactive
+    UniqueFd stdout_pipe; ///< read end, when stdout is captured
+    UniqueFd stderr_pipe; ///< read end, when stderr is captured
+};
+
+/// Starts `command` (validated first). Throws processkit::Error:
+/// InvalidArgument (NUL byte, bad names...), NotFound (with the PATH
+/// candidates searched, or the missing working directory named),
+/// PermissionDenied (not executable, a directory), SpawnFailed (E2BIG names
+/// "argument list too long", ENOEXEC, setuid refused...), Io. A failed spawn
+/// leaves no child, no descriptor and no directory behind.
+SpawnedProcess spawn(const Command& command, const Placement& placement);
+
+/// The paths a program name is tried at, in order (PATH lookup for a bare
+/// name; the name itself otherwise). An empty PATH entry means the current
+/// directory; an unset PATH means the default "/usr/local/bin:/usr/bin:/bin".
+std::vector<std::string> exec_candidates(const std::string& program,
+                                         const std::optional<std::string>& path_variable);
+
+} // namespace processkit::os

@@ -1,0 +1,47 @@
+#pragma once
+// RAII for file descriptors. Thread-safety: a value type like unique_ptr.
+
+#include <string_view>
+#include <utility>
+
+namespace processkit::os {
+
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        if (this != &o) {
+            reset(std::exchange(o.fd_, -1));
+        }
+        return *this;
+    }
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd() { reset(); }
+
+    int get() const noexcept { return fd_; }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+    /// Closes the current descriptor (errors ignored: nothing can be done).
+    void reset(int fd = -1) noexcept;
+
+private:
+    int fd_ = -1;
+};
+
+/// A pipe whose both ends are close-on-exec; the end the parent keeps is
+/// non-blocking, the child's end blocking. Sized up to 1 MiB where permitted.
+struct Pipe {
+    UniqueFd read;
+    UniqueFd write;
+};
+enum class ParentEnd { Read, Write };
+/// Throws processkit::Error (Io) on failure.
+Pipe make_child_pipe(ParentEnd parent_end);
+
+/// Opens a file for the child's stdio (close-on-exec). Throws Error naming `path`.
+UniqueFd open_for_child(const char* path, bool for_writing, std::string_view program);
+
+} // namespace processkit::os

@@ -1,0 +1,346 @@
+// ProcessGroup on Linux: a cgroup v2 directory when we may create one, POSIX
+// process groups otherwise. Every container is registered with the owner
+// guard so it dies with its owner (X1).
+#include "processkit/os/process_group.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "processkit/os/cgroup.hpp"
+#include "processkit/os/owner_guard.hpp"
+#include "processkit/os/procfs.hpp"
+#include "processkit/os/signals.hpp"
+
+namespace processkit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// X5 runs once per cgroup parent per process: scanning on every group
+/// creation would put a directory walk on the spawn path.
+void remove_stale_once(const std::string& parent) {
+    static std::mutex mutex;
+    static std::set<std::string> done;
+    std::lock_guard lock(mutex);
+    if (done.insert(parent).second) {
+        os::remove_stale_cgroups(parent);
+    }
+}
+
+Error unsupported(Mechanism m, const std::string& why) {
+    return Error(ErrorKind::Unsupported, {},
+                 "the " + std::string(to_string(m)) + " mechanism is not available: " + why);
+}
+
+int poll_ms(Duration d) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
+    return static_cast<int>(std::clamp<decltype(ms)>(ms, 0, 60'000));
+}
+
+} // namespace
+
+struct ProcessGroup::Impl {
+    mutable std::mutex mutex;
+    GroupOptions options;
+    std::optional<os::Cgroup> cgroup;
+    /// ProcessGroup mechanism: the pgids we created. None: the child pids.
+    std::vector<pid_t> leaders;
+    bool suspended = false;
+    os::OwnerGuard* guard = nullptr;
+    bool process_groups = false; ///< leaders are pgids (else plain pids)
+
+    void signal_leaders(int sig) const {
+        for (pid_t p : leaders) {
+            ::kill(process_groups ? -p : p, sig);
+        }
+    }
+    std::vector<pid_t> live_processes(Mechanism m) const {
+        if (m == Mechanism::ProcessGroup) {
+            return os::processes_in_groups(leaders);
+        }
+        std::vector<pid_t> live;
+        for (pid_t p : leaders) {
+            if (::kill(p, 0) == 0 && os::process_start_time(p)) {
+                live.push_back(p);
+            }
+        }
+        return live;
+    }
+    /// Drops leaders whose group has no live process left.
+    void prune(Mechanism m) {
+        std::erase_if(leaders, [&](pid_t p) {
+            const bool gone = ::kill(m == Mechanism::ProcessGroup ? -p : p, 0) != 0 && errno == ESRCH;
+            if (gone && guard && m == Mechanism::ProcessGroup) {
+                guard->forget_process_group(p);
+            }
+            return gone;
+        });
+    }
+};
+
+ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>()) {
+    if (auto bad = options.limits.validate()) {
+        throw *bad;
+    }
+    const auto required = options.require;
+    if (required == Mechanism::JobObject) {
+        throw unsupported(Mechanism::JobObject, "Job Objects exist only on Windows");
+    }
+    bool want_cgroup = !required || required == Mechanism::CgroupV2;
+    std::string why_not_cgroup;
+    if (want_cgroup) {
+        auto parent = options.cgroup_parent ? options.cgroup_parent : os::own_cgroup_dir();
+        if (!parent) {
+            why_not_cgroup = "no cgroup2 filesystem is mounted";
+        } else {
+            try {
+                remove_stale_once(*parent);
+                impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::Io) {
+                    throw; // a limit that cannot be enforced is never silently dropped
+                }
+                why_not_cgroup = e.detail();
+            }
+        }
+    }
+    if (impl_->cgroup) {
+        mechanism_ = Mechanism::CgroupV2;
+    } else if (required == Mechanism::CgroupV2) {
+        throw unsupported(Mechanism::CgroupV2, why_not_cgroup);
+    } else if (options.limits.any()) {
+        throw Error(ErrorKind::ResourceLimit, {},
+                    "resource limits need a cgroup v2 group, and none is available here" +
+                        (why_not_cgroup.empty() ? std::string() : ": " + why_not_cgroup));
+    } else {
+        mechanism_ = required == Mechanism::None ? Mechanism::None : Mechanism::ProcessGroup;
+    }
+    impl_->options = std::move(options);
+    impl_->process_groups = mechanism_ == Mechanism::ProcessGroup;
+    impl_->guard = os::OwnerGuard::instance();
+    if (impl_->guard && impl_->cgroup) {
+        impl_->guard->watch_cgroup(impl_->cgroup->path());
+    }
+}
+
+ProcessGroup::~ProcessGroup() {
+    if (!impl_) {
+        return;
+    }
+    try {
+        std::lock_guard lock(impl_->mutex);
+        if (impl_->cgroup) {
+            auto& cg = *impl_->cgroup;
+            // Fast path: an empty group is removed at once. Otherwise kill it
+            // atomically and let the guard remove the directory once the
+            // kernel reports it empty: a destructor never waits (X4).
+            if (!cg.try_remove()) {
+                cg.kill();
+                if (!cg.try_remove()) {
+                    if (impl_->guard) {
+                        impl_->guard->remove_when_empty(cg.path());
+                    }
+                    return; // left for the guard (or for X5 after a crash)
+                }
+            }
+            if (impl_->guard) {
+                impl_->guard->forget_cgroup(cg.path());
+            }
+        } else {
+            impl_->signal_leaders(SIGKILL);
+            if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
+                for (pid_t p : impl_->leaders) {
+                    impl_->guard->forget_process_group(p);
+                }
+            }
+        }
+    } catch (...) {
+        // Destructors never throw; the guard or X5 finishes what failed here.
+    }
+}
+
+const std::string& ProcessGroup::cgroup_path() const {
+    static const std::string none;
+    return impl_->cgroup ? impl_->cgroup->path() : none;
+}
+
+os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->suspended) {
+        throw Error(ErrorKind::InvalidArgument, command.program(),
+                    "the group is suspended: a child placed in it would be frozen before it "
+                    "could start; resume() the group first");
+    }
+    os::Placement placement;
+    if (impl_->cgroup) {
+        placement = {os::Placement::Kind::Cgroup, impl_->cgroup->procs_fd()};
+    } else if (mechanism_ == Mechanism::ProcessGroup) {
+        placement.kind = os::Placement::Kind::NewProcessGroup;
+        impl_->prune(mechanism_);
+    }
+    auto spawned = os::spawn(command, placement);
+    if (!impl_->cgroup) {
+        impl_->leaders.push_back(spawned.child.pid());
+        if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
+            impl_->guard->watch_process_group(spawned.child.pid());
+        }
+    }
+    return spawned;
+}
+
+void ProcessGroup::adopt(pid_t pid) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        impl_->cgroup->adopt(pid);
+        return;
+    }
+    if (mechanism_ == Mechanism::ProcessGroup && ::setpgid(pid, pid) != 0) {
+        const int err = errno;
+        throw Error(ErrorKind::Unsupported, {},
+                    "cannot adopt pid " + std::to_string(pid) +
+                        " into a process group: " + std::strerror(err) +
+                        " (only a child that has not called exec, and is not a session leader, "
+                        "can be moved)")
+            .with_os_error(err);
+    }
+    impl_->leaders.push_back(pid);
+    if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
+        impl_->guard->watch_process_group(pid);
+    }
+}
+
+void ProcessGroup::kill_all() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        impl_->cgroup->kill();
+    } else {
+        impl_->signal_leaders(SIGKILL);
+    }
+}
+
+void ProcessGroup::signal(Signal s) {
+    const int sig = os::to_native(s);
+    if (sig == SIGKILL) {
+        kill_all();
+        return;
+    }
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        impl_->cgroup->signal(sig);
+    } else {
+        impl_->signal_leaders(sig);
+    }
+}
+
+void ProcessGroup::suspend() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        impl_->cgroup->freeze(true);
+    } else {
+        impl_->signal_leaders(SIGSTOP);
+    }
+    impl_->suspended = true;
+}
+
+void ProcessGroup::resume() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        impl_->cgroup->freeze(false);
+    } else {
+        impl_->signal_leaders(SIGCONT);
+    }
+    impl_->suspended = false;
+}
+
+bool ProcessGroup::suspended() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->suspended;
+}
+
+std::vector<pid_t> ProcessGroup::members() const {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        return impl_->cgroup->members();
+    }
+    std::vector<pid_t> live;
+    for (pid_t p : impl_->leaders) {
+        if (::kill(mechanism_ == Mechanism::ProcessGroup ? -p : p, 0) == 0) {
+            live.push_back(p);
+        }
+    }
+    return live;
+}
+
+bool ProcessGroup::empty() const {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        return !impl_->cgroup->populated();
+    }
+    return impl_->live_processes(mechanism_).empty();
+}
+
+ProcessGroupStats ProcessGroup::stats() const {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->cgroup) {
+        return impl_->cgroup->stats();
+    }
+    // No tree accounting without cgroups: count processes and their memory
+    // from /proc; CPU time of exited members is unknowable here.
+    ProcessGroupStats s;
+    const auto live = impl_->live_processes(mechanism_);
+    s.active_process_count = live.size();
+    std::uint64_t rss = 0;
+    for (pid_t p : live) {
+        rss += os::resident_bytes(p).value_or(0);
+    }
+    s.memory_bytes = rss;
+    return s;
+}
+
+int ProcessGroup::events_fd() const { return impl_->cgroup ? impl_->cgroup->events_fd() : -1; }
+
+bool ProcessGroup::shutdown() { return shutdown(impl_->options.shutdown_timeout); }
+
+bool ProcessGroup::shutdown(Duration timeout) {
+    if (suspended()) {
+        resume(); // a frozen tree could not act on the signal
+    }
+    signal(Signal::term());
+    const auto deadline = Clock::now() + timeout;
+    auto wait_until_empty = [&](Clock::time_point until) {
+        while (!empty()) {
+            const auto left = until - Clock::now();
+            if (left <= Duration::zero()) {
+                return false;
+            }
+            if (impl_->cgroup) {
+                // The kernel tells us when `populated` changes: no polling.
+                pollfd p{impl_->cgroup->events_fd(), POLLPRI, 0};
+                ::poll(&p, 1, poll_ms(left));
+            } else {
+                // Process groups give no notification for non-children; this
+                // blocking call checks /proc every 10 ms (documented).
+                std::this_thread::sleep_for(std::min<Duration>(left, std::chrono::milliseconds(10)));
+            }
+        }
+        return true;
+    };
+    if (wait_until_empty(deadline)) {
+        return true;
+    }
+    if (impl_->options.escalate_to_kill) {
+        kill_all();
+        wait_until_empty(Clock::now() + std::chrono::seconds(1));
+    }
+    return false;
+}
+
+} // namespace processkit

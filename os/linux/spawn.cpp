@@ -1,0 +1,658 @@
+// Spawning on Linux (X2): a vfork-style clone whose cost does not grow with
+// the parent's memory, with a pidfd and no exit signal.
+//
+//   clone(child_main, stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD, &plan, &pidfd)
+//
+// * CLONE_VM | CLONE_VFORK: the child borrows the parent's address space, and
+//   the calling thread sleeps until the child has called execve or exited, so
+//   no page table is copied. Whatever the child writes into `plan` (how it
+//   failed) is visible to the parent when clone returns: no error pipe needed.
+// * No exit signal (low byte 0): until it execs, the child is a "clone
+//   child": no SIGCHLD is sent for it, and neither waitpid(-1) without __WALL
+//   nor SIG_IGN on SIGCHLD can take it. A spawn that fails before exec is
+//   therefore always reaped here, with its error, whatever the program's own
+//   SIGCHLD handling does. At execve the kernel resets the exit signal to
+//   SIGCHLD (fs/exec.c), so a running program is an ordinary child again;
+//   child.cpp still gets its status if someone else reaps it.
+// * CLONE_PIDFD: the pidfd arrives with the pid (close-on-exec), no race.
+//
+// The child runs on the parent's memory with the parent thread's TLS, so it
+// must only make raw system calls: no allocation, no locks, no exceptions, no
+// stdio, and no glibc wrappers that consult process-wide state (setuid() in
+// glibc would broadcast to the *parent's* threads; sigaction() under a
+// sanitizer would rewrite the parent's interceptor tables). Everything it
+// needs is prepared beforehand, here in the parent.
+#include "processkit/os/spawn.hpp"
+
+#include "processkit/core/error.hpp"
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string_view>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char** environ; // NOLINT: POSIX
+
+namespace processkit::os {
+
+namespace {
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+// The child must not be instrumented: it runs on a private stack that the
+// sanitizers know nothing about, with the parent thread's sanitizer state.
+#if defined(__clang__) || defined(__GNUC__)
+#define PK_CHILD_CODE __attribute__((no_sanitize("address", "thread", "undefined")))
+#else
+#define PK_CHILD_CODE
+#endif
+
+/// The kernel's sigset_t (64 signals on x86_64 and arm64), not glibc's 1024.
+constexpr unsigned kernel_sigset_bytes = (NSIG - 1) / 8;
+/// The child's stack: the child only makes system calls, in a few frames.
+constexpr std::size_t child_stack_bytes = 64 * 1024;
+/// Descriptors closed one by one if close_range(2) is unavailable.
+constexpr rlim_t max_fallback_close = 1 << 16;
+
+/// Where the child stopped; reported back through ChildPlan.
+enum class Stage : int {
+    None = 0,
+    Cgroup,
+    ProcessGroup,
+    Session,
+    Stdio,
+    Chdir,
+    Groups,
+    Gid,
+    Uid,
+    ParentDeathSignal,
+    ParentGone,
+    Exec,
+};
+
+/// Everything the child reads, prepared by the parent, plus the fields the
+/// child writes when it fails (shared memory: CLONE_VM).
+struct ChildPlan {
+    const char* const* candidates = nullptr;
+    std::size_t candidate_count = 0;
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    const char* cwd = nullptr;
+    std::array<int, 3> stdio{-1, -1, -1};
+    int cgroup_procs_fd = -1;
+    bool new_process_group = false;
+    bool new_session = false;
+    bool set_groups = false;
+    const gid_t* groups = nullptr;
+    std::size_t group_count = 0;
+    bool set_gid = false;
+    gid_t gid = 0;
+    bool set_uid = false;
+    uid_t uid = 0;
+    bool kill_on_parent_death = false;
+    pid_t parent_pid = 0;
+    int fallback_close_limit = 0;
+
+    // Written by the child only.
+    volatile int stage = 0;
+    volatile int error = 0;
+    volatile int candidate = -1;
+};
+
+[[noreturn]] PK_CHILD_CODE void child_fail(ChildPlan& plan, Stage stage, int err) {
+    plan.error = err != 0 ? err : EIO;
+    plan.stage = static_cast<int>(stage);
+    for (;;) {
+        ::syscall(SYS_exit_group, 127);
+    }
+}
+
+PK_CHILD_CODE bool child_syscall_ok(long result) {
+    return result >= 0;
+}
+
+/// Runs in the child, between clone and execve. Raw system calls only.
+PK_CHILD_CODE int child_main(void* arg) {
+    ChildPlan& plan = *static_cast<ChildPlan*>(arg);
+
+    // (1) Into the container first, before anything else runs and while we
+    // still have the privileges to write cgroup.procs.
+    if (plan.cgroup_procs_fd >= 0) {
+        if (::syscall(SYS_write, plan.cgroup_procs_fd, "0", 1) != 1) {
+            child_fail(plan, Stage::Cgroup, errno);
+        }
+    }
+    // (2) A session leader also leads a new group; after setpgid(0, 0) setsid
+    // would fail with EPERM, so with both wanted only setsid runs.
+    if (plan.new_session) {
+        if (!child_syscall_ok(::syscall(SYS_setsid))) {
+            child_fail(plan, Stage::Session, errno);
+        }
+    } else if (plan.new_process_group) {
+        if (!child_syscall_ok(::syscall(SYS_setpgid, 0, 0))) {
+            child_fail(plan, Stage::ProcessGroup, errno);
+        }
+    }
+    // (3) Default dispositions, then an empty mask (all signals are blocked
+    // until now: the parent blocked them before clone). An all-zero kernel
+    // sigaction is SIG_DFL, no flags, empty mask, on every architecture.
+    const unsigned long zeros[16] = {};
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            (void)::syscall(SYS_rt_sigaction, sig, zeros, nullptr, kernel_sigset_bytes);
+        }
+    }
+    (void)::syscall(SYS_rt_sigprocmask, SIG_SETMASK, zeros, nullptr, kernel_sigset_bytes);
+
+    // (4) stdio. The sources are distinct descriptors owned by the parent; a
+    // source that sits on another stdio slot is first moved out of the way.
+    int src[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
+    for (int i = 0; i < 3; ++i) {
+        if (src[i] < 3 && src[i] != i) {
+            const long moved = ::syscall(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 3);
+            if (!child_syscall_ok(moved)) {
+                child_fail(plan, Stage::Stdio, errno);
+            }
+            src[i] = static_cast<int>(moved);
+        }
+    }
+    for (int i = 0; i < 3; ++i) {
+        // Already in place (close-on-exec must go) or duplicated (dup3 with
+        // no flags leaves the new descriptor inheritable).
+        const long r =
+            src[i] == i ? ::syscall(SYS_fcntl, i, F_SETFD, 0) : ::syscall(SYS_dup3, src[i], i, 0);
+        if (!child_syscall_ok(r)) {
+            child_fail(plan, Stage::Stdio, errno);
+        }
+    }
+    // (5) Nothing else is inherited, close-on-exec or not.
+    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+        for (int fd = 3; fd < plan.fallback_close_limit; ++fd) {
+            (void)::syscall(SYS_close, fd);
+        }
+    }
+    // (6) Working directory.
+    if (plan.cwd != nullptr && !child_syscall_ok(::syscall(SYS_chdir, plan.cwd))) {
+        child_fail(plan, Stage::Chdir, errno);
+    }
+    // (7) Credentials: groups, then gid, then uid (afterwards we could not).
+    // Raw calls change this process only, which is exactly the child.
+    if (plan.set_groups &&
+        !child_syscall_ok(::syscall(SYS_setgroups, plan.group_count, plan.groups))) {
+        child_fail(plan, Stage::Groups, errno);
+    }
+    if (plan.set_gid && !child_syscall_ok(::syscall(SYS_setgid, plan.gid))) {
+        child_fail(plan, Stage::Gid, errno);
+    }
+    if (plan.set_uid && !child_syscall_ok(::syscall(SYS_setuid, plan.uid))) {
+        child_fail(plan, Stage::Uid, errno);
+    }
+    // (8) After the credential change, which would clear it.
+    if (plan.kill_on_parent_death) {
+        if (!child_syscall_ok(::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))) {
+            child_fail(plan, Stage::ParentDeathSignal, errno);
+        }
+        if (::syscall(SYS_getppid) != plan.parent_pid) {
+            child_fail(plan, Stage::ParentGone, ESRCH);
+        }
+    }
+    // (9) Exec the candidates in order, as execvp does (without its /bin/sh
+    // fallback for ENOEXEC).
+    int last_error = ENOENT;
+    int last_index = -1;
+    int eacces_index = -1;
+    for (std::size_t i = 0; i < plan.candidate_count; ++i) {
+        (void)::syscall(SYS_execve, plan.candidates[i], plan.argv, plan.envp);
+        const int err = errno;
+        switch (err) {
+        case EACCES:
+            if (eacces_index < 0) {
+                eacces_index = static_cast<int>(i);
+            }
+            [[fallthrough]];
+        case ENOENT:
+        case ENOTDIR:
+        case ESTALE:
+        case ENODEV:
+        case ETIMEDOUT:
+            last_error = err;
+            last_index = static_cast<int>(i);
+            continue;
+        default:
+            plan.candidate = static_cast<int>(i);
+            child_fail(plan, Stage::Exec, err);
+        }
+    }
+    if (eacces_index >= 0) {
+        plan.candidate = eacces_index;
+        child_fail(plan, Stage::Exec, EACCES);
+    }
+    plan.candidate = last_index;
+    child_fail(plan, Stage::Exec, last_error);
+}
+
+/// Blocks every signal (including glibc's internal ones, which
+/// pthread_sigmask would leave open) and disables cancellation for the
+/// duration of the clone: the child must not run a handler on shared memory
+/// before it has reset the dispositions, and the parent must not be
+/// cancelled while the child borrows its stack.
+class CriticalSection {
+public:
+    CriticalSection() noexcept {
+        (void)::pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state_);
+        sigset_t all;
+        ::sigfillset(&all);
+        (void)::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old_mask_, kernel_sigset_bytes);
+    }
+    ~CriticalSection() {
+        (void)::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old_mask_, nullptr, kernel_sigset_bytes);
+        (void)::pthread_setcancelstate(cancel_state_, nullptr);
+    }
+    CriticalSection(const CriticalSection&) = delete;
+    CriticalSection& operator=(const CriticalSection&) = delete;
+
+private:
+    sigset_t old_mask_{};
+    int cancel_state_ = PTHREAD_CANCEL_ENABLE;
+};
+
+using CloneFunction = int (*)(int (*)(void*), void*, int, void*, ...);
+
+/// glibc's own clone(), not an interposed one: ThreadSanitizer (and other
+/// runtimes) intercept clone() and treat it as fork, re-initialising their
+/// state in the child — which, with CLONE_VM, is the parent's state.
+CloneFunction libc_clone() noexcept {
+    static const CloneFunction function = [] {
+        CloneFunction found = &::clone;
+        if (void* libc = ::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) {
+            if (void* symbol = ::dlsym(libc, "clone")) {
+                static_assert(sizeof(symbol) == sizeof(found));
+                std::memcpy(&found, &symbol, sizeof found);
+            }
+            ::dlclose(libc);
+        }
+        return found;
+    }();
+    return function;
+}
+
+class ChildStack {
+public:
+    explicit ChildStack(const std::string& program) {
+        mem_ = ::mmap(nullptr, child_stack_bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (mem_ == MAP_FAILED) {
+            const int err = errno;
+            throw Error(ErrorKind::SpawnFailed, program,
+                        std::string("cannot map the child's stack: ") + std::strerror(err))
+                .with_os_error(err);
+        }
+    }
+    ~ChildStack() { ::munmap(mem_, child_stack_bytes); }
+    ChildStack(const ChildStack&) = delete;
+    ChildStack& operator=(const ChildStack&) = delete;
+    void* top() const noexcept { return static_cast<char*>(mem_) + child_stack_bytes; }
+
+private:
+    void* mem_ = nullptr;
+};
+
+template <class Range>
+std::optional<std::string> find_path(const Range& env) {
+    for (const auto& entry : env) {
+        const std::string_view e(entry);
+        if (e.starts_with("PATH=")) {
+            return std::string(e.substr(5));
+        }
+    }
+    return std::nullopt;
+}
+
+/// A descriptor for the child to inherit as `fd`: a close-on-exec duplicate
+/// owned by us (so it cannot change under us), or the null device if the
+/// parent has nothing open there.
+UniqueFd inherit(int fd, bool for_writing, const std::string& program) {
+    const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup >= 0) {
+        return UniqueFd(dup);
+    }
+    if (errno != EBADF) {
+        const int err = errno;
+        throw Error(ErrorKind::Io, program,
+                    "cannot pass on descriptor " + std::to_string(fd) + ": " + std::strerror(err))
+            .with_os_error(err);
+    }
+    return open_for_child("/dev/null", for_writing, program);
+}
+
+struct Stdio {
+    std::array<UniqueFd, 3> child; ///< the ends the child gets as 0, 1, 2
+    UniqueFd stdin_pipe;
+    UniqueFd stdout_pipe;
+    UniqueFd stderr_pipe;
+};
+
+Stdio prepare_stdio(const Command& command) {
+    const std::string& program = command.program();
+    Stdio s;
+    const StdinSource& in = command.stdin_source();
+    switch (in.kind) {
+    case StdinSource::Kind::Empty:
+        s.child[0] = open_for_child("/dev/null", false, program);
+        break;
+    case StdinSource::Kind::Bytes:
+    case StdinSource::Kind::Interactive: {
+        Pipe p = make_child_pipe(ParentEnd::Write);
+        s.child[0] = std::move(p.read);
+        s.stdin_pipe = std::move(p.write);
+        break;
+    }
+    case StdinSource::Kind::File:
+        s.child[0] = open_for_child(in.data.c_str(), false, program);
+        break;
+    case StdinSource::Kind::Inherit:
+        s.child[0] = inherit(0, false, program);
+        break;
+    }
+    for (Stream stream : {Stream::Stdout, Stream::Stderr}) {
+        const int target = stream == Stream::Stdout ? 1 : 2;
+        UniqueFd& parent_end = stream == Stream::Stdout ? s.stdout_pipe : s.stderr_pipe;
+        switch (command.mode(stream)) {
+        case StdioMode::Capture:
+        case StdioMode::Tee: {
+            Pipe p = make_child_pipe(ParentEnd::Read);
+            s.child[static_cast<std::size_t>(target)] = std::move(p.write);
+            parent_end = std::move(p.read);
+            break;
+        }
+        case StdioMode::Inherit:
+            s.child[static_cast<std::size_t>(target)] = inherit(target, true, program);
+            break;
+        case StdioMode::Discard:
+            s.child[static_cast<std::size_t>(target)] = open_for_child("/dev/null", true, program);
+            break;
+        }
+    }
+    return s;
+}
+
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
+
+/// stat(2) of a path as the child saw it (relative to its directory).
+bool stat_as_child(const std::string& path, const std::optional<std::string>& cwd,
+                   struct stat& st) {
+    std::string full = path;
+    if (cwd && !path.starts_with('/')) {
+        full = *cwd + "/" + path; // the child resolved it after chdir
+    }
+    return ::stat(full.c_str(), &st) == 0;
+}
+
+bool is_directory(const std::string& path, const std::optional<std::string>& cwd) {
+    struct stat st {};
+    return stat_as_child(path, cwd, st) && S_ISDIR(st.st_mode);
+}
+
+bool exists(const std::string& path, const std::optional<std::string>& cwd) {
+    struct stat st {};
+    return stat_as_child(path, cwd, st) && S_ISREG(st.st_mode);
+}
+
+/// The typed error for a child that stopped at `stage` with `err`.
+Error spawn_error(const Command& command, const std::vector<std::string>& candidates, Stage stage,
+                  int err, int candidate) {
+    const std::string& program = command.program();
+    const PosixOptions& posix = command.posix();
+    switch (stage) {
+    case Stage::Exec: {
+        const std::string path =
+            candidate >= 0 && static_cast<std::size_t>(candidate) < candidates.size()
+                ? candidates[static_cast<std::size_t>(candidate)]
+                : program;
+        switch (err) {
+        case ENOENT:
+        case ENOTDIR:
+        case ESTALE:
+        case ENODEV:
+        case ETIMEDOUT: {
+            std::string detail = program.find('/') == std::string::npos
+                                     ? "no such program on PATH"
+                                     : "no such file: " + errno_text(err);
+            std::string where = path;
+            if (err == ENOENT) {
+                // ENOENT for a file that exists: its #! interpreter or its
+                // ELF loader is missing.
+                for (const auto& c : candidates) {
+                    if (exists(c, command.working_directory())) {
+                        detail = "'" + c +
+                                 "' exists, but its interpreter (#! line) or "
+                                 "dynamic loader was not found";
+                        where = c;
+                        break;
+                    }
+                }
+            }
+            return Error(ErrorKind::NotFound, program, detail)
+                .with_os_error(err)
+                .with_searched(candidates)
+                .with_path(where);
+        }
+        case EACCES:
+        case EISDIR:
+            return Error(ErrorKind::PermissionDenied, program,
+                         err == EISDIR || is_directory(path, command.working_directory())
+                             ? "'" + path + "' is a directory"
+                             : "'" + path + "' is not executable: " + errno_text(err))
+                .with_os_error(err)
+                .with_path(path);
+        case ENOEXEC:
+            return Error(ErrorKind::PermissionDenied, program,
+                         "'" + path + "' is not an executable format")
+                .with_os_error(err)
+                .with_path(path);
+        case E2BIG:
+            return Error(ErrorKind::SpawnFailed, program, "argument list too long")
+                .with_os_error(err);
+        default:
+            return Error(ErrorKind::SpawnFailed, program,
+                         "cannot execute '" + path + "': " + errno_text(err))
+                .with_os_error(err)
+                .with_path(path);
+        }
+    }
+    case Stage::Chdir: {
+        const std::string& cwd = *command.working_directory();
+        const std::string where = "working directory '" + cwd + "' ";
+        ErrorKind kind = ErrorKind::SpawnFailed;
+        std::string detail = where + "cannot be entered: " + errno_text(err);
+        if (err == ENOENT) {
+            kind = ErrorKind::NotFound;
+            detail = where + "does not exist";
+        } else if (err == ENOTDIR) {
+            kind = ErrorKind::NotFound;
+            detail = where + "is not a directory";
+        } else if (err == EACCES) {
+            kind = ErrorKind::PermissionDenied;
+            detail = where + "is not accessible: " + errno_text(err);
+        }
+        return Error(kind, program, detail).with_os_error(err).with_path(cwd);
+    }
+    case Stage::Cgroup:
+        return Error(ErrorKind::SpawnFailed, program, "cannot enter the group: " + errno_text(err))
+            .with_os_error(err);
+    case Stage::ProcessGroup:
+        return Error(ErrorKind::SpawnFailed, program,
+                     "cannot create a process group: " + errno_text(err))
+            .with_os_error(err);
+    case Stage::Session:
+        return Error(ErrorKind::SpawnFailed, program,
+                     "cannot start a new session: " + errno_text(err))
+            .with_os_error(err);
+    case Stage::Stdio:
+        return Error(ErrorKind::SpawnFailed, program,
+                     "cannot set up stdin/stdout/stderr: " + errno_text(err))
+            .with_os_error(err);
+    case Stage::Groups:
+        return Error(ErrorKind::PermissionDenied, program,
+                     "cannot set the supplementary groups: " + errno_text(err))
+            .with_os_error(err);
+    case Stage::Gid:
+        return Error(ErrorKind::PermissionDenied, program,
+                     "cannot switch to gid " + std::to_string(posix.gid.value_or(0)) + ": " +
+                         errno_text(err))
+            .with_os_error(err);
+    case Stage::Uid:
+        return Error(ErrorKind::PermissionDenied, program,
+                     "cannot switch to uid " + std::to_string(posix.uid.value_or(0)) + ": " +
+                         errno_text(err))
+            .with_os_error(err);
+    case Stage::ParentDeathSignal:
+        return Error(ErrorKind::SpawnFailed, program,
+                     "cannot set the parent-death signal: " + errno_text(err))
+            .with_os_error(err);
+    case Stage::ParentGone:
+        return Error(ErrorKind::SpawnFailed, program, "the parent exited during the spawn")
+            .with_os_error(err);
+    case Stage::None:
+        break;
+    }
+    return Error(ErrorKind::SpawnFailed, program, "unknown failure: " + errno_text(err))
+        .with_os_error(err);
+}
+
+} // namespace
+
+SpawnedProcess spawn(const Command& command, const Placement& placement) {
+    if (auto invalid = command.validate()) {
+        throw *invalid;
+    }
+    const std::string& program = command.program();
+    if (placement.kind == Placement::Kind::Cgroup && placement.cgroup_procs_fd < 0) {
+        throw Error(ErrorKind::InvalidArgument, program,
+                    "cgroup placement without an open cgroup.procs");
+    }
+
+    // --- everything the child will read, prepared here ---
+    std::vector<std::string_view> parent_env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        parent_env.emplace_back(*e);
+    }
+    std::vector<std::string> env = resolve_environment(parent_env, command.env_ops());
+    std::optional<std::string> path_variable = find_path(env);
+    if (!path_variable) {
+        path_variable = find_path(parent_env);
+    }
+    const std::vector<std::string> candidates = exec_candidates(program, path_variable);
+
+    std::vector<const char*> candidate_ptrs;
+    candidate_ptrs.reserve(candidates.size());
+    for (const auto& c : candidates) {
+        candidate_ptrs.push_back(c.c_str());
+    }
+    std::vector<char*> argv;
+    argv.reserve(command.arguments().size() + 2);
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& a : command.arguments()) {
+        argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
+    for (auto& e : env) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+
+    const PosixOptions& posix = command.posix();
+    std::vector<gid_t> groups;
+    if (posix.groups) {
+        groups.assign(posix.groups->begin(), posix.groups->end());
+    }
+
+    rlimit nofile{};
+    rlim_t close_limit = max_fallback_close;
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < close_limit) {
+        close_limit = nofile.rlim_cur;
+    }
+
+    Stdio stdio = prepare_stdio(command);
+
+    ChildPlan plan;
+    plan.candidates = candidate_ptrs.data();
+    plan.candidate_count = candidate_ptrs.size();
+    plan.argv = argv.data();
+    plan.envp = envp.data();
+    plan.cwd = command.working_directory() ? command.working_directory()->c_str() : nullptr;
+    for (std::size_t i = 0; i < 3; ++i) {
+        plan.stdio[i] = stdio.child[i].get();
+    }
+    plan.cgroup_procs_fd =
+        placement.kind == Placement::Kind::Cgroup ? placement.cgroup_procs_fd : -1;
+    plan.new_process_group = placement.kind == Placement::Kind::NewProcessGroup;
+    plan.new_session = posix.new_session;
+    plan.set_groups = posix.groups.has_value() || (posix.uid && ::geteuid() == 0);
+    plan.groups = groups.data();
+    plan.group_count = groups.size();
+    plan.set_gid = posix.gid.has_value();
+    plan.gid = posix.gid.value_or(0);
+    plan.set_uid = posix.uid.has_value();
+    plan.uid = posix.uid.value_or(0);
+    plan.kill_on_parent_death = posix.kill_on_parent_death;
+    plan.parent_pid = ::getpid();
+    plan.fallback_close_limit = static_cast<int>(close_limit);
+
+    // --- the clone: returns once the child has exec'd or exited ---
+    int pidfd = -1;
+    pid_t pid = -1;
+    int clone_error = 0;
+    {
+        ChildStack stack(program); // unmapped as soon as clone has returned
+        CriticalSection quiet;
+        pid = libc_clone()(child_main, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD, &plan,
+                           &pidfd);
+        clone_error = errno;
+    }
+    const TimePoint started_at = Clock::now();
+    if (pid < 0) {
+        throw Error(ErrorKind::SpawnFailed, program,
+                    "cannot create a process: " + errno_text(clone_error))
+            .with_os_error(clone_error);
+    }
+    Child child(pid, UniqueFd(pidfd));
+    for (auto& fd : stdio.child) {
+        fd.reset(); // the child has its copies (or is gone)
+    }
+
+    if (const int stage = plan.stage; stage != static_cast<int>(Stage::None)) {
+        const Error error =
+            spawn_error(command, candidates, static_cast<Stage>(stage), plan.error, plan.candidate);
+        try {
+            (void)child.wait(); // it has exited: reap it now, leave no zombie
+        } catch (...) {
+            // The destructor of `child` tries once more.
+        }
+        throw error;
+    }
+    return SpawnedProcess{std::move(child), started_at, std::move(stdio.stdin_pipe),
+                          std::move(stdio.stdout_pipe), std::move(stdio.stderr_pipe)};
+}
+
+} // namespace processkit::os

@@ -1,0 +1,66 @@
+#include "processkit/os/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "processkit/core/error.hpp"
+
+namespace processkit::os {
+
+void UniqueFd::reset(int fd) noexcept {
+    if (fd_ >= 0) {
+        // POSIX leaves the descriptor state unspecified after EINTR; on Linux
+        // it is always closed, so retrying could close someone else's fd.
+        ::close(fd_);
+    }
+    fd_ = fd;
+}
+
+namespace {
+
+constexpr int pipe_size = 1 << 20; // 1 MiB: fewer wake-ups for bulk output
+
+Error io_error(std::string_view program, const std::string& what, int err) {
+    return Error(ErrorKind::Io, std::string(program), what + ": " + std::strerror(err))
+        .with_os_error(err);
+}
+
+} // namespace
+
+Pipe make_child_pipe(ParentEnd parent_end) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw io_error({}, "cannot create a pipe", errno);
+    }
+    Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+    const int parent_fd = parent_end == ParentEnd::Read ? p.read.get() : p.write.get();
+    const int flags = ::fcntl(parent_fd, F_GETFL);
+    if (flags < 0 || ::fcntl(parent_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        throw io_error({}, "cannot make a pipe non-blocking", errno);
+    }
+    // Best effort: an unprivileged process may be capped by pipe-max-size
+    // or by the per-user pipe budget; the default 64 KiB still works.
+    (void)::fcntl(p.write.get(), F_SETPIPE_SZ, pipe_size);
+    return p;
+}
+
+UniqueFd open_for_child(const char* path, bool for_writing, std::string_view program) {
+    const int fd = ::open(path, (for_writing ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        const int err = errno;
+        const ErrorKind kind = err == ENOENT   ? ErrorKind::NotFound
+                               : err == EACCES ? ErrorKind::PermissionDenied
+                                               : ErrorKind::Io;
+        throw Error(kind, std::string(program),
+                    std::string("cannot open '") + path + "': " + std::strerror(err))
+            .with_os_error(err)
+            .with_path(path);
+    }
+    return UniqueFd(fd);
+}
+
+} // namespace processkit::os

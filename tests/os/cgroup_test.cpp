@@ -1,0 +1,826 @@
+// cgroup v2 and /proc helpers: parsing from strings, and the real kernel
+// (skipped unless running as root with a writable cgroup2 hierarchy).
+
+#include "processkit/core/error.hpp"
+#include "processkit/os/cgroup.hpp"
+#include "processkit/os/procfs.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fcntl.h>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <limits>
+#include <optional>
+#include <poll.h>
+#include <set>
+#include <signal.h>
+#include <spawn.h>
+#include <string>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using processkit::Error;
+using processkit::ErrorKind;
+using processkit::ResourceLimits;
+using processkit::os::Cgroup;
+
+// ---------------------------------------------------------------- helpers
+
+std::set<int> open_fds() {
+    std::set<int> fds;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec)) {
+        fds.insert(std::stoi(entry.path().filename().string()));
+    }
+    return fds;
+}
+
+/// Our own `processkit-<getpid()>-*` directories under `parent` (other
+/// processes may create theirs concurrently).
+std::vector<std::string> own_processkit_dirs(const std::string& parent) {
+    const std::string prefix = "processkit-" + std::to_string(::getpid()) + "-";
+    std::vector<std::string> dirs;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(parent, ec)) {
+        if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+            dirs.push_back(entry.path().string());
+        }
+    }
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+int write_text(const std::string& path, const std::string& text) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return errno;
+    }
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    const int err = n < 0 ? errno : 0;
+    ::close(fd);
+    return err;
+}
+
+std::optional<std::uint64_t> events_value(const std::string& dir, const std::string& key) {
+    const auto text = processkit::os::read_small_file(dir + "/cgroup.events");
+    if (!text) {
+        return std::nullopt;
+    }
+    const auto at = text->find(key + " ");
+    if (at == std::string::npos) {
+        return std::nullopt;
+    }
+    return std::stoull(text->substr(at + key.size() + 1));
+}
+
+std::uint64_t cpu_usage_usec(const std::string& dir) {
+    const auto text = processkit::os::read_small_file(dir + "/cpu.stat");
+    if (!text) {
+        return 0;
+    }
+    const auto at = text->find("usage_usec ");
+    return at == std::string::npos ? 0 : std::stoull(text->substr(at + 11));
+}
+
+char process_state(pid_t pid) {
+    const auto stat = processkit::os::read_small_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) {
+        return '?';
+    }
+    const auto close = stat->rfind(')');
+    return close == std::string::npos || close + 2 >= stat->size() ? '?' : (*stat)[close + 2];
+}
+
+/// A child started with posix_spawnp; killed and reaped on destruction
+/// unless the test reaped it.
+class Child {
+public:
+    explicit Child(std::vector<std::string> argv, bool own_process_group = false) {
+        std::vector<char*> args;
+        for (auto& a : argv) {
+            args.push_back(a.data());
+        }
+        args.push_back(nullptr);
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        if (own_process_group) {
+            posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+            posix_spawnattr_setpgroup(&attr, 0);
+        }
+        const int rc = ::posix_spawnp(&pid_, args[0], nullptr, &attr, args.data(), environ);
+        posix_spawnattr_destroy(&attr);
+        if (rc != 0) {
+            pid_ = -1;
+        }
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    ~Child() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            wait();
+        }
+    }
+    pid_t pid() const { return pid_; }
+    /// Reaps the child; its wait status.
+    int wait() {
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+        return status;
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+/// Polls events_fd (POLLPRI) until the group is empty, at most `timeout_ms`.
+bool wait_unpopulated(const Cgroup& group, int timeout_ms = 5000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (group.populated()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0) {
+            return false;
+        }
+        pollfd p{group.events_fd(), POLLPRI, 0};
+        ::poll(&p, 1, static_cast<int>(left));
+    }
+    return true;
+}
+
+/// Kill, wait for empty, remove: what ProcessGroup's teardown does.
+void teardown(Cgroup& group) {
+    if (group.removed()) {
+        return;
+    }
+    try {
+        group.kill();
+    } catch (const Error& e) {
+        ADD_FAILURE() << e.what();
+    }
+    EXPECT_TRUE(wait_unpopulated(group));
+    EXPECT_TRUE(group.try_remove());
+}
+
+/// A Cgroup torn down at scope exit (declare before the children in it).
+struct ScopedGroup {
+    explicit ScopedGroup(Cgroup g)
+        : group(std::move(g)) {}
+    ScopedGroup(const ScopedGroup&) = delete;
+    ScopedGroup& operator=(const ScopedGroup&) = delete;
+    ~ScopedGroup() { teardown(group); }
+    Cgroup group;
+};
+
+/// rmdir of a directory tree made by a test (deepest first).
+void remove_tree(const std::string& dir) {
+    if (!exists(dir)) {
+        return;
+    }
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.is_directory() && !entry.is_symlink()) {
+            remove_tree(entry.path().string());
+        }
+    }
+    ::rmdir(dir.c_str());
+}
+
+std::optional<std::string> real_cgroup_parent(std::string& reason) {
+    if (::geteuid() != 0) {
+        reason = "needs root to create cgroups";
+        return std::nullopt;
+    }
+    auto dir = processkit::os::own_cgroup_dir();
+    if (!dir) {
+        reason = "cgroup2 is not mounted";
+        return std::nullopt;
+    }
+    if (!exists(*dir + "/cgroup.procs") || ::access(dir->c_str(), W_OK) != 0) {
+        reason = "own cgroup " + *dir + " is not writable";
+        return std::nullopt;
+    }
+    return dir;
+}
+
+/// Real-kernel tests: skipped without a writable cgroup2; afterwards no
+/// descriptor, child or own cgroup directory may be left.
+class RealCgroup : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string reason;
+        auto dir = real_cgroup_parent(reason);
+        if (!dir) {
+            GTEST_SKIP() << reason;
+        }
+        parent_ = *dir;
+        fds_ = open_fds();
+        dirs_ = own_processkit_dirs(parent_);
+        active_ = true;
+    }
+    void TearDown() override {
+        if (!active_) {
+            return;
+        }
+        EXPECT_EQ(open_fds(), fds_) << "descriptor leaked";
+        EXPECT_EQ(own_processkit_dirs(parent_), dirs_) << "cgroup directory left";
+        int status = 0;
+        EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1) << "child left";
+    }
+
+    std::string parent_;
+
+private:
+    bool active_ = false;
+    std::set<int> fds_;
+    std::vector<std::string> dirs_;
+};
+
+// ---------------------------------------------------------------- parsing
+
+constexpr const char* hybrid_mountinfo =
+    "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+
+TEST(CgroupParse, FindsPlainCgroup2Mount) {
+    const char* text =
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        "25 22 0:23 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+        "29 24 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 master:1 - "
+        "cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n";
+    EXPECT_EQ(processkit::os::find_cgroup2_mount(text), "/sys/fs/cgroup");
+}
+
+TEST(CgroupParse, FindsHybridCgroup2Mount) {
+    EXPECT_EQ(processkit::os::find_cgroup2_mount(hybrid_mountinfo), "/sys/fs/cgroup/unified");
+}
+
+TEST(CgroupParse, NoCgroup2Mount) {
+    EXPECT_EQ(processkit::os::find_cgroup2_mount(""), std::nullopt);
+    const char* v1_only = "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+                          "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+                          // "cgroup2" as a mount point or source is not the file system type
+                          "50 22 0:40 / /cgroup2 rw,relatime - tmpfs cgroup2 rw\n"
+                          "garbage line\n";
+    EXPECT_EQ(processkit::os::find_cgroup2_mount(v1_only), std::nullopt);
+}
+
+TEST(CgroupParse, UnescapesMountPoint) {
+    const char* text = "60 22 0:41 / /mnt/my\\040cgroups\\134x rw - cgroup2 none rw\n";
+    EXPECT_EQ(processkit::os::find_cgroup2_mount(text), "/mnt/my cgroups\\x");
+    // A backslash not followed by three octal digits stays as it is.
+    EXPECT_EQ(processkit::os::find_cgroup2_mount("1 2 0:1 / /a\\9z rw - cgroup2 x rw\n"), "/a\\9z");
+    EXPECT_EQ(processkit::os::find_cgroup2_mount("1 2 0:1 / /a\\04 rw - cgroup2 x rw\n"), "/a\\04");
+}
+
+TEST(CgroupParse, PrefersMountOfWholeHierarchy) {
+    const char* text = "70 22 0:38 /some/sub /mnt/sub rw - cgroup2 cgroup2 rw\n"
+                       "71 22 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+    EXPECT_EQ(processkit::os::find_cgroup2_mount(text), "/sys/fs/cgroup");
+}
+
+TEST(CgroupParse, OwnCgroupPath) {
+    const char* hybrid = "9:name=systemd:/\n"
+                         "4:memory:/process_api/7c0e3c\n"
+                         "1:cpu:/\n"
+                         "0::/\n";
+    EXPECT_EQ(processkit::os::own_cgroup_path(hybrid), "/");
+    EXPECT_EQ(processkit::os::own_cgroup_path("0::/user.slice/x.scope\n"), "/user.slice/x.scope");
+    EXPECT_EQ(processkit::os::own_cgroup_path("0::/user.slice/x.scope"), "/user.slice/x.scope");
+    EXPECT_EQ(processkit::os::own_cgroup_path("9:name=systemd:/\n1:cpu:/a\n"), std::nullopt);
+    EXPECT_EQ(processkit::os::own_cgroup_path("10::/not-v2\n"), std::nullopt);
+    EXPECT_EQ(processkit::os::own_cgroup_path(""), std::nullopt);
+}
+
+TEST(CgroupParse, CgroupName) {
+    using processkit::os::detail::parse_cgroup_name;
+    const auto owner = parse_cgroup_name("processkit-1234-98765-7");
+    ASSERT_TRUE(owner);
+    EXPECT_EQ(owner->pid, 1234);
+    EXPECT_EQ(owner->start_time, 98765U);
+    EXPECT_EQ(owner->sequence, 7U);
+    for (const char* bad :
+         {"processkit-1234-98765", "processkit-1234-98765-7-1", "processkit-0-1-2",
+          "processkit--1-2", "processkit-1-2-", "processkit-1-x-2", "processkit-99999999999-1-2",
+          "processkit-+1-2-3", "other-1-2-3", "processkit-1-2-3 "}) {
+        EXPECT_EQ(parse_cgroup_name(bad), std::nullopt) << bad;
+    }
+}
+
+// ---------------------------------------------------------------- procfs
+
+TEST(Procfs, ReadSmallFile) {
+    EXPECT_EQ(processkit::os::read_small_file("/nonexistent/file"), std::nullopt);
+    const auto self = processkit::os::read_small_file("/proc/self/stat");
+    ASSERT_TRUE(self);
+    EXPECT_EQ(self->substr(0, self->find(' ')), std::to_string(::getpid()));
+    // Larger than one read.
+    const auto maps = processkit::os::read_small_file("/proc/self/maps");
+    ASSERT_TRUE(maps);
+    EXPECT_FALSE(maps->empty());
+}
+
+TEST(Procfs, StartTimeAndResidentSize) {
+    const auto own = processkit::os::process_start_time(::getpid());
+    ASSERT_TRUE(own);
+    EXPECT_EQ(processkit::os::process_start_time(::getpid()), own);
+    EXPECT_GT(processkit::os::resident_bytes(::getpid()).value_or(0), 0U);
+    EXPECT_EQ(processkit::os::process_start_time(0), std::nullopt);
+    EXPECT_EQ(processkit::os::process_start_time(-1), std::nullopt);
+    Child child({"sleep", "30"});
+    ASSERT_GT(child.pid(), 0);
+    const auto started = processkit::os::process_start_time(child.pid());
+    ASSERT_TRUE(started);
+    EXPECT_GE(*started, *own);
+    const pid_t pid = child.pid();
+    ::kill(pid, SIGKILL);
+    child.wait();
+    EXPECT_EQ(processkit::os::process_start_time(pid), std::nullopt);
+    EXPECT_EQ(processkit::os::resident_bytes(pid), std::nullopt);
+}
+
+TEST(Procfs, CommandNameWithSpacesAndParentheses) {
+    // comm is the executable's base name: a symlink named like a trap.
+    const std::string dir = "/tmp/pk-procfs-" + std::to_string(::getpid());
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    const std::string link = dir + "/x) (y 1 2";
+    ASSERT_EQ(::symlink("/bin/sleep", link.c_str()), 0);
+    {
+        Child child({link, "30"}, /*own_process_group=*/true);
+        ::unlink(link.c_str());
+        ::rmdir(dir.c_str());
+        ASSERT_GT(child.pid(), 0);
+        // Wait until the exec happened (comm changes from ours to the link's).
+        for (int i = 0; i < 500; ++i) {
+            const auto comm =
+                processkit::os::read_small_file("/proc/" + std::to_string(child.pid()) + "/comm");
+            if (comm && comm->rfind("x) (y", 0) == 0) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        EXPECT_TRUE(processkit::os::process_start_time(child.pid()));
+        EXPECT_EQ(processkit::os::processes_in_groups({child.pid()}),
+                  std::vector<pid_t>{child.pid()});
+    }
+    EXPECT_FALSE(exists(dir));
+}
+
+TEST(Procfs, ProcessesInGroupsSkipsZombies) {
+    EXPECT_TRUE(processkit::os::processes_in_groups({}).empty());
+    const auto mine = processkit::os::processes_in_groups({::getpgrp()});
+    EXPECT_NE(std::find(mine.begin(), mine.end(), ::getpid()), mine.end());
+
+    Child child({"sleep", "30"}, /*own_process_group=*/true);
+    ASSERT_GT(child.pid(), 0);
+    EXPECT_EQ(processkit::os::processes_in_groups({child.pid()}), std::vector<pid_t>{child.pid()});
+    ASSERT_EQ(::kill(child.pid(), SIGKILL), 0);
+    // Not reaped: a zombie, which must not count.
+    for (int i = 0; i < 500 && process_state(child.pid()) != 'Z'; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(process_state(child.pid()), 'Z');
+    EXPECT_TRUE(processkit::os::processes_in_groups({child.pid()}).empty());
+    EXPECT_EQ(processkit::os::resident_bytes(child.pid()).value_or(0), 0U);
+}
+
+// ---------------------------------------------------------------- no root needed
+
+TEST(CgroupCreate, ValidatesLimitsFirst) {
+    const auto expect_invalid = [](const ResourceLimits& limits) {
+        try {
+            Cgroup::create("/nonexistent/parent", limits);
+            ADD_FAILURE() << "no error";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+        }
+    };
+    ResourceLimits memory;
+    memory.memory_max_bytes = 0;
+    expect_invalid(memory);
+    ResourceLimits processes;
+    processes.max_processes = 0;
+    expect_invalid(processes);
+    for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -1.0, 0.0}) {
+        ResourceLimits cpu;
+        cpu.cpu_quota = bad;
+        expect_invalid(cpu);
+    }
+}
+
+TEST(CgroupCreate, MissingParentIsIo) {
+    try {
+        Cgroup::create("/nonexistent/parent");
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Io);
+        EXPECT_EQ(e.os_error(), ENOENT);
+        EXPECT_NE(e.detail().find("cannot create cgroup directory /nonexistent/parent/processkit-"),
+                  std::string::npos)
+            << e.what();
+        EXPECT_EQ(e.path().rfind("/nonexistent/parent/processkit-", 0), 0U);
+    }
+}
+
+TEST(CgroupOwnDir, IsTheCgroupWeAreIn) {
+    const auto dir = processkit::os::own_cgroup_dir();
+    const auto mountinfo = processkit::os::read_small_file("/proc/self/mountinfo");
+    ASSERT_TRUE(mountinfo);
+    if (!processkit::os::find_cgroup2_mount(*mountinfo)) {
+        EXPECT_EQ(dir, std::nullopt);
+        GTEST_SKIP() << "cgroup2 is not mounted";
+    }
+    ASSERT_TRUE(dir);
+    const auto procs = processkit::os::read_small_file(*dir + "/cgroup.procs");
+    ASSERT_TRUE(procs) << *dir;
+    EXPECT_NE(("\n" + *procs).find("\n" + std::to_string(::getpid()) + "\n"), std::string::npos);
+    EXPECT_EQ(dir->find("//"), std::string::npos);
+    // This machine (and CI): hybrid layout, running in the v2 root.
+    const auto own = processkit::os::read_small_file("/proc/self/cgroup");
+    if (*processkit::os::find_cgroup2_mount(*mountinfo) == "/sys/fs/cgroup/unified" && own &&
+        processkit::os::own_cgroup_path(*own) == "/") {
+        EXPECT_EQ(*dir, "/sys/fs/cgroup/unified");
+    }
+}
+
+// ---------------------------------------------------------------- real kernel
+
+TEST_F(RealCgroup, CreateAdoptStatsKillRemove) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Cgroup& group = scoped.group;
+
+    const std::string name = fs::path(group.path()).filename().string();
+    EXPECT_EQ(group.path(), parent_ + "/" + name);
+    const auto owner = processkit::os::detail::parse_cgroup_name(name);
+    ASSERT_TRUE(owner) << name;
+    EXPECT_EQ(owner->pid, ::getpid());
+    EXPECT_EQ(owner->start_time, processkit::os::process_start_time(::getpid()));
+    EXPECT_GE(group.procs_fd(), 0);
+    EXPECT_GE(group.events_fd(), 0);
+    EXPECT_FALSE(group.populated());
+    EXPECT_TRUE(group.members().empty());
+    EXPECT_EQ(group.stats().active_process_count, 0U);
+    EXPECT_EQ(group.stats().memory_bytes, 0U);
+
+    Child child({"sleep", "30"});
+    ASSERT_GT(child.pid(), 0);
+    group.adopt(child.pid());
+    EXPECT_EQ(group.members(), std::vector<pid_t>{child.pid()});
+    EXPECT_TRUE(group.populated());
+    const auto in =
+        processkit::os::read_small_file("/proc/" + std::to_string(child.pid()) + "/cgroup");
+    ASSERT_TRUE(in);
+    EXPECT_NE(in->find("0::/" + name), std::string::npos) << *in;
+
+    const auto stats = group.stats();
+    EXPECT_EQ(stats.active_process_count, 1U);
+    EXPECT_TRUE(stats.total_cpu_time);
+    EXPECT_GT(stats.memory_bytes.value_or(0), 0U);
+    if (!exists(group.path() + "/memory.peak")) {
+        EXPECT_EQ(stats.peak_memory_bytes, std::nullopt);
+    }
+
+    EXPECT_FALSE(group.try_remove()) << "removed while populated";
+    EXPECT_TRUE(exists(group.path()));
+    EXPECT_FALSE(group.removed());
+
+    group.kill();
+    const int status = child.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    EXPECT_TRUE(wait_unpopulated(group));
+    EXPECT_FALSE(group.populated());
+
+    const std::string path = group.path();
+    EXPECT_TRUE(group.try_remove()); // the descriptors are still open here
+    EXPECT_TRUE(group.removed());
+    EXPECT_FALSE(exists(path));
+    EXPECT_EQ(group.procs_fd(), -1);
+    EXPECT_EQ(group.events_fd(), -1);
+    EXPECT_TRUE(group.try_remove());
+    try {
+        (void)group.stats();
+        ADD_FAILURE() << "stats of a removed group";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Io);
+        EXPECT_NE(e.detail().find("is gone"), std::string::npos);
+    }
+    group.kill(); // no-op once removed
+}
+
+TEST_F(RealCgroup, ZombieDoesNotKeepGroupPopulated) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Cgroup& group = scoped.group;
+    Child child({"sleep", "30"});
+    ASSERT_GT(child.pid(), 0);
+    group.adopt(child.pid());
+    group.kill();
+    // Observed on Linux 6.18: an exited, unreaped child is neither a member
+    // nor keeps the group populated, and the directory can be removed.
+    EXPECT_TRUE(wait_unpopulated(group));
+    EXPECT_EQ(process_state(child.pid()), 'Z');
+    EXPECT_TRUE(group.members().empty());
+    EXPECT_TRUE(group.try_remove());
+    const int status = child.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+TEST_F(RealCgroup, KillReachesGrandchildren) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Cgroup& group = scoped.group;
+    // The shell forks its children only once it is inside the group.
+    const std::string go = "/tmp/pk-cgroup-go-" + std::to_string(::getpid());
+    Child sh(
+        {"sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.01; done; sleep 30 & sleep 30 & wait"});
+    ASSERT_GT(sh.pid(), 0);
+    group.adopt(sh.pid());
+    ASSERT_EQ(write_text(go, ""), ENOENT); // not there yet: create it
+    const int fd = ::open(go.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    for (int i = 0; i < 500 && group.members().size() < 3; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::unlink(go.c_str());
+    const auto members = group.members();
+    EXPECT_GE(members.size(), 3U);
+    group.kill();
+    EXPECT_TRUE(wait_unpopulated(group));
+    const int status = sh.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    for (const pid_t pid : members) {
+        const char state = process_state(pid); // gone, or a zombie for init to reap
+        EXPECT_TRUE(state == '?' || state == 'Z') << pid << " " << state;
+    }
+}
+
+TEST_F(RealCgroup, SignalEveryMember) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Cgroup& group = scoped.group;
+    Child a({"sleep", "30"});
+    Child b({"sleep", "30"});
+    ASSERT_GT(a.pid(), 0);
+    ASSERT_GT(b.pid(), 0);
+    group.adopt(a.pid());
+    group.adopt(b.pid());
+    group.signal(SIGTERM);
+    for (Child* c : {&a, &b}) {
+        const int status = c->wait();
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    }
+    EXPECT_TRUE(wait_unpopulated(group));
+    group.signal(SIGTERM); // empty group: nothing to do
+}
+
+TEST_F(RealCgroup, FreezeAndThaw) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Cgroup& group = scoped.group;
+    Child busy({"sh", "-c", "while :; do :; done"});
+    ASSERT_GT(busy.pid(), 0);
+    group.adopt(busy.pid());
+    for (int i = 0; i < 500 && cpu_usage_usec(group.path()) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_GT(cpu_usage_usec(group.path()), 0U);
+
+    group.freeze(true);
+    EXPECT_EQ(events_value(group.path(), "frozen"), 1U);
+    EXPECT_NE(process_state(busy.pid()), 'R');
+    const auto frozen_usage = cpu_usage_usec(group.path());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(cpu_usage_usec(group.path()), frozen_usage) << "ran while frozen";
+    EXPECT_TRUE(group.populated());
+
+    group.freeze(false);
+    EXPECT_EQ(events_value(group.path(), "frozen"), 0U);
+    for (int i = 0; i < 500 && cpu_usage_usec(group.path()) == frozen_usage; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GT(cpu_usage_usec(group.path()), frozen_usage) << "did not run after thaw";
+
+    // Killing a frozen group works too.
+    group.freeze(true);
+    group.kill();
+    const int status = busy.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    EXPECT_TRUE(wait_unpopulated(group));
+    group.freeze(false);
+}
+
+TEST_F(RealCgroup, KillByFreezingFallback) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Cgroup& group = scoped.group;
+    Child busy({"sh", "-c", "while :; do :; done"});
+    Child sleeper({"sleep", "30"});
+    ASSERT_GT(busy.pid(), 0);
+    ASSERT_GT(sleeper.pid(), 0);
+    group.adopt(busy.pid());
+    group.adopt(sleeper.pid());
+    processkit::os::detail::kill_by_freezing(group.path());
+    for (Child* c : {&busy, &sleeper}) {
+        const int status = c->wait();
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+    EXPECT_TRUE(wait_unpopulated(group));
+    EXPECT_EQ(events_value(group.path(), "frozen"), 0U) << "left frozen";
+}
+
+TEST_F(RealCgroup, AdoptFailureNamesThePid) {
+    ScopedGroup scoped(Cgroup::create(parent_));
+    Child child({"true"});
+    ASSERT_GT(child.pid(), 0);
+    const pid_t gone = child.pid();
+    child.wait();
+    try {
+        scoped.group.adopt(gone);
+        ADD_FAILURE() << "adopted a reaped pid";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Io);
+        EXPECT_EQ(e.os_error(), ESRCH);
+        EXPECT_NE(e.detail().find("process " + std::to_string(gone)), std::string::npos)
+            << e.what();
+    }
+}
+
+TEST_F(RealCgroup, MovesTransferOwnership) {
+    Cgroup a = Cgroup::create(parent_);
+    const std::string a_path = a.path();
+    Cgroup b = Cgroup::create(parent_);
+    const std::string b_path = b.path();
+    EXPECT_NE(a_path, b_path);
+
+    Cgroup c(std::move(a));
+    EXPECT_TRUE(a.removed()); // NOLINT(bugprone-use-after-move): moved-from owns nothing
+    EXPECT_EQ(c.path(), a_path);
+    EXPECT_TRUE(exists(a_path));
+
+    c = std::move(b); // tears down the group c owned
+    EXPECT_FALSE(exists(a_path));
+    EXPECT_EQ(c.path(), b_path);
+    EXPECT_TRUE(exists(b_path));
+    EXPECT_TRUE(c.try_remove());
+    EXPECT_FALSE(exists(b_path));
+}
+
+TEST_F(RealCgroup, DestructorKillsWithoutWaiting) {
+    Child child({"sleep", "30"});
+    ASSERT_GT(child.pid(), 0);
+    std::string path;
+    {
+        Cgroup group = Cgroup::create(parent_);
+        path = group.path();
+        group.adopt(child.pid());
+    }
+    const int status = child.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    // The directory may still be there (it was populated at destruction):
+    // remove it now that it is empty.
+    if (exists(path)) {
+        for (int i = 0; i < 500 && events_value(path, "populated") != 0U; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        EXPECT_EQ(::rmdir(path.c_str()), 0);
+    }
+}
+
+TEST_F(RealCgroup, EmptyGroupRemovedByDestructor) {
+    std::string path;
+    {
+        Cgroup group = Cgroup::create(parent_);
+        path = group.path();
+    }
+    EXPECT_FALSE(exists(path));
+}
+
+TEST_F(RealCgroup, LimitsNeedTheirControllers) {
+    const auto controllers = processkit::os::read_small_file(parent_ + "/cgroup.controllers");
+    ASSERT_TRUE(controllers);
+    const auto available = [&](const std::string& c) {
+        return (" " + *controllers + " ").find(" " + c + " ") != std::string::npos ||
+               (" " + *controllers).find(" " + c + "\n") != std::string::npos;
+    };
+    struct Case {
+        std::string controller;
+        ResourceLimits limits;
+        std::string file;
+        std::string expected;
+    };
+    std::vector<Case> cases(3);
+    cases[0] = {"memory", {}, "memory.max", "67108864"};
+    cases[0].limits.memory_max_bytes = 64U << 20;
+    cases[1] = {"pids", {}, "pids.max", "10"};
+    cases[1].limits.max_processes = 10;
+    cases[2] = {"cpu", {}, "cpu.max", "50000 100000"};
+    cases[2].limits.cpu_quota = 0.5;
+
+    for (const auto& c : cases) {
+        const auto before = own_processkit_dirs(parent_);
+        try {
+            Cgroup group = Cgroup::create(parent_, c.limits);
+            EXPECT_TRUE(available(c.controller)) << c.controller;
+            const auto value = processkit::os::read_small_file(group.path() + "/" + c.file);
+            EXPECT_EQ(value, c.expected + "\n");
+            EXPECT_TRUE(group.try_remove());
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit) << e.what();
+            if (!available(c.controller)) {
+                EXPECT_NE(e.detail().find("the " + c.controller +
+                                          " controller is not available in " + parent_),
+                          std::string::npos)
+                    << e.what();
+            }
+        }
+        EXPECT_EQ(own_processkit_dirs(parent_), before) << "directory left by " << c.controller;
+    }
+}
+
+TEST_F(RealCgroup, RemovesOnlyStaleGroups) {
+    // Everything happens inside a group of our own, so that other processes
+    // cleaning the shared parent at the same time cannot interfere.
+    ScopedGroup holder(Cgroup::create(parent_));
+    const std::string root = holder.group.path();
+
+    pid_t dead_pid = 0;
+    std::string pid_max_text =
+        processkit::os::read_small_file("/proc/sys/kernel/pid_max").value_or("32768");
+    for (pid_t p = static_cast<pid_t>(std::stol(pid_max_text)) - 1; p > 300; --p) {
+        if (::kill(p, 0) != 0 && errno == ESRCH) {
+            dead_pid = p;
+            break;
+        }
+    }
+    ASSERT_GT(dead_pid, 0);
+    const auto own_start = processkit::os::process_start_time(::getpid());
+    ASSERT_TRUE(own_start);
+
+    Child stale_member({"sleep", "30"});
+    Child live_owner({"sleep", "30"});
+    ASSERT_GT(stale_member.pid(), 0);
+    ASSERT_GT(live_owner.pid(), 0);
+    const auto live_start = processkit::os::process_start_time(live_owner.pid());
+    ASSERT_TRUE(live_start);
+
+    const std::string dead = root + "/processkit-" + std::to_string(dead_pid) + "-123-0";
+    const std::string reused = root + "/processkit-" + std::to_string(::getpid()) + "-" +
+                               std::to_string(*own_start + 1) + "-0";
+    const std::string mine = root + "/processkit-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(*own_start) + "-999";
+    const std::string live = root + "/processkit-" + std::to_string(live_owner.pid()) + "-" +
+                             std::to_string(*live_start) + "-0";
+    const std::string other = root + "/not-processkit";
+    struct Cleanup {
+        std::vector<std::string> dirs;
+        ~Cleanup() {
+            for (const auto& d : dirs) {
+                remove_tree(d);
+            }
+        }
+    } cleanup{{dead, reused, mine, live, other}};
+
+    for (const auto& d : {dead, reused, mine, live, other}) {
+        ASSERT_EQ(::mkdir(d.c_str(), 0755), 0) << d;
+    }
+    // The stale member sits in a nested cgroup of the dead owner's group.
+    ASSERT_EQ(::mkdir((dead + "/inner").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((dead + "/inner/deeper").c_str(), 0755), 0);
+    ASSERT_EQ(write_text(dead + "/inner/deeper/cgroup.procs", std::to_string(stale_member.pid())),
+              0);
+    ASSERT_EQ(events_value(dead, "populated"), 1U);
+
+    EXPECT_EQ(processkit::os::remove_stale_cgroups(root), 2U);
+
+    const int status = stale_member.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    EXPECT_FALSE(exists(dead));
+    EXPECT_FALSE(exists(reused));
+    EXPECT_TRUE(exists(mine));
+    EXPECT_TRUE(exists(live));
+    EXPECT_TRUE(exists(other));
+    EXPECT_EQ(::kill(live_owner.pid(), 0), 0) << "live owner touched";
+
+    EXPECT_EQ(processkit::os::remove_stale_cgroups(root), 0U);
+    EXPECT_EQ(processkit::os::remove_stale_cgroups("/nonexistent/parent"), 0U);
+}
+
+} // namespace

@@ -1,0 +1,357 @@
+// ProcessGroup with real processes. The suite runs three times (see
+// CMakeLists.txt): with the host's strongest mechanism, with the
+// process-group fallback forced, and as an unprivileged user. Every test
+// ends with a leak check: no process with its marker, no descriptor, no
+// cgroup directory left.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "processkit/os/cgroup.hpp"
+#include "processkit/os/process_group.hpp"
+#include "processkit/os/procfs.hpp"
+#include "test_support.hpp"
+
+namespace processkit {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Reads one line from a non-blocking pipe, waiting at most `timeout`.
+std::string read_line(int fd, std::chrono::milliseconds timeout = 10s) {
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        ::poll(&p, 1, 100);
+        char c;
+        while (::read(fd, &c, 1) == 1) {
+            if (c == '\n') {
+                return line;
+            }
+            line += c;
+        }
+    }
+    ADD_FAILURE() << "no complete line within the timeout; got '" << line << "'";
+    return line;
+}
+
+/// CPU ticks (utime + stime) of a process, from /proc/<pid>/stat.
+long cpu_ticks(pid_t pid) {
+    auto stat = os::read_small_file("/proc/" + std::to_string(pid) + "/stat").value_or("");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) {
+        return -1;
+    }
+    std::istringstream in(stat.substr(close + 2));
+    std::string field;
+    long utime = 0;
+    long stime = 0;
+    for (int i = 3; in >> field; ++i) {
+        if (i == 14) {
+            utime = std::stol(field);
+        } else if (i == 15) {
+            stime = std::stol(field);
+            break;
+        }
+    }
+    return utime + stime;
+}
+
+/// Waits for the child to exit (bounded, as a correctness guard rather than a
+/// speed check) and returns its status.
+std::optional<os::ExitInfo> wait_for(os::Child& child, std::chrono::milliseconds bound = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{child.pidfd(), POLLIN, 0};
+        ::poll(&p, 1, 50);
+        if (auto e = child.try_wait()) {
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
+class GroupTest : public ::testing::Test {
+protected:
+    void TearDown() override {
+        group.reset(); // the group's own descriptors and directory go with it
+        leaks.check();
+    }
+
+    Command sh(const std::string& script) {
+        Command c("sh");
+        c.arg("-c").arg(script).arg(marker);
+        return pktest::mark(c, marker);
+    }
+
+    bool cgroups() const { return group->mechanism() == Mechanism::CgroupV2; }
+
+    std::string marker = pktest::unique_marker();
+    pktest::LeakCheck leaks{marker};
+    std::optional<ProcessGroup> group{std::in_place, pktest::test_group_options()};
+};
+
+TEST_F(GroupTest, ReportsTheMechanism) {
+    if (auto forced = pktest::forced_mechanism()) {
+        EXPECT_EQ(group->mechanism(), *forced);
+    } else if (::geteuid() == 0 && os::own_cgroup_dir()) {
+        EXPECT_EQ(group->mechanism(), Mechanism::CgroupV2) << "root with cgroup2 mounted";
+    } else {
+        EXPECT_EQ(group->mechanism(), Mechanism::ProcessGroup);
+    }
+    EXPECT_EQ(group->cgroup_path().empty(), !cgroups());
+}
+
+TEST_F(GroupTest, DestroyKillsADoubleForkedDaemon) {
+    auto p = group->spawn(sh("(sleep 300 &) ; echo forked; exit 0"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "forked");
+    auto exit = wait_for(p.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::exited(0));
+    EXPECT_FALSE(pktest::processes_with_marker(marker).empty()) << "the daemon runs on";
+    group.reset();
+    EXPECT_TRUE(pktest::no_process_with_marker_within(marker, 2000));
+}
+
+TEST_F(GroupTest, SetsidGrandchildIsContainedOnlyByCgroups) {
+    // The grandchild reports only once it is in its own session.
+    auto p = group->spawn(sh("setsid sh -c 'echo started; exec sleep 300' & exit 0"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "started");
+    ASSERT_TRUE(wait_for(p.child));
+    group.reset();
+    if (cgroups()) {
+        EXPECT_TRUE(pktest::no_process_with_marker_within(marker, 2000));
+    } else {
+        // The documented weakness of process groups: a setsid child escapes.
+        std::this_thread::sleep_for(100ms);
+        const auto escaped = pktest::processes_with_marker(marker);
+        EXPECT_EQ(escaped.size(), 1u) << "the setsid child should have escaped";
+        for (pid_t pid : escaped) {
+            ::kill(pid, SIGKILL);
+        }
+    }
+}
+
+TEST_F(GroupTest, ShutdownEscalatesWhenTermIsIgnored) {
+    auto p = group->spawn(sh("trap '' TERM; sleep 300 & echo ready; wait"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    EXPECT_FALSE(group->shutdown(300ms)) << "TERM is ignored: only the kill ends it";
+    auto exit = wait_for(p.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
+    EXPECT_TRUE(group->empty());
+}
+
+TEST_F(GroupTest, ShutdownEndsEarlyWhenTheChildHonoursTerm) {
+    auto p = group->spawn(sh("trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    EXPECT_TRUE(group->shutdown(30s)) << "the tree drained within the timeout";
+    auto exit = wait_for(p.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::exited(0));
+}
+
+TEST_F(GroupTest, ShutdownWithoutEscalationLeavesSurvivors) {
+    GroupOptions o = pktest::test_group_options();
+    o.escalate_to_kill = false;
+    group.emplace(o);
+    auto p = group->spawn(sh("trap '' TERM; echo ready; exec sleep 300"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    EXPECT_FALSE(group->shutdown(200ms));
+    EXPECT_FALSE(p.child.try_wait()) << "no escalation: the child lives on";
+    group->kill_all();
+    EXPECT_TRUE(wait_for(p.child));
+}
+
+TEST_F(GroupTest, ForkBurstOf200IsTornDownAtOnce) {
+    auto p = group->spawn(sh("for i in $(seq 200); do sleep 300 & done; echo ready; wait"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get(), 30s), "ready");
+    const auto stats = group->stats();
+    EXPECT_GE(stats.active_process_count, cgroups() ? 201u : 201u);
+    group->kill_all();
+    ASSERT_TRUE(wait_for(p.child));
+    EXPECT_TRUE(pktest::no_process_with_marker_within(marker, 5000));
+    group->kill_all(); // idempotent
+}
+
+TEST_F(GroupTest, ZombiesDoNotBlockTeardown) {
+    // sh forks a short sleep, then execs a long one that never reaps it.
+    auto p = group->spawn(sh("sleep 0.05 & exec sleep 300"));
+    std::this_thread::sleep_for(300ms);
+    group.reset(); // the unreaped zombie must not keep the directory alive
+    auto exit = wait_for(p.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
+}
+
+TEST_F(GroupTest, SuspendStopsTheTreeAndResumeRestartsIt) {
+    auto p = group->spawn(sh("echo ready; while :; do :; done"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    const pid_t pid = p.child.pid();
+    group->suspend();
+    EXPECT_TRUE(group->suspended());
+    std::this_thread::sleep_for(50ms);
+    const long frozen_at = cpu_ticks(pid);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(cpu_ticks(pid), frozen_at) << "a suspended tree gets no CPU";
+    group->resume();
+    std::this_thread::sleep_for(300ms);
+    EXPECT_GT(cpu_ticks(pid), frozen_at) << "a resumed tree runs again";
+    group->kill_all();
+    ASSERT_TRUE(wait_for(p.child));
+}
+
+TEST_F(GroupTest, SpawningIntoASuspendedGroupFailsInsteadOfHanging) {
+    group->suspend();
+    try {
+        group->spawn(sh("exit 0"));
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+        EXPECT_NE(std::string(e.what()).find("suspended"), std::string::npos) << e.what();
+    }
+    group->resume();
+    auto p = group->spawn(sh("exit 0"));
+    ASSERT_TRUE(wait_for(p.child));
+}
+
+TEST_F(GroupTest, KillOfALongSleeperIsPrompt) {
+    auto p = group->spawn(pktest::mark(Command("sleep").arg("30"), marker));
+    group->kill_all();
+    auto exit = wait_for(p.child, 5s); // a bound, not a speed check: sleep 30 would miss it
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
+}
+
+TEST_F(GroupTest, SignalReachesEveryMember) {
+    auto p = group->spawn(sh("trap 'exit 7' USR1; echo ready; while :; do sleep 0.05; done"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    group->signal(Signal::user1());
+    auto exit = wait_for(p.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::exited(7));
+}
+
+TEST_F(GroupTest, MembersAndStats) {
+    auto p = group->spawn(sh("sleep 300 & echo ready; wait"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    const auto members = group->members();
+    EXPECT_NE(std::find(members.begin(), members.end(), p.child.pid()), members.end());
+    const auto s = group->stats();
+    EXPECT_EQ(s.active_process_count, 2u) << "sh and sleep";
+    if (cgroups()) {
+        EXPECT_TRUE(s.total_cpu_time.has_value());
+    } else {
+        EXPECT_FALSE(s.total_cpu_time.has_value()) << "no tree CPU accounting without cgroups";
+    }
+    EXPECT_TRUE(s.memory_bytes.has_value());
+    EXPECT_GT(*s.memory_bytes, 0u);
+    group->kill_all();
+    ASSERT_TRUE(wait_for(p.child));
+}
+
+TEST_F(GroupTest, CgroupCpuTimeIncludesExitedMembers) {
+    if (!cgroups()) {
+        GTEST_SKIP() << "tree CPU accounting needs cgroups";
+    }
+    auto p = group->spawn(sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
+    ASSERT_TRUE(wait_for(p.child, 60s));
+    const auto s = group->stats();
+    EXPECT_EQ(s.active_process_count, 0u);
+    ASSERT_TRUE(s.total_cpu_time.has_value());
+    EXPECT_GT(*s.total_cpu_time, 10ms) << "the exited burner's CPU time stays in the tree's account";
+}
+
+TEST_F(GroupTest, AdoptBringsAProcessIn) {
+    auto outside = os::spawn(pktest::mark(Command("sleep").arg("300"), marker), {});
+    if (cgroups()) {
+        group->adopt(outside.child.pid());
+        group->kill_all();
+        auto exit = wait_for(outside.child);
+        ASSERT_TRUE(exit);
+        EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
+    } else {
+        // A process group can only take a child that has not exec'd yet.
+        EXPECT_THROW(group->adopt(outside.child.pid()), Error);
+    }
+}
+
+TEST_F(GroupTest, BadProgramsFailCleanly) {
+    EXPECT_THROW(group->spawn(Command("processkit-no-such-program")), Error);
+    EXPECT_THROW(group->spawn(Command("/")), Error);
+    EXPECT_THROW(group->spawn(Command("sh").arg(std::string("a\0b", 3))), Error);
+    EXPECT_THROW(group->spawn(Command("sh").cwd("/no/such/dir")), Error);
+    EXPECT_TRUE(group->empty());
+}
+
+TEST_F(GroupTest, ChangingUidKeepsContainment) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to switch uid";
+    }
+    auto p = group->spawn(sh("sleep 300 & echo ready; wait").uid(65534).gid(65534));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    if (cgroups()) {
+        const auto cg = os::read_small_file("/proc/" + std::to_string(p.child.pid()) + "/cgroup");
+        ASSERT_TRUE(cg);
+        const auto name = group->cgroup_path().substr(group->cgroup_path().rfind('/'));
+        EXPECT_NE(cg->find(name), std::string::npos) << *cg;
+    }
+    group.reset();
+    EXPECT_TRUE(pktest::no_process_with_marker_within(marker, 2000));
+}
+
+TEST(GroupOptionsTest, InvalidLimitsAreRejected) {
+    GroupOptions o;
+    o.limits.memory_max_bytes = 0;
+    try {
+        ProcessGroup g(o);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    }
+    o.limits = {};
+    o.limits.cpu_quota = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_THROW(ProcessGroup{o}, Error);
+}
+
+TEST(GroupOptionsTest, UnenforceableLimitsFailInsteadOfBeingIgnored) {
+    GroupOptions o = pktest::test_group_options();
+    o.limits.max_processes = 10;
+    o.limits.memory_max_bytes = 64u << 20;
+    // This machine's cgroup v2 has no pids or memory controller, and the
+    // process-group fallback cannot limit anything.
+    try {
+        ProcessGroup g(o);
+        FAIL() << "a limited group was created where limits cannot be enforced";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit) << e.what();
+    }
+}
+
+TEST(GroupOptionsTest, RequiringAnUnavailableMechanismFails) {
+    GroupOptions o;
+    o.require = Mechanism::JobObject;
+    EXPECT_THROW(ProcessGroup{o}, Error);
+    o.require = Mechanism::CgroupV2;
+    if (::geteuid() != 0 || !os::own_cgroup_dir()) {
+        try {
+            ProcessGroup g(o);
+            FAIL();
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();
+        }
+    } else {
+        ProcessGroup g(o);
+        EXPECT_EQ(g.mechanism(), Mechanism::CgroupV2);
+    }
+}
+
+} // namespace
+} // namespace processkit
