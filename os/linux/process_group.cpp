@@ -40,6 +40,80 @@ Error unsupported(Mechanism m, const std::string& why) {
                  "the " + std::string(to_string(m)) + " mechanism is not available: " + why);
 }
 
+/// Empty group directories kept for reuse. Creating and removing a cgroup
+/// costs more than the spawn it is for on a loaded kernel (css setup and RCU
+/// teardown), so a group that ends empty goes back here instead of being
+/// removed, and the next group of the same parent takes it. Only plain groups
+/// are pooled: no limits, not frozen, no nested directories, no memory.peak
+/// (which could not be reset). Pooled directories stay registered with the
+/// owner guard, and the pool removes them at exit.
+class CgroupPool {
+public:
+    static CgroupPool& instance() {
+        static CgroupPool pool;
+        return pool;
+    }
+
+    std::optional<os::Cgroup> take(const std::string& parent) {
+        std::lock_guard lock(mutex_);
+        if (owner_ != ::getpid()) {
+            return std::nullopt; // a forked child must not reuse its parent's groups
+        }
+        for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+            if (it->first == parent) {
+                os::Cgroup cg = std::move(it->second);
+                idle_.erase(it);
+                return cg;
+            }
+        }
+        return std::nullopt;
+    }
+
+    /// Takes the group if it can be reused; returns false (leaving it alone) otherwise.
+    bool give(const std::string& parent, os::Cgroup& cg) {
+        std::lock_guard lock(mutex_);
+        if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.populated()) {
+            return false;
+        }
+        const auto stat = os::read_small_file(cg.path() + "/cgroup.stat");
+        if (!stat || stat->find("nr_descendants 0\n") == std::string::npos ||
+            ::access((cg.path() + "/memory.peak").c_str(), F_OK) == 0) {
+            return false;
+        }
+        idle_.emplace_back(parent, std::move(cg));
+        return true;
+    }
+
+    /// Removes every idle directory.
+    void clear(os::OwnerGuard* guard) {
+        std::lock_guard lock(mutex_);
+        if (owner_ != ::getpid()) {
+            return;
+        }
+        for (auto& [parent, cg] : idle_) {
+            if (cg.try_remove() && guard) {
+                guard->forget_cgroup(cg.path());
+            }
+        }
+        idle_.clear();
+    }
+
+private:
+    static constexpr std::size_t max_idle = 4;
+    std::mutex mutex_;
+    pid_t owner_ = ::getpid();
+    std::vector<std::pair<std::string, os::Cgroup>> idle_;
+};
+
+/// CPU time already in a reused group's cpu.stat, to subtract from its stats.
+std::optional<Duration> cpu_so_far(const os::Cgroup& cg) {
+    try {
+        return cg.stats().total_cpu_time;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
 int poll_ms(Duration d) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
     return static_cast<int>(std::clamp<decltype(ms)>(ms, 0, 60'000));
@@ -51,6 +125,8 @@ struct ProcessGroup::Impl {
     mutable std::mutex mutex;
     GroupOptions options;
     std::optional<os::Cgroup> cgroup;
+    std::string cgroup_parent;
+    Duration cpu_baseline{0}; ///< CPU time the directory held before this group
     /// ProcessGroup mechanism: the pgids we created. None: the child pids.
     std::vector<pid_t> leaders;
     bool suspended = false;
@@ -95,6 +171,7 @@ ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>(
         throw unsupported(Mechanism::JobObject, "Job Objects exist only on Windows");
     }
     bool want_cgroup = !required || required == Mechanism::CgroupV2;
+    bool reused = false; // a pooled directory is already registered with the guard
     std::string why_not_cgroup;
     if (want_cgroup) {
         auto parent = options.cgroup_parent ? options.cgroup_parent : os::own_cgroup_dir();
@@ -103,7 +180,16 @@ ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>(
         } else {
             try {
                 remove_stale_once(*parent);
-                impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
+                impl_->cgroup_parent = *parent;
+                if (!options.limits.any()) {
+                    impl_->cgroup = CgroupPool::instance().take(*parent);
+                }
+                if (impl_->cgroup) {
+                    impl_->cpu_baseline = cpu_so_far(*impl_->cgroup).value_or(Duration::zero());
+                    reused = true;
+                } else {
+                    impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
+                }
             } catch (const Error& e) {
                 if (e.kind() != ErrorKind::Io) {
                     throw; // a limit that cannot be enforced is never silently dropped
@@ -126,7 +212,7 @@ ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>(
     impl_->options = std::move(options);
     impl_->process_groups = mechanism_ == Mechanism::ProcessGroup;
     impl_->guard = os::OwnerGuard::instance();
-    if (impl_->guard && impl_->cgroup) {
+    if (impl_->guard && impl_->cgroup && !reused) {
         impl_->guard->watch_cgroup(impl_->cgroup->path());
     }
 }
@@ -139,6 +225,10 @@ ProcessGroup::~ProcessGroup() {
         std::lock_guard lock(impl_->mutex);
         if (impl_->cgroup) {
             auto& cg = *impl_->cgroup;
+            if (!impl_->options.limits.any() && !impl_->suspended &&
+                CgroupPool::instance().give(impl_->cgroup_parent, cg)) {
+                return; // kept, empty, for the next group
+            }
             // Fast path: an empty group is removed at once. Otherwise kill it
             // atomically and let the guard remove the directory once the
             // kernel reports it empty: a destructor never waits (X4).
@@ -165,6 +255,10 @@ ProcessGroup::~ProcessGroup() {
     } catch (...) {
         // Destructors never throw; the guard or X5 finishes what failed here.
     }
+}
+
+void ProcessGroup::release_cached_groups() {
+    CgroupPool::instance().clear(os::OwnerGuard::instance());
 }
 
 const std::string& ProcessGroup::cgroup_path() const {
@@ -290,7 +384,11 @@ bool ProcessGroup::empty() const {
 ProcessGroupStats ProcessGroup::stats() const {
     std::lock_guard lock(impl_->mutex);
     if (impl_->cgroup) {
-        return impl_->cgroup->stats();
+        auto s = impl_->cgroup->stats();
+        if (s.total_cpu_time) {
+            *s.total_cpu_time -= std::min(*s.total_cpu_time, impl_->cpu_baseline);
+        }
+        return s;
     }
     // No tree accounting without cgroups: count processes and their memory
     // from /proc; CPU time of exited members is unknowable here.

@@ -269,6 +269,24 @@ TEST_F(GroupTest, CgroupCpuTimeIncludesExitedMembers) {
     EXPECT_GT(*s.total_cpu_time, 10ms) << "the exited burner's CPU time stays in the tree's account";
 }
 
+TEST_F(GroupTest, AReusedDirectoryStartsWithCleanAccounting) {
+    if (!cgroups()) {
+        GTEST_SKIP() << "only cgroup directories are reused";
+    }
+    auto p = group->spawn(sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
+    ASSERT_TRUE(wait_for(p.child, 60s));
+    const auto burned = *group->stats().total_cpu_time;
+    const std::string first_path = group->cgroup_path();
+    group.emplace(pktest::test_group_options()); // the old group is destroyed first? no: after
+    group.reset();
+    group.emplace(pktest::test_group_options());
+    EXPECT_EQ(group->cgroup_path(), first_path) << "the empty directory is reused";
+    const auto fresh = group->stats();
+    EXPECT_EQ(fresh.active_process_count, 0u);
+    EXPECT_LT(*fresh.total_cpu_time, burned) << "the previous group's CPU time is not ours";
+    EXPECT_TRUE(group->members().empty());
+}
+
 TEST_F(GroupTest, AdoptBringsAProcessIn) {
     auto outside = os::spawn(pktest::mark(Command("sleep").arg("300"), marker), {});
     if (cgroups()) {

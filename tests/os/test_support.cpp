@@ -92,7 +92,9 @@ std::vector<std::string> processkit_cgroups(const std::string& parent) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent, ec)) {
         const std::string name = entry.path().filename();
-        if (entry.is_directory() && name.rfind("processkit-", 0) == 0) {
+        // Only our own: another test binary may run beside this one.
+        const std::string ours = "processkit-" + std::to_string(::getpid()) + "-";
+        if (entry.is_directory() && name.rfind(ours, 0) == 0) {
             dirs.push_back(entry.path());
         }
     }
@@ -125,6 +127,8 @@ LeakCheck::LeakCheck(std::string marker) : marker_(std::move(marker)) {
 }
 
 void LeakCheck::check(int settle_ms) const {
+    // Directories kept for reuse (and their descriptors) are not leaks.
+    processkit::ProcessGroup::release_cached_groups();
     EXPECT_TRUE(no_process_with_marker_within(marker_, settle_ms))
         << "processes left with marker " << marker_;
     // Descriptors: the test process must hold exactly what it held before.

@@ -1,8 +1,12 @@
 #pragma once
 // A spawned child, waited for and signalled through its pidfd (X3): no
-// SIGCHLD handler, no pid-reuse race. Children are created with no exit
-// signal, so a program's own SIGCHLD handler or waitpid(-1) loop never sees
-// (or steals) them, and SIG_IGN on SIGCHLD does not auto-reap them.
+// SIGCHLD handler of ours, no pid-reuse race. Until it execs, the child has no
+// exit signal, so a spawn that fails is reaped by us and never seen by the
+// program's own SIGCHLD handler. After exec the kernel restores SIGCHLD as its
+// exit signal, so a program that reaps every child (waitpid(-1) in a handler,
+// or SIGCHLD set to SIG_IGN) can take the exit status first; wait() then reads
+// it from the pidfd instead (PIDFD_GET_INFO, Linux 6.15+), and the rusage of
+// that child is unknown (reported as zero).
 
 #include <sys/types.h>
 

@@ -88,6 +88,13 @@ public:
     /// Readable (POLLPRI) when the tree's population changes; -1 without cgroups.
     int events_fd() const;
 
+    /// A cgroup group that ends empty leaves its directory in a small
+    /// per-process cache (at most 4) for the next group to reuse, which makes
+    /// creating a group much cheaper than mkdir + rmdir. This removes the
+    /// cached directories now; they are also removed at exit, or by the guard
+    /// if the process dies.
+    static void release_cached_groups();
+
 private:
     struct Impl;
     Mechanism mechanism_;
