@@ -463,13 +463,15 @@ std::optional<std::string> own_cgroup_dir() {
     return join_path(mount->mount_point, *path);
 }
 
-Cgroup::Cgroup(std::string path, UniqueFd procs, UniqueFd events)
+Cgroup::Cgroup(std::string path, UniqueFd dir, UniqueFd procs, UniqueFd events)
     : path_(std::move(path))
+    , dir_fd_(std::move(dir))
     , procs_fd_(std::move(procs))
     , events_fd_(std::move(events)) {}
 
 Cgroup::Cgroup(Cgroup&& other) noexcept
     : path_(std::move(other.path_))
+    , dir_fd_(std::move(other.dir_fd_))
     , procs_fd_(std::move(other.procs_fd_))
     , events_fd_(std::move(other.events_fd_))
     , removed_(std::exchange(other.removed_, true)) {}
@@ -478,6 +480,7 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
     if (this != &other) {
         release();
         path_ = std::move(other.path_);
+        dir_fd_ = std::move(other.dir_fd_);
         procs_fd_ = std::move(other.procs_fd_);
         events_fd_ = std::move(other.events_fd_);
         removed_ = std::exchange(other.removed_, true);
@@ -539,6 +542,10 @@ Cgroup Cgroup::create(const std::string& parent_dir, const ResourceLimits& limit
     if (limits.any()) {
         apply_limits(parent_dir, path, limits);
     }
+    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) {
+        throw io_error("cannot open " + path, errno, path);
+    }
     UniqueFd procs(::open((path + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
     if (!procs) {
         throw io_error("cannot open " + path + "/cgroup.procs", errno, path);
@@ -548,7 +555,7 @@ Cgroup Cgroup::create(const std::string& parent_dir, const ResourceLimits& limit
         throw io_error("cannot open " + path + "/cgroup.events", errno, path);
     }
     guard.armed = false;
-    return Cgroup(std::move(path), std::move(procs), std::move(events));
+    return Cgroup(std::move(path), std::move(dir), std::move(procs), std::move(events));
 }
 
 void Cgroup::adopt(pid_t pid) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -40,6 +41,30 @@ Error unsupported(Mechanism m, const std::string& why) {
                  "the " + std::string(to_string(m)) + " mechanism is not available: " + why);
 }
 
+/// usage_usec of a cpu.stat text, zero if absent.
+Duration usage_of(const std::string& cpu_stat) {
+    const auto at = cpu_stat.find("usage_usec ");
+    if (at == std::string::npos) {
+        return Duration::zero();
+    }
+    return std::chrono::microseconds(std::strtoll(cpu_stat.c_str() + at + 11, nullptr, 10));
+}
+
+/// Our own cgroup directory, read once per process: parsing mountinfo on
+/// every group creation would cost more than the rest of it. (If the process
+/// is moved to another cgroup later, new groups still go under the first.)
+std::optional<std::string> own_cgroup_dir_cached() {
+    static std::mutex mutex;
+    static pid_t pid = 0;
+    static std::optional<std::string> dir;
+    std::lock_guard lock(mutex);
+    if (pid != ::getpid()) {
+        dir = os::own_cgroup_dir();
+        pid = ::getpid();
+    }
+    return dir;
+}
+
 /// Empty group directories kept for reuse. Creating and removing a cgroup
 /// costs more than the spawn it is for on a loaded kernel (css setup and RCU
 /// teardown), so a group that ends empty goes back here instead of being
@@ -54,16 +79,21 @@ public:
         return pool;
     }
 
-    std::optional<os::Cgroup> take(const std::string& parent) {
+    struct Reused {
+        os::Cgroup cgroup;
+        Duration cpu_used; ///< CPU time already in its cpu.stat
+    };
+
+    std::optional<Reused> take(const std::string& parent) {
         std::lock_guard lock(mutex_);
         if (owner_ != ::getpid()) {
             return std::nullopt; // a forked child must not reuse its parent's groups
         }
         for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-            if (it->first == parent) {
-                os::Cgroup cg = std::move(it->second);
+            if (it->parent == parent) {
+                Reused r{std::move(it->cgroup), it->cpu_used};
                 idle_.erase(it);
-                return cg;
+                return r;
             }
         }
         return std::nullopt;
@@ -72,15 +102,17 @@ public:
     /// Takes the group if it can be reused; returns false (leaving it alone) otherwise.
     bool give(const std::string& parent, os::Cgroup& cg) {
         std::lock_guard lock(mutex_);
-        if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.populated()) {
-            return false;
-        }
-        const auto stat = os::read_small_file(cg.path() + "/cgroup.stat");
-        if (!stat || stat->find("nr_descendants 0\n") == std::string::npos ||
+        if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.populated() ||
             ::access((cg.path() + "/memory.peak").c_str(), F_OK) == 0) {
             return false;
         }
-        idle_.emplace_back(parent, std::move(cg));
+        // The group is empty, so its CPU figure is final: the next user's
+        // stats start from here.
+        const auto cpu = os::read_small_file(cg.path() + "/cpu.stat");
+        if (!cpu) {
+            return false;
+        }
+        idle_.push_back({parent, std::move(cg), usage_of(*cpu)});
         return true;
     }
 
@@ -90,9 +122,9 @@ public:
         if (owner_ != ::getpid()) {
             return;
         }
-        for (auto& [parent, cg] : idle_) {
-            if (cg.try_remove() && guard) {
-                guard->forget_cgroup(cg.path());
+        for (auto& idle : idle_) {
+            if (idle.cgroup.try_remove() && guard) {
+                guard->forget_cgroup(idle.cgroup.path());
             }
         }
         idle_.clear();
@@ -102,17 +134,13 @@ private:
     static constexpr std::size_t max_idle = 4;
     std::mutex mutex_;
     pid_t owner_ = ::getpid();
-    std::vector<std::pair<std::string, os::Cgroup>> idle_;
+    struct Idle {
+        std::string parent;
+        os::Cgroup cgroup;
+        Duration cpu_used;
+    };
+    std::vector<Idle> idle_;
 };
-
-/// CPU time already in a reused group's cpu.stat, to subtract from its stats.
-std::optional<Duration> cpu_so_far(const os::Cgroup& cg) {
-    try {
-        return cg.stats().total_cpu_time;
-    } catch (const Error&) {
-        return std::nullopt;
-    }
-}
 
 int poll_ms(Duration d) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
@@ -174,18 +202,18 @@ ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>(
     bool reused = false; // a pooled directory is already registered with the guard
     std::string why_not_cgroup;
     if (want_cgroup) {
-        auto parent = options.cgroup_parent ? options.cgroup_parent : os::own_cgroup_dir();
+        auto parent = options.cgroup_parent ? options.cgroup_parent : own_cgroup_dir_cached();
         if (!parent) {
             why_not_cgroup = "no cgroup2 filesystem is mounted";
         } else {
             try {
                 remove_stale_once(*parent);
                 impl_->cgroup_parent = *parent;
-                if (!options.limits.any()) {
-                    impl_->cgroup = CgroupPool::instance().take(*parent);
-                }
-                if (impl_->cgroup) {
-                    impl_->cpu_baseline = cpu_so_far(*impl_->cgroup).value_or(Duration::zero());
+                auto pooled = options.limits.any() ? std::nullopt
+                                                   : CgroupPool::instance().take(*parent);
+                if (pooled) {
+                    impl_->cgroup.emplace(std::move(pooled->cgroup));
+                    impl_->cpu_baseline = pooled->cpu_used;
                     reused = true;
                 } else {
                     impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
@@ -275,7 +303,8 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
     }
     os::Placement placement;
     if (impl_->cgroup) {
-        placement = {os::Placement::Kind::Cgroup, impl_->cgroup->procs_fd()};
+        placement = {os::Placement::Kind::Cgroup, impl_->cgroup->procs_fd(),
+                     impl_->cgroup->dir_fd()};
     } else if (mechanism_ == Mechanism::ProcessGroup) {
         placement.kind = os::Placement::Kind::NewProcessGroup;
         impl_->prune(mechanism_);

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <cstdint>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -292,6 +293,55 @@ CloneFunction libc_clone() noexcept {
     return function;
 }
 
+#if defined(__x86_64__)
+/// The kernel's struct clone_args (version 2, with `cgroup`: Linux 5.7).
+struct CloneArgs {
+    std::uint64_t flags;
+    std::uint64_t pidfd;
+    std::uint64_t child_tid;
+    std::uint64_t parent_tid;
+    std::uint64_t exit_signal;
+    std::uint64_t stack;
+    std::uint64_t stack_size;
+    std::uint64_t tls;
+    std::uint64_t set_tid;
+    std::uint64_t set_tid_size;
+    std::uint64_t cgroup;
+};
+constexpr std::uint64_t clone_into_cgroup = 0x200000000ULL;
+constexpr long sys_clone3 = 435;
+
+/// clone3 with a stack of our own. glibc has no public clone3 wrapper, and a
+/// plain syscall() cannot be used with CLONE_VM: the child would return into
+/// the parent's frames on a different stack. So the child leaves the syscall
+/// instruction straight into fn(arg) and exits with its result; the parent
+/// gets the pid, or -errno. fn and arg travel in r12/r13, which the syscall
+/// preserves; the kernel points the child's rsp at the (16-byte aligned) top.
+PK_CHILD_CODE __attribute__((noinline)) long clone3_on_stack(CloneArgs* args, int (*fn)(void*),
+                                                             void* arg) noexcept {
+    register long rax asm("rax") = sys_clone3;
+    register CloneArgs* rdi asm("rdi") = args;
+    register std::size_t rsi asm("rsi") = sizeof(CloneArgs);
+    register int (*r12)(void*) asm("r12") = fn;
+    register void* r13 asm("r13") = arg;
+    asm volatile("syscall\n\t"
+                 "test %%rax, %%rax\n\t"
+                 "jnz 1f\n\t"
+                 "xor %%ebp, %%ebp\n\t"
+                 "mov %%r13, %%rdi\n\t"
+                 "call *%%r12\n\t"
+                 "mov %%eax, %%edi\n\t"
+                 "mov $60, %%eax\n\t" // SYS_exit
+                 "syscall\n\t"
+                 "ud2\n"
+                 "1:\n\t"
+                 : "+r"(rax)
+                 : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13)
+                 : "rcx", "r11", "memory", "cc");
+    return rax;
+}
+#endif
+
 class ChildStack {
 public:
     explicit ChildStack(const std::string& program) {
@@ -308,6 +358,8 @@ public:
     ChildStack(const ChildStack&) = delete;
     ChildStack& operator=(const ChildStack&) = delete;
     void* top() const noexcept { return static_cast<char*>(mem_) + child_stack_bytes; }
+    void* base() const noexcept { return mem_; }
+    static constexpr std::size_t size() noexcept { return child_stack_bytes; }
 
 private:
     void* mem_ = nullptr;
@@ -626,9 +678,37 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
     {
         ChildStack stack(program); // unmapped as soon as clone has returned
         CriticalSection quiet;
-        pid = libc_clone()(child_main, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD, &plan,
-                           &pidfd);
-        clone_error = errno;
+        bool cloned = false;
+#if defined(__x86_64__)
+        if (placement.kind == Placement::Kind::Cgroup && placement.cgroup_dir_fd >= 0) {
+            // Created inside the cgroup by the kernel: atomic, and no
+            // migration (which takes a global lock) on the spawn path.
+            CloneArgs args{};
+            args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | clone_into_cgroup;
+            args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
+            args.stack = reinterpret_cast<std::uintptr_t>(stack.base());
+            args.stack_size = ChildStack::size();
+            args.cgroup = static_cast<std::uint64_t>(placement.cgroup_dir_fd);
+            plan.cgroup_procs_fd = -1; // nothing left for the child to do
+            const long r = clone3_on_stack(&args, child_main, &plan);
+            if (r >= 0) {
+                pid = static_cast<pid_t>(r);
+                cloned = true;
+            } else if (r != -ENOSYS && r != -EINVAL && r != -E2BIG) {
+                pid = -1;
+                clone_error = static_cast<int>(-r);
+                cloned = true;
+            } else {
+                // An older kernel: fall back to clone + write to cgroup.procs.
+                plan.cgroup_procs_fd = placement.cgroup_procs_fd;
+            }
+        }
+#endif
+        if (!cloned) {
+            pid = libc_clone()(child_main, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
+                               &plan, &pidfd);
+            clone_error = errno;
+        }
     }
     const TimePoint started_at = Clock::now();
     if (pid < 0) {

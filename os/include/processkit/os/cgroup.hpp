@@ -48,6 +48,8 @@ public:
     ~Cgroup();
 
     const std::string& path() const { return path_; }
+    /// The directory itself (for clone3's CLONE_INTO_CGROUP).
+    int dir_fd() const { return dir_fd_.get(); }
     /// `cgroup.procs`, open for writing (for spawn placement and adopt).
     int procs_fd() const { return procs_fd_.get(); }
     /// `cgroup.events`, open for reading: POLLPRI when `populated` changes.
@@ -79,11 +81,12 @@ public:
     bool removed() const { return removed_; }
 
 private:
-    Cgroup(std::string path, UniqueFd procs, UniqueFd events);
+    Cgroup(std::string path, UniqueFd dir, UniqueFd procs, UniqueFd events);
     /// kill() + one try_remove(), errors swallowed (destructor, assignment).
     void release() noexcept;
 
     std::string path_;
+    UniqueFd dir_fd_;
     UniqueFd procs_fd_;
     UniqueFd events_fd_;
     bool removed_ = false;

@@ -20,6 +20,11 @@ struct Placement {
     Kind kind = Kind::None;
     /// Cgroup: an open, writable `cgroup.procs` of the target directory.
     int cgroup_procs_fd = -1;
+    /// Cgroup: the directory itself. When given, the child is created inside
+    /// it by clone3(CLONE_INTO_CGROUP) (x86-64, Linux 5.7+): no migration at
+    /// all; otherwise, or if the kernel refuses, it writes itself into
+    /// cgroup.procs before anything else.
+    int cgroup_dir_fd = -1;
 };
 
 struct SpawnedProcess {
