@@ -9,10 +9,7 @@
 //
 // Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
 // Exits 1 if any child did not exit as expected, 2 on bad usage.
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "processkit/os/process_group.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -21,10 +18,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <poll.h>
+#include <spawn.h>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
-
-#include "processkit/os/process_group.hpp"
 
 extern char** environ;
 
@@ -88,7 +87,8 @@ Outcome raw_spawn(long n) {
             continue;
         }
         int status = 0;
-        o.ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 && o.ok;
+        o.ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+               o.ok;
     }
     return o;
 }
@@ -106,7 +106,8 @@ Outcome teardown(long n) {
     ProcessGroup group;
     o.mechanism = std::string(processkit::to_string(group.mechanism()));
     Command c("sh");
-    c.arg("-c").arg("for i in $(seq " + std::to_string(n) + "); do sleep 300 & done; echo ready; wait");
+    c.arg("-c").arg("for i in $(seq " + std::to_string(n) +
+                    "); do sleep 300 & done; echo ready; wait");
     auto p = group.spawn(c);
     // Wait until the whole tree is up (not timed).
     std::string got;
@@ -145,10 +146,9 @@ Outcome teardown(long n) {
 }
 
 int usage() {
-    std::fprintf(stderr,
-                 "usage: pk-bench JOB N\n"
-                 "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
-                 "raw-spawn-bigparent\n");
+    std::fprintf(stderr, "usage: pk-bench JOB N\n"
+                         "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
+                         "raw-spawn-bigparent\n");
     return 2;
 }
 
@@ -170,9 +170,8 @@ int main(int argc, char** argv) {
         ballast = big_parent_memory();
     }
     const std::map<std::string, std::function<Outcome(long)>> jobs{
-        {"spawn", spawn_fresh},          {"spawn-shared", spawn_shared},
-        {"spawn-bigparent", spawn_fresh}, {"teardown", teardown},
-        {"raw-spawn", raw_spawn},        {"raw-spawn-bigparent", raw_spawn},
+        {"spawn", spawn_fresh}, {"spawn-shared", spawn_shared}, {"spawn-bigparent", spawn_fresh},
+        {"teardown", teardown}, {"raw-spawn", raw_spawn},       {"raw-spawn-bigparent", raw_spawn},
     };
     const auto it = jobs.find(job);
     if (it == jobs.end()) {
@@ -188,8 +187,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::printf("job=%s n=%ld total_ms=%.3f per_op_us=%.2f mechanism=%s ok=%s%s%s\n", job.c_str(), n,
-                ms, ms * 1000.0 / static_cast<double>(n), o.mechanism.c_str(), o.ok ? "true" : "false",
-                o.note.empty() ? "" : " ", o.note.c_str());
+    std::printf("job=%s n=%ld total_ms=%.3f per_op_us=%.2f mechanism=%s ok=%s%s%s\n", job.c_str(),
+                n, ms, ms * 1000.0 / static_cast<double>(n), o.mechanism.c_str(),
+                o.ok ? "true" : "false", o.note.empty() ? "" : " ", o.note.c_str());
     return o.ok ? 0 : 1;
 }

@@ -3,22 +3,21 @@
 // guard so it dies with its owner (X1).
 #include "processkit/os/process_group.hpp"
 
-#include <poll.h>
-#include <signal.h>
-#include <unistd.h>
+#include "processkit/os/cgroup.hpp"
+#include "processkit/os/owner_guard.hpp"
+#include "processkit/os/procfs.hpp"
+#include "processkit/os/signals.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <poll.h>
 #include <set>
+#include <signal.h>
 #include <thread>
-
-#include "processkit/os/cgroup.hpp"
-#include "processkit/os/owner_guard.hpp"
-#include "processkit/os/procfs.hpp"
-#include "processkit/os/signals.hpp"
+#include <unistd.h>
 
 namespace processkit {
 namespace {
@@ -181,7 +180,8 @@ struct ProcessGroup::Impl {
     /// Drops leaders whose group has no live process left.
     void prune(Mechanism m) {
         std::erase_if(leaders, [&](pid_t p) {
-            const bool gone = ::kill(m == Mechanism::ProcessGroup ? -p : p, 0) != 0 && errno == ESRCH;
+            const bool gone =
+                ::kill(m == Mechanism::ProcessGroup ? -p : p, 0) != 0 && errno == ESRCH;
             if (gone && guard && m == Mechanism::ProcessGroup) {
                 guard->forget_process_group(p);
             }
@@ -190,7 +190,8 @@ struct ProcessGroup::Impl {
     }
 };
 
-ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>()) {
+ProcessGroup::ProcessGroup(GroupOptions options)
+    : impl_(std::make_unique<Impl>()) {
     if (auto bad = options.limits.validate()) {
         throw *bad;
     }
@@ -209,8 +210,8 @@ ProcessGroup::ProcessGroup(GroupOptions options) : impl_(std::make_unique<Impl>(
             try {
                 remove_stale_once(*parent);
                 impl_->cgroup_parent = *parent;
-                auto pooled = options.limits.any() ? std::nullopt
-                                                   : CgroupPool::instance().take(*parent);
+                auto pooled =
+                    options.limits.any() ? std::nullopt : CgroupPool::instance().take(*parent);
                 if (pooled) {
                     impl_->cgroup.emplace(std::move(pooled->cgroup));
                     impl_->cpu_baseline = pooled->cpu_used;
@@ -432,9 +433,13 @@ ProcessGroupStats ProcessGroup::stats() const {
     return s;
 }
 
-int ProcessGroup::events_fd() const { return impl_->cgroup ? impl_->cgroup->events_fd() : -1; }
+int ProcessGroup::events_fd() const {
+    return impl_->cgroup ? impl_->cgroup->events_fd() : -1;
+}
 
-bool ProcessGroup::shutdown() { return shutdown(impl_->options.shutdown_timeout); }
+bool ProcessGroup::shutdown() {
+    return shutdown(impl_->options.shutdown_timeout);
+}
 
 bool ProcessGroup::shutdown(Duration timeout) {
     if (suspended()) {
@@ -455,7 +460,8 @@ bool ProcessGroup::shutdown(Duration timeout) {
             } else {
                 // Process groups give no notification for non-children; this
                 // blocking call checks /proc every 10 ms (documented).
-                std::this_thread::sleep_for(std::min<Duration>(left, std::chrono::milliseconds(10)));
+                std::this_thread::sleep_for(
+                    std::min<Duration>(left, std::chrono::milliseconds(10)));
             }
         }
         return true;

@@ -29,6 +29,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -37,7 +38,6 @@
 #include <string_view>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <cstdint>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -705,8 +705,8 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
         }
 #endif
         if (!cloned) {
-            pid = libc_clone()(child_main, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
-                               &plan, &pidfd);
+            pid = libc_clone()(child_main, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD, &plan,
+                               &pidfd);
             clone_error = errno;
         }
     }

@@ -1,13 +1,12 @@
 #include "processkit/os/unique_fd.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "processkit/core/error.hpp"
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
-
-#include "processkit/core/error.hpp"
+#include <unistd.h>
 
 namespace processkit::os {
 

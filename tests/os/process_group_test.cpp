@@ -3,20 +3,19 @@
 // process-group fallback forced, and as an unprivileged user. Every test
 // ends with a leak check: no process with its marker, no descriptor, no
 // cgroup directory left.
-#include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <fstream>
-#include <iterator>
-#include <thread>
-
 #include "processkit/os/cgroup.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/os/procfs.hpp"
 #include "test_support.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <iterator>
+#include <poll.h>
+#include <signal.h>
+#include <thread>
+#include <unistd.h>
 
 namespace processkit {
 namespace {
@@ -266,7 +265,8 @@ TEST_F(GroupTest, CgroupCpuTimeIncludesExitedMembers) {
     const auto s = group->stats();
     EXPECT_EQ(s.active_process_count, 0u);
     ASSERT_TRUE(s.total_cpu_time.has_value());
-    EXPECT_GT(*s.total_cpu_time, 10ms) << "the exited burner's CPU time stays in the tree's account";
+    EXPECT_GT(*s.total_cpu_time, 10ms)
+        << "the exited burner's CPU time stays in the tree's account";
 }
 
 TEST_F(GroupTest, AReusedDirectoryStartsWithCleanAccounting) {

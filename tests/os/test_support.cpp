@@ -1,20 +1,19 @@
 #include "test_support.hpp"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
+#include "processkit/os/cgroup.hpp"
+#include "processkit/os/owner_guard.hpp"
+#include "processkit/os/procfs.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <gtest/gtest.h>
 #include <random>
 #include <sstream>
 #include <thread>
-
-#include "processkit/os/cgroup.hpp"
-#include "processkit/os/owner_guard.hpp"
-#include "processkit/os/procfs.hpp"
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -23,7 +22,9 @@ namespace {
 
 // Not std::ifstream: its filebuf throws when a /proc file's process exits
 // mid-read (read() fails with ESRCH).
-std::string slurp(const fs::path& p) { return processkit::os::read_small_file(p).value_or(""); }
+std::string slurp(const fs::path& p) {
+    return processkit::os::read_small_file(p).value_or("");
+}
 
 bool is_zombie(const std::string& pid) {
     const std::string stat = slurp(fs::path("/proc") / pid / "stat");
@@ -116,7 +117,8 @@ processkit::GroupOptions test_group_options() {
     return o;
 }
 
-LeakCheck::LeakCheck(std::string marker) : marker_(std::move(marker)) {
+LeakCheck::LeakCheck(std::string marker)
+    : marker_(std::move(marker)) {
     // The guard's pipe is opened once per process, on first use: open it
     // before the snapshot so it is not mistaken for a leak.
     (void)processkit::os::OwnerGuard::instance();
@@ -135,7 +137,8 @@ void LeakCheck::check(int settle_ms) const {
     EXPECT_EQ(open_fds(), fds_) << "descriptor leaked";
     if (auto own = processkit::os::own_cgroup_dir()) {
         // Directories are removed asynchronously (by the guard) once empty.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settle_ms);
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(settle_ms);
         auto now_dirs = processkit_cgroups(*own);
         while (now_dirs.size() > cgroups_.size() && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -4,14 +4,13 @@
 // environment, and the marker may also appear in argv), and leak checks for
 // processes, descriptors and cgroup directories.
 
-#include <sys/types.h>
+#include "processkit/os/process_group.hpp"
 
 #include <optional>
 #include <set>
 #include <string>
+#include <sys/types.h>
 #include <vector>
-
-#include "processkit/os/process_group.hpp"
 
 namespace pktest {
 

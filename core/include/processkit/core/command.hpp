@@ -71,7 +71,7 @@ struct PosixOptions {
     std::optional<std::uint32_t> uid;
     std::optional<std::uint32_t> gid;
     std::optional<std::vector<std::uint32_t>> groups; ///< supplementary groups
-    bool new_session = false; ///< setsid() in the child
+    bool new_session = false;                         ///< setsid() in the child
     /// PR_SET_PDEATHSIG(SIGKILL) on Linux. Off by default: the kernel fires it
     /// when the *thread* that spawned the child exits, which kills children of
     /// short-lived worker threads. Owner death is covered by the group's guard.

@@ -8,21 +8,20 @@
 // it from the pidfd instead (PIDFD_GET_INFO, Linux 6.15+), and the rusage of
 // that child is unknown (reported as zero).
 
-#include <sys/types.h>
-
-#include <cstdint>
-#include <optional>
-
 #include "processkit/core/result.hpp"
 #include "processkit/core/time.hpp"
 #include "processkit/os/unique_fd.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <sys/types.h>
 
 namespace processkit::os {
 
 struct ExitInfo {
     ExitStatus status = ExitStatus::exited(0);
-    Duration cpu_time{0};                 ///< user + system of the child (rusage at reap)
-    std::uint64_t peak_memory_bytes = 0;  ///< its max RSS
+    Duration cpu_time{0};                ///< user + system of the child (rusage at reap)
+    std::uint64_t peak_memory_bytes = 0; ///< its max RSS
 };
 
 /// Owns a child process until it is reaped. Destroying an unreaped child
@@ -33,7 +32,9 @@ struct ExitInfo {
 class Child {
 public:
     Child() = default;
-    Child(pid_t pid, UniqueFd pidfd) noexcept : pid_(pid), pidfd_(std::move(pidfd)) {}
+    Child(pid_t pid, UniqueFd pidfd) noexcept
+        : pid_(pid)
+        , pidfd_(std::move(pidfd)) {}
     Child(Child&&) noexcept;
     Child& operator=(Child&&) noexcept;
     ~Child();

@@ -13,9 +13,8 @@
 //
 // Thread-safety: all functions may be called from any thread.
 
-#include <sys/types.h>
-
 #include <string>
+#include <sys/types.h>
 
 namespace processkit::os {
 
@@ -36,7 +35,9 @@ public:
     pid_t pid() const { return pid_; }
 
 private:
-    OwnerGuard(pid_t pid, int write_fd) : pid_(pid), write_fd_(write_fd) {}
+    OwnerGuard(pid_t pid, int write_fd)
+        : pid_(pid)
+        , write_fd_(write_fd) {}
     void send(char op, const std::string& arg);
 
     pid_t pid_;

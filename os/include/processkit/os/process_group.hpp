@@ -9,19 +9,18 @@
 // operations are serialised by an internal mutex. Destroying it while
 // another thread uses it is undefined, as for any object.
 
-#include <sys/types.h>
-
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "processkit/core/command.hpp"
 #include "processkit/core/limits.hpp"
 #include "processkit/core/mechanism.hpp"
 #include "processkit/core/signal.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/os/spawn.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
 
 namespace processkit {
 

@@ -1,14 +1,13 @@
 #pragma once
 // Reading /proc (Linux): the fallbacks when a cgroup cannot tell.
 
-#include <sys/types.h>
+#include "processkit/core/time.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
-
-#include "processkit/core/time.hpp"
 
 namespace processkit::os {
 

@@ -5,12 +5,12 @@
 // cannot run one instruction of the program outside it; only async-signal-safe
 // calls run between clone and exec, everything else is prepared beforehand.
 
-#include <optional>
-#include <string>
-
 #include "processkit/core/command.hpp"
 #include "processkit/os/child.hpp"
 #include "processkit/os/unique_fd.hpp"
+
+#include <optional>
+#include <string>
 
 namespace processkit::os {
 

@@ -9,8 +9,10 @@ namespace processkit::os {
 class UniqueFd {
 public:
     UniqueFd() = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    explicit UniqueFd(int fd) noexcept
+        : fd_(fd) {}
+    UniqueFd(UniqueFd&& o) noexcept
+        : fd_(std::exchange(o.fd_, -1)) {}
     UniqueFd& operator=(UniqueFd&& o) noexcept {
         if (this != &o) {
             reset(std::exchange(o.fd_, -1));
