@@ -8,6 +8,8 @@
 // The owner is tests/os/owner_program.cpp (PK_TEST_OWNER, or $PK_TEST_OWNER).
 
 #include "processkit/os/owner_guard.hpp"
+#include "processkit/os/procfs.hpp"
+#include "test_support.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -45,22 +47,10 @@ using processkit::os::OwnerGuard;
 
 constexpr const char* cgroup_root = "/sys/fs/cgroup/unified";
 
-// --- /proc helpers (the same idea as test_support, kept local) -------------
+// --- /proc helpers ---------------------------------------------------------
 
-/// A small file; empty if it cannot be read (e.g. the process is gone:
-/// std::ifstream would throw on ESRCH).
 std::string slurp(const std::string& path) {
-    std::string out;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return out;
-    }
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return out;
+    return processkit::os::read_small_file(path).value_or("");
 }
 
 /// The state letter of a process, or 0 if it does not exist.
@@ -78,37 +68,8 @@ bool alive(pid_t pid) {
     return s != 0 && s != 'Z' && s != 'X';
 }
 
-std::string unique_marker() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    std::ostringstream s;
-    s << "pkguard-" << ::getpid() << '-' << counter++ << '-' << std::hex << rd();
-    return s.str();
-}
-
-/// Live processes (other than this one) whose environment or argv holds the marker.
-std::vector<pid_t> processes_with_marker(const std::string& marker) {
-    std::vector<pid_t> found;
-    const std::string needle = "PK_TEST_MARKER=" + marker;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        const std::string name = entry.path().filename();
-        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) {
-            continue;
-        }
-        const pid_t pid = std::stoi(name);
-        if (pid == ::getpid()) {
-            continue;
-        }
-        const std::string env = slurp(entry.path() / "environ");
-        const std::string cmd = slurp(entry.path() / "cmdline");
-        if ((env.find(needle) != std::string::npos || cmd.find(marker) != std::string::npos) &&
-            alive(pid)) {
-            found.push_back(pid);
-        }
-    }
-    return found;
-}
+using pktest::processes_with_marker;
+using pktest::unique_marker;
 
 /// Polls until `pred` holds; returns the time it took, or nothing after `limit`.
 template <class Pred>

@@ -19,6 +19,7 @@
 //   "error <reason>"
 
 #include "processkit/os/owner_guard.hpp"
+#include "processkit/os/procfs.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -37,19 +38,8 @@
 
 namespace {
 
-/// A small file; empty if it cannot be read (e.g. the process is gone).
 std::string slurp(const std::string& path) {
-    std::string out;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return out;
-    }
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return out;
+    return processkit::os::read_small_file(path).value_or("");
 }
 
 bool is_sleep(const std::string& pid) {
