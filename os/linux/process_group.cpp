@@ -4,6 +4,7 @@
 #include "processkit/os/process_group.hpp"
 
 #include "processkit/os/cgroup.hpp"
+#include "processkit/os/leader_set.hpp"
 #include "processkit/os/owner_guard.hpp"
 #include "processkit/os/procfs.hpp"
 #include "processkit/os/signals.hpp"
@@ -155,38 +156,30 @@ struct ProcessGroup::Impl {
     std::string cgroup_parent;
     Duration cpu_baseline{0}; ///< CPU time the directory held before this group
     /// ProcessGroup mechanism: the pgids we created. None: the child pids.
-    std::vector<pid_t> leaders;
+    os::LeaderSet leaders{true};
     bool suspended = false;
     os::OwnerGuard* guard = nullptr;
-    bool process_groups = false; ///< leaders are pgids (else plain pids)
 
-    void signal_leaders(int sig) const {
-        for (pid_t p : leaders) {
-            ::kill(process_groups ? -p : p, sig);
-        }
-    }
-    std::vector<pid_t> live_processes(Mechanism m) const {
-        if (m == Mechanism::ProcessGroup) {
-            return os::processes_in_groups(leaders);
+    /// Every live process of the group, read from /proc.
+    std::vector<pid_t> live_processes() const {
+        if (leaders.groups()) {
+            return os::processes_in_groups(leaders.entries());
         }
         std::vector<pid_t> live;
-        for (pid_t p : leaders) {
-            if (::kill(p, 0) == 0 && os::process_start_time(p)) {
+        for (pid_t p : leaders.live()) {
+            if (os::process_start_time(p)) { // not a zombie or gone
                 live.push_back(p);
             }
         }
         return live;
     }
-    /// Drops leaders whose group has no live process left.
-    void prune(Mechanism m) {
-        std::erase_if(leaders, [&](pid_t p) {
-            const bool gone =
-                ::kill(m == Mechanism::ProcessGroup ? -p : p, 0) != 0 && errno == ESRCH;
-            if (gone && guard && m == Mechanism::ProcessGroup) {
-                guard->forget_process_group(p);
+    /// Forgets the groups that have no live process left.
+    void prune() {
+        for (pid_t gone : leaders.prune()) {
+            if (guard && leaders.groups()) {
+                guard->forget_process_group(gone);
             }
-            return gone;
-        });
+        }
     }
 };
 
@@ -239,7 +232,7 @@ ProcessGroup::ProcessGroup(GroupOptions options)
         mechanism_ = required == Mechanism::None ? Mechanism::None : Mechanism::ProcessGroup;
     }
     impl_->options = std::move(options);
-    impl_->process_groups = mechanism_ == Mechanism::ProcessGroup;
+    impl_->leaders = os::LeaderSet(mechanism_ == Mechanism::ProcessGroup);
     impl_->guard = os::OwnerGuard::instance();
     if (impl_->guard && impl_->cgroup && !reused) {
         impl_->guard->watch_cgroup(impl_->cgroup->path());
@@ -274,9 +267,9 @@ ProcessGroup::~ProcessGroup() {
                 impl_->guard->forget_cgroup(cg.path());
             }
         } else {
-            impl_->signal_leaders(SIGKILL);
+            impl_->leaders.signal_all(SIGKILL);
             if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
-                for (pid_t p : impl_->leaders) {
+                for (pid_t p : impl_->leaders.entries()) {
                     impl_->guard->forget_process_group(p);
                 }
             }
@@ -308,11 +301,11 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
                      impl_->cgroup->dir_fd()};
     } else if (mechanism_ == Mechanism::ProcessGroup) {
         placement.kind = os::Placement::Kind::NewProcessGroup;
-        impl_->prune(mechanism_);
+        impl_->prune();
     }
     auto spawned = os::spawn(command, placement);
     if (!impl_->cgroup) {
-        impl_->leaders.push_back(spawned.child.pid());
+        impl_->leaders.add(spawned.child.pid());
         if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
             impl_->guard->watch_process_group(spawned.child.pid());
         }
@@ -335,7 +328,7 @@ void ProcessGroup::adopt(pid_t pid) {
                         "can be moved)")
             .with_os_error(err);
     }
-    impl_->leaders.push_back(pid);
+    impl_->leaders.add(pid);
     if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
         impl_->guard->watch_process_group(pid);
     }
@@ -346,7 +339,7 @@ void ProcessGroup::kill_all() {
     if (impl_->cgroup) {
         impl_->cgroup->kill();
     } else {
-        impl_->signal_leaders(SIGKILL);
+        impl_->leaders.signal_all(SIGKILL);
     }
 }
 
@@ -360,7 +353,7 @@ void ProcessGroup::signal(Signal s) {
     if (impl_->cgroup) {
         impl_->cgroup->signal(sig);
     } else {
-        impl_->signal_leaders(sig);
+        impl_->leaders.signal_all(sig);
     }
 }
 
@@ -369,7 +362,7 @@ void ProcessGroup::suspend() {
     if (impl_->cgroup) {
         impl_->cgroup->freeze(true);
     } else {
-        impl_->signal_leaders(SIGSTOP);
+        impl_->leaders.signal_all(SIGSTOP);
     }
     impl_->suspended = true;
 }
@@ -379,7 +372,7 @@ void ProcessGroup::resume() {
     if (impl_->cgroup) {
         impl_->cgroup->freeze(false);
     } else {
-        impl_->signal_leaders(SIGCONT);
+        impl_->leaders.signal_all(SIGCONT);
     }
     impl_->suspended = false;
 }
@@ -394,13 +387,7 @@ std::vector<pid_t> ProcessGroup::members() const {
     if (impl_->cgroup) {
         return impl_->cgroup->members();
     }
-    std::vector<pid_t> live;
-    for (pid_t p : impl_->leaders) {
-        if (::kill(mechanism_ == Mechanism::ProcessGroup ? -p : p, 0) == 0) {
-            live.push_back(p);
-        }
-    }
-    return live;
+    return impl_->leaders.live();
 }
 
 bool ProcessGroup::empty() const {
@@ -408,7 +395,7 @@ bool ProcessGroup::empty() const {
     if (impl_->cgroup) {
         return !impl_->cgroup->populated();
     }
-    return impl_->live_processes(mechanism_).empty();
+    return impl_->live_processes().empty();
 }
 
 ProcessGroupStats ProcessGroup::stats() const {
@@ -423,7 +410,7 @@ ProcessGroupStats ProcessGroup::stats() const {
     // No tree accounting without cgroups: count processes and their memory
     // from /proc; CPU time of exited members is unknowable here.
     ProcessGroupStats s;
-    const auto live = impl_->live_processes(mechanism_);
+    const auto live = impl_->live_processes();
     s.active_process_count = live.size();
     std::uint64_t rss = 0;
     for (pid_t p : live) {
