@@ -228,6 +228,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     feed(m, w,
                          input::StatsSampled{{in.ConsumeIntegralInRange<std::size_t>(0, 9),
                                               milliseconds(in.ConsumeIntegral<std::uint16_t>()),
+                                              in.ConsumeIntegral<std::uint32_t>(),
                                               in.ConsumeIntegral<std::uint32_t>()}});
                 }
             }
