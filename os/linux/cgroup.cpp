@@ -474,7 +474,8 @@ Cgroup::Cgroup(Cgroup&& other) noexcept
     , dir_fd_(std::move(other.dir_fd_))
     , procs_fd_(std::move(other.procs_fd_))
     , events_fd_(std::move(other.events_fd_))
-    , removed_(std::exchange(other.removed_, true)) {}
+    , removed_(std::exchange(other.removed_, true))
+    , killed_(other.killed_) {}
 
 Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
     if (this != &other) {
@@ -484,6 +485,7 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
         procs_fd_ = std::move(other.procs_fd_);
         events_fd_ = std::move(other.events_fd_);
         removed_ = std::exchange(other.removed_, true);
+        killed_ = other.killed_;
     }
     return *this;
 }
@@ -578,6 +580,7 @@ void Cgroup::adopt(pid_t pid) {
 
 void Cgroup::kill() {
     if (!removed_) {
+        killed_ = true;
         kill_dir(path_);
     }
 }

@@ -84,8 +84,16 @@ OwnerGuard* OwnerGuard::instance() {
         if (OwnerGuard* g = g_instance.load(std::memory_order_acquire)) {
             return g;
         }
+        // Where the guard is: $PROCESSKIT_GUARD if set; else the build tree's
+        // guard if it is there (tests run from the build tree); else, when
+        // built with install rules, where `cmake --install` puts it.
         const char* env = std::getenv("PROCESSKIT_GUARD");
-        const std::string path = env != nullptr && *env != '\0' ? env : PROCESSKIT_GUARD_PATH;
+        std::string path = env != nullptr && *env != '\0' ? env : PROCESSKIT_GUARD_PATH;
+#ifdef PROCESSKIT_GUARD_INSTALL_PATH
+        if ((env == nullptr || *env == '\0') && ::access(path.c_str(), X_OK) != 0) {
+            path = PROCESSKIT_GUARD_INSTALL_PATH;
+        }
+#endif
         const std::string what = "cannot start " + path + ": ";
 
         int sv[2];

@@ -102,7 +102,7 @@ public:
     /// Takes the group if it can be reused; returns false (leaving it alone) otherwise.
     bool give(const std::string& parent, os::Cgroup& cg) {
         std::lock_guard lock(mutex_);
-        if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.populated() ||
+        if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.was_killed() || cg.populated() ||
             ::access((cg.path() + "/memory.peak").c_str(), F_OK) == 0) {
             return false;
         }
@@ -297,8 +297,10 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
     }
     os::Placement placement;
     if (impl_->cgroup) {
+        // A killed directory cannot take clone3(CLONE_INTO_CGROUP) children
+        // on this kernel (see Cgroup::was_killed): enter it by cgroup.procs.
         placement = {os::Placement::Kind::Cgroup, impl_->cgroup->procs_fd(),
-                     impl_->cgroup->dir_fd()};
+                     impl_->cgroup->was_killed() ? -1 : impl_->cgroup->dir_fd()};
     } else if (mechanism_ == Mechanism::ProcessGroup) {
         placement.kind = os::Placement::Kind::NewProcessGroup;
         impl_->prune();
@@ -337,6 +339,9 @@ void ProcessGroup::adopt(pid_t pid) {
 void ProcessGroup::kill_all() {
     std::lock_guard lock(impl_->mutex);
     if (impl_->cgroup) {
+        if (!impl_->cgroup->populated()) {
+            return; // nothing to kill; keeps the directory reusable
+        }
         impl_->cgroup->kill();
     } else {
         impl_->leaders.signal_all(SIGKILL);

@@ -229,6 +229,17 @@ TEST_F(GroupTest, KillOfALongSleeperIsPrompt) {
     EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
 }
 
+TEST_F(GroupTest, SpawningAfterKillAllWorks) {
+    auto first = group->spawn(pktest::mark(Command("sleep").arg("30"), marker));
+    group->kill_all();
+    ASSERT_TRUE(wait_for(first.child));
+    auto second = group->spawn(sh("echo alive; exit 5"));
+    EXPECT_EQ(read_line(second.stdout_pipe.get()), "alive");
+    auto exit = wait_for(second.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::exited(5)) << "not killed at birth by the earlier kill";
+}
+
 TEST_F(GroupTest, SignalReachesEveryMember) {
     auto p = group->spawn(sh("trap 'exit 7' USR1; echo ready; while :; do sleep 0.05; done"));
     EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");

@@ -18,6 +18,9 @@ namespace pktest {
 std::string unique_marker();
 /// Adds PK_TEST_MARKER=<marker> to the command's environment.
 processkit::Command& mark(processkit::Command& c, const std::string& marker);
+inline processkit::Command mark(processkit::Command&& c, const std::string& marker) {
+    return std::move(mark(c, marker));
+}
 /// Live (non-zombie) processes whose environment or argv contains the marker.
 std::vector<pid_t> processes_with_marker(const std::string& marker);
 /// Waits (polling /proc, at most `timeout_ms`) until none is left.

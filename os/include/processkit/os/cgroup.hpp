@@ -79,6 +79,11 @@ public:
     /// gone. Closes the descriptors on success.
     bool try_remove();
     bool removed() const { return removed_; }
+    /// kill() was used on this directory. Linux 6.18 (at least) then kills
+    /// every child later created in it by clone3(CLONE_INTO_CGROUP) at birth
+    /// (the kill sequence is compared with the parent's cgroup); such a
+    /// directory is only entered by writing cgroup.procs, and never reused.
+    bool was_killed() const { return killed_; }
 
 private:
     Cgroup(std::string path, UniqueFd dir, UniqueFd procs, UniqueFd events);
@@ -90,6 +95,7 @@ private:
     UniqueFd procs_fd_;
     UniqueFd events_fd_;
     bool removed_ = false;
+    bool killed_ = false;
 };
 
 /// X5: removes `processkit-*` directories under `parent_dir` whose owner

@@ -1,0 +1,193 @@
+#include "processkit/blocking/api.hpp"
+
+#include "processkit/blocking/reactor.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <poll.h>
+
+namespace processkit {
+namespace {
+
+ProcessResult run_to_end(const Command& command, ProcessGroup* group) {
+    blocking::Reactor reactor;
+    reactor::RunDriver::Options o;
+    o.shared_group = group;
+    reactor::RunDriver driver(command, std::move(o), reactor);
+    driver.start(Clock::now());
+    reactor.run_until([&] { return driver.finished(); });
+    return *driver.take_result();
+}
+
+std::string trim_end(std::string s) {
+    while (!s.empty() &&
+           (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) {
+        s.pop_back();
+    }
+    return s;
+}
+
+std::string run_impl(const Command& command, ProcessGroup* group) {
+    auto r = run_to_end(command, group);
+    r.ensure_success();
+    return trim_end(r.stdout_text());
+}
+
+int exit_code_impl(const Command& command, ProcessGroup* group) {
+    const auto r = run_to_end(command, group);
+    if (r.error) {
+        throw *r.error;
+    }
+    if (r.outcome.kind != Outcome::Kind::Exited) {
+        throw *r.failure();
+    }
+    return r.outcome.value;
+}
+
+bool probe_impl(const Command& command, ProcessGroup* group) {
+    // probe answers with its exit code: 0 and 1 are both answers.
+    Command c = command;
+    c.ok_codes({0, 1});
+    const auto r = run_to_end(c, group);
+    if (auto e = r.failure()) {
+        throw *e;
+    }
+    if (r.outcome.value == 0 || r.outcome.value == 1) {
+        return r.outcome.value == 0;
+    }
+    throw Error(ErrorKind::NonZeroExit, command.program(),
+                "probe expects exit code 0 (yes) or 1 (no), got " + std::to_string(r.outcome.value))
+        .with_exit_code(r.outcome.value)
+        .with_output(r.stdout_text(), r.stderr_text());
+}
+
+std::optional<std::string> first_line_impl(const Command& command, ProcessGroup* group,
+                                           const std::function<bool(std::string_view)>& pred) {
+    blocking::Reactor reactor;
+    reactor::RunDriver::Options o;
+    o.shared_group = group;
+    o.queue_stdout_lines = true;
+    reactor::RunDriver driver(command, std::move(o), reactor);
+    driver.start(Clock::now());
+    auto& lines = driver.stdout_lines();
+    std::optional<std::string> match;
+    while (!match) {
+        reactor.run_until([&] { return !lines.empty() || driver.finished(); });
+        if (lines.empty()) {
+            break;
+        }
+        for (; !lines.empty() && !match; lines.pop_front()) {
+            if (pred(lines.front())) {
+                match = std::move(lines.front());
+            }
+        }
+    }
+    if (match && !driver.finished()) {
+        driver.kill(Clock::now()); // the answer is in: stop the tree
+    }
+    reactor.run_until([&] { return driver.finished(); });
+    const auto& r = *driver.result();
+    if (r.outcome.kind == Outcome::Kind::SpawnFailed && r.error) {
+        throw *r.error;
+    }
+    return match;
+}
+
+} // namespace
+
+ProcessResult output_string(const Command& c) {
+    return run_to_end(c, nullptr);
+}
+ProcessResult output_string(ProcessGroup& g, const Command& c) {
+    return run_to_end(c, &g);
+}
+ProcessResult output_bytes(const Command& c) {
+    return run_to_end(c, nullptr);
+}
+ProcessResult output_bytes(ProcessGroup& g, const Command& c) {
+    return run_to_end(c, &g);
+}
+std::string run(const Command& c) {
+    return run_impl(c, nullptr);
+}
+std::string run(ProcessGroup& g, const Command& c) {
+    return run_impl(c, &g);
+}
+int exit_code(const Command& c) {
+    return exit_code_impl(c, nullptr);
+}
+int exit_code(ProcessGroup& g, const Command& c) {
+    return exit_code_impl(c, &g);
+}
+bool probe(const Command& c) {
+    return probe_impl(c, nullptr);
+}
+bool probe(ProcessGroup& g, const Command& c) {
+    return probe_impl(c, &g);
+}
+
+std::optional<std::string> first_line(const Command& c,
+                                      const std::function<bool(std::string_view)>& pred) {
+    return first_line_impl(c, nullptr, pred);
+}
+std::optional<std::string> first_line(ProcessGroup& g, const Command& c,
+                                      const std::function<bool(std::string_view)>& pred) {
+    return first_line_impl(c, &g, pred);
+}
+
+RunningProcess start(const Command& c, const StartOptions& o) {
+    return start_process(c, nullptr, o);
+}
+RunningProcess start(ProcessGroup& g, const Command& c, const StartOptions& o) {
+    return start_process(c, &g, o);
+}
+
+std::vector<Outcome> wait_all(std::vector<RunningProcess*> processes) {
+    std::vector<Outcome> out;
+    out.reserve(processes.size());
+    for (auto* p : processes) {
+        out.push_back(p->wait());
+    }
+    return out;
+}
+
+std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
+                                      std::size_t concurrency) {
+    if (concurrency == 0) {
+        concurrency = std::max<std::size_t>(commands.size(), 1);
+    }
+    blocking::Reactor reactor;
+    std::vector<std::unique_ptr<reactor::RunDriver>> drivers(commands.size());
+    std::vector<ProcessResult> results(commands.size());
+    std::size_t next = 0;
+    std::size_t running = 0;
+    std::size_t done = 0;
+    auto collect = [&] {
+        for (auto& d : drivers) {
+            if (d && d->finished()) {
+                const auto i = static_cast<std::size_t>(&d - drivers.data());
+                results[i] = *d->take_result();
+                d.reset();
+                --running;
+                ++done;
+            }
+        }
+    };
+    while (done < commands.size()) {
+        while (running < concurrency && next < commands.size()) {
+            drivers[next] = std::make_unique<reactor::RunDriver>(
+                commands[next], reactor::RunDriver::Options{}, reactor);
+            ++running;
+            drivers[next]->start(Clock::now());
+            ++next;
+        }
+        collect();
+        if (done < commands.size() && running > 0) {
+            reactor.run_once();
+            collect();
+        }
+    }
+    return results;
+}
+
+} // namespace processkit

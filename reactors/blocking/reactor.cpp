@@ -1,0 +1,123 @@
+#include "processkit/blocking/reactor.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <sys/epoll.h>
+
+namespace processkit::blocking {
+namespace {
+
+std::uint32_t events_for(reactor::FdRole role) {
+    switch (role) {
+    case reactor::FdRole::Stdin:
+        return EPOLLOUT;
+    case reactor::FdRole::Group:
+        return EPOLLPRI;
+    default:
+        return EPOLLIN;
+    }
+}
+
+int timeout_ms(std::optional<TimePoint> at) {
+    if (!at) {
+        return -1;
+    }
+    const auto left = *at - Clock::now();
+    if (left <= Duration::zero()) {
+        return 0;
+    }
+    // Round up: waking a little late is fine, early would spin.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    return static_cast<int>(std::min<decltype(ms)>(ms, 24 * 3600 * 1000));
+}
+
+} // namespace
+
+Reactor::Reactor()
+    : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_) {
+        const int err = errno;
+        throw Error(ErrorKind::Io, {},
+                    std::string("cannot create an epoll instance: ") + std::strerror(err))
+            .with_os_error(err);
+    }
+}
+
+void Reactor::watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) {
+    epoll_event ev{};
+    ev.events = events_for(role);
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        const int err = errno;
+        throw Error(ErrorKind::Io, {},
+                    std::string("cannot watch a descriptor: ") + std::strerror(err))
+            .with_os_error(err);
+    }
+    fds_[fd] = {&driver, role};
+}
+
+void Reactor::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+    if (fds_.erase(fd) != 0) {
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    }
+}
+
+void Reactor::deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) {
+    if (auto it = deadline_of_.find(&driver); it != deadline_of_.end()) {
+        deadlines_.erase({it->second, &driver});
+        deadline_of_.erase(it);
+    }
+    if (at) {
+        deadlines_.insert({*at, &driver});
+        deadline_of_[&driver] = *at;
+    }
+}
+
+std::optional<TimePoint> Reactor::next_deadline() const {
+    if (deadlines_.empty()) {
+        return std::nullopt;
+    }
+    return deadlines_.begin()->first;
+}
+
+bool Reactor::run_once(std::optional<TimePoint> until) {
+    auto wake = next_deadline();
+    if (until && (!wake || *until < *wake)) {
+        wake = until;
+    }
+    if (fds_.empty() && !next_deadline()) {
+        return false;
+    }
+    std::array<epoll_event, 64> events;
+    int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                         timeout_ms(wake));
+    if (n < 0) {
+        if (errno != EINTR) {
+            const int err = errno;
+            throw Error(ErrorKind::Io, {}, std::string("epoll_wait failed: ") + std::strerror(err))
+                .with_os_error(err);
+        }
+        n = 0;
+    }
+    for (int i = 0; i < n; ++i) {
+        // A dispatch may close and unwatch other descriptors of this batch:
+        // look each one up again rather than trusting the event's copy.
+        const auto it = fds_.find(events[static_cast<std::size_t>(i)].data.fd);
+        if (it == fds_.end()) {
+            continue;
+        }
+        const Registration r = it->second;
+        r.driver->on_ready(it->first, r.role, Clock::now());
+    }
+    const TimePoint now = Clock::now();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+        reactor::RunDriver* driver = deadlines_.begin()->second;
+        deadline_changed(*driver, std::nullopt); // the driver re-arms it if needed
+        driver->on_deadline(now);
+    }
+    return true;
+}
+
+} // namespace processkit::blocking

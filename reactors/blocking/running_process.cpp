@@ -1,0 +1,276 @@
+#include "processkit/blocking/running_process.hpp"
+
+#include "processkit/blocking/reactor.hpp"
+#include "processkit/core/sampler.hpp"
+
+#include <algorithm>
+#include <poll.h>
+
+namespace processkit {
+
+struct RunningProcess::State {
+    // The reactor outlives the driver: the driver unregisters in its destructor.
+    blocking::Reactor reactor;
+    std::unique_ptr<reactor::RunDriver> driver;
+    bool events_enabled = false;
+
+    void run_until_finished() {
+        reactor.run_until([&] { return driver->finished(); });
+    }
+};
+
+RunningProcess start_process(const Command& command, ProcessGroup* group,
+                             const StartOptions& options) {
+    auto state = std::make_unique<RunningProcess::State>();
+    reactor::RunDriver::Options o;
+    o.shared_group = group;
+    o.queue_stdout_lines = options.line_reader;
+    o.queue_events = options.event_reader;
+    o.run.sample_every = options.sample_every;
+    state->events_enabled = options.event_reader;
+    state->driver = std::make_unique<reactor::RunDriver>(command, std::move(o), state->reactor);
+    state->driver->start(Clock::now());
+    if (state->driver->finished()) {
+        const auto& r = *state->driver->result();
+        if (r.outcome.kind == Outcome::Kind::SpawnFailed && r.error) {
+            throw *r.error;
+        }
+    }
+    return RunningProcess(std::move(state));
+}
+
+RunningProcess::RunningProcess(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+RunningProcess::RunningProcess(RunningProcess&&) noexcept = default;
+RunningProcess& RunningProcess::operator=(RunningProcess&&) noexcept = default;
+RunningProcess::~RunningProcess() = default; // the driver kills an unfinished tree
+
+pid_t RunningProcess::pid() const {
+    return state_->driver->pid();
+}
+
+TimePoint RunningProcess::started_at() const {
+    return state_->driver->started_at().value_or(TimePoint{});
+}
+
+Duration RunningProcess::elapsed() const {
+    if (const auto& r = state_->driver->result()) {
+        return r->duration;
+    }
+    return Clock::now() - started_at();
+}
+
+std::uint64_t RunningProcess::line_count(Stream s) const {
+    if (const auto& r = state_->driver->result()) {
+        return (s == Stream::Stdout ? r->stdout_counters : r->stderr_counters).total_lines;
+    }
+    return state_->driver->counters(s).total_lines;
+}
+
+bool RunningProcess::finished() const {
+    return state_->driver->finished();
+}
+
+Outcome RunningProcess::wait() {
+    state_->run_until_finished();
+    return state_->driver->result()->outcome;
+}
+
+std::optional<Outcome> RunningProcess::wait_for(Duration timeout) {
+    const auto until = Clock::now() + timeout;
+    if (!state_->reactor.run_until([&] { return state_->driver->finished(); }, until)) {
+        return std::nullopt;
+    }
+    return state_->driver->result()->outcome;
+}
+
+const ProcessResult& RunningProcess::result() {
+    state_->run_until_finished();
+    return *state_->driver->result();
+}
+
+void RunningProcess::kill() {
+    state_->driver->kill(Clock::now());
+}
+
+void RunningProcess::terminate() {
+    state_->driver->terminate(Clock::now(), Signal::term());
+}
+
+std::optional<std::string> RunningProcess::next_line() {
+    auto& lines = state_->driver->stdout_lines();
+    state_->reactor.run_until([&] { return !lines.empty() || state_->driver->finished(); });
+    if (lines.empty()) {
+        return std::nullopt;
+    }
+    std::string line = std::move(lines.front());
+    lines.pop_front();
+    return line;
+}
+
+std::optional<OutputEvent> RunningProcess::next_event() {
+    if (!state_->events_enabled) {
+        throw Error(ErrorKind::InvalidArgument, {},
+                    "next_event() needs StartOptions::event_reader when the process is started");
+    }
+    auto& events = state_->driver->events();
+    state_->reactor.run_until([&] { return !events.empty() || state_->driver->finished(); });
+    if (events.empty()) {
+        return std::nullopt;
+    }
+    OutputEvent e = std::move(events.front());
+    events.pop_front();
+    return e;
+}
+
+void RunningProcess::require_stdin_ok(const char* what) {
+    if (state_->driver->stdin_broken()) {
+        throw Error(ErrorKind::StdinFailed, {},
+                    std::string(what) + ": the child closed its stdin (broken pipe)");
+    }
+}
+
+void RunningProcess::write(std::string_view bytes) {
+    require_stdin_ok("write");
+    if (bytes.empty()) {
+        return;
+    }
+    if (!state_->driver->write_stdin(std::string(bytes), Clock::now())) {
+        require_stdin_ok("write");
+        throw Error(ErrorKind::StdinFailed, {},
+                    "write: stdin is not open for writing (use Command::stdin_interactive(), and "
+                    "do not write after close_stdin() or after the run ended)");
+    }
+}
+
+void RunningProcess::write_line(std::string_view line) {
+    std::string with_newline(line);
+    with_newline += '\n';
+    write(with_newline);
+}
+
+void RunningProcess::flush() {
+    state_->reactor.run_until([&] {
+        return !state_->driver->stdin_pending() || state_->driver->stdin_broken() ||
+               state_->driver->finished();
+    });
+    require_stdin_ok("flush");
+}
+
+void RunningProcess::close_stdin() {
+    state_->driver->close_stdin(Clock::now());
+}
+
+std::optional<Duration> RunningProcess::cpu_time() {
+    if (const auto& r = state_->driver->result()) {
+        return r->profile.cpu_time;
+    }
+    try {
+        if (auto* g = state_->driver->group()) {
+            return g->stats().total_cpu_time;
+        }
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> RunningProcess::peak_memory_bytes() {
+    if (const auto& r = state_->driver->result()) {
+        return r->profile.peak_memory_bytes;
+    }
+    try {
+        if (auto* g = state_->driver->group()) {
+            const auto s = g->stats();
+            return s.peak_memory_bytes ? s.peak_memory_bytes : s.memory_bytes;
+        }
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+}
+
+RunProfile RunningProcess::profile(Duration every) {
+    RunProfile p;
+    SamplerMachine sampler(every, Clock::now());
+    auto& driver = *state_->driver;
+    while (!driver.finished()) {
+        state_->reactor.run_until([&] { return driver.finished(); }, sampler.next_deadline());
+        if (driver.finished()) {
+            break;
+        }
+        const auto now = Clock::now();
+        if (!sampler.on_tick(now)) {
+            continue;
+        }
+        ++p.samples;
+        try {
+            if (auto* g = driver.group()) {
+                const auto s = g->stats();
+                if (s.total_cpu_time) {
+                    p.cpu_time = s.total_cpu_time;
+                }
+                for (const auto& m : {s.peak_memory_bytes, s.memory_bytes}) {
+                    if (m) {
+                        p.peak_memory_bytes = std::max(p.peak_memory_bytes.value_or(0), *m);
+                    }
+                }
+                sampler.on_sampled(Clock::now());
+                continue;
+            }
+        } catch (const Error&) {
+        }
+        sampler.on_failed(); // the series ends; the run goes on
+    }
+    const auto& r = *driver.result();
+    p.exit_code = r.profile.exit_code;
+    p.duration = r.duration;
+    if (r.profile.cpu_time && (!p.cpu_time || *p.cpu_time < *r.profile.cpu_time)) {
+        p.cpu_time = r.profile.cpu_time;
+    }
+    if (r.profile.peak_memory_bytes) {
+        p.peak_memory_bytes =
+            std::max(p.peak_memory_bytes.value_or(0), *r.profile.peak_memory_bytes);
+    }
+    return p;
+}
+
+} // namespace processkit
+
+namespace processkit {
+
+std::size_t wait_any(std::vector<RunningProcess*> processes) {
+    if (processes.empty()) {
+        throw Error(ErrorKind::InvalidArgument, {}, "wait_any needs at least one process");
+    }
+    for (;;) {
+        std::vector<pollfd> fds;
+        std::optional<TimePoint> earliest;
+        for (std::size_t i = 0; i < processes.size(); ++i) {
+            auto& state = *processes[i]->state_;
+            if (state.driver->finished()) {
+                return i;
+            }
+            fds.push_back({state.reactor.fd(), POLLIN, 0});
+            if (auto d = state.reactor.next_deadline(); d && (!earliest || *d < *earliest)) {
+                earliest = d;
+            }
+        }
+        int timeout = -1;
+        if (earliest) {
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(*earliest - Clock::now());
+            timeout = static_cast<int>(std::clamp<long long>(left.count(), 0, 86'400'000));
+        }
+        ::poll(fds.data(), fds.size(), timeout);
+        // Each reactor whose epoll is ready, or whose deadline passed,
+        // dispatches without blocking.
+        for (std::size_t i = 0; i < processes.size(); ++i) {
+            auto& state = *processes[i]->state_;
+            const auto d = state.reactor.next_deadline();
+            if ((fds[i].revents & POLLIN) != 0 || (d && *d <= Clock::now())) {
+                state.reactor.run_once(Clock::now());
+            }
+        }
+    }
+}
+
+} // namespace processkit

@@ -1,0 +1,327 @@
+// The one routine that applies the core's actions to the OS, shared by every
+// reactor. Decisions stay in the core: this file only does what an action says
+// and reports what happened.
+#include "processkit/reactor/run_driver.hpp"
+
+#include "processkit/os/pipe_io.hpp"
+#include "processkit/os/signals.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <signal.h>
+
+namespace processkit::reactor {
+namespace {
+
+/// Read in large pieces; a few per wake-up so one flooding child cannot
+/// starve the other runs of a reactor.
+constexpr std::size_t read_chunk = 256 * 1024;
+constexpr int reads_per_wakeup = 8;
+
+} // namespace
+
+RunDriver::RunDriver(Command command, Options options, Watcher& watcher)
+    : command_(std::move(command))
+    , options_(std::move(options))
+    , watcher_(watcher)
+    , machine_(command_,
+               [&] {
+                   RunOptions run = options_.run;
+                   run.owns_group = options_.shared_group == nullptr;
+                   if (options_.queue_stdout_lines || options_.queue_events) {
+                       run.deliver_lines[0] = true;
+                       run.deliver_lines[1] =
+                           run.deliver_lines[1].value_or(false) || options_.queue_events;
+                   }
+                   return run;
+               }())
+    , shared_(options_.shared_group) {}
+
+RunDriver::~RunDriver() {
+    release_everything();
+}
+
+void RunDriver::release_everything() noexcept {
+    if (process_) {
+        // Unregister before the descriptors close (a reactor must never keep
+        // a registration for a number the kernel may hand out again).
+        close_fd(process_->stdout_pipe, FdRole::Stdout);
+        close_fd(process_->stderr_pipe, FdRole::Stderr);
+        close_fd(process_->stdin_pipe, FdRole::Stdin);
+        if (process_->child.pidfd() >= 0) {
+            watcher_.unwatch(*this, process_->child.pidfd(), FdRole::Child);
+        }
+        if (!process_->child.reaped()) {
+            if (own_group_) {
+                try {
+                    own_group_->kill_all();
+                } catch (...) {
+                }
+            }
+            process_->child.signal(SIGKILL);
+        }
+    }
+    if (group_watched_ && own_group_) {
+        watcher_.unwatch(*this, own_group_->events_fd(), FdRole::Group);
+        group_watched_ = false;
+    }
+    watcher_.deadline_changed(*this, std::nullopt);
+    process_.reset(); // Child's destructor reaps a killed child promptly
+    own_group_.reset();
+}
+
+void RunDriver::close_fd(os::UniqueFd& fd, FdRole role) {
+    if (fd) {
+        if (role != FdRole::Stdin || stdin_watched_) {
+            watcher_.unwatch(*this, fd.get(), role);
+        }
+        if (role == FdRole::Stdin) {
+            stdin_watched_ = false;
+        }
+        fd.reset();
+    }
+}
+
+void RunDriver::start(TimePoint now) {
+    feed(now, input::Start{});
+}
+
+void RunDriver::feed(TimePoint now, Input in) {
+    inputs_.push_back(std::move(in));
+    if (feeding_) {
+        return; // applied by the loop below, in order
+    }
+    feeding_ = true;
+    while (!inputs_.empty()) {
+        Input next = std::move(inputs_.front());
+        inputs_.pop_front();
+        machine_.handle(now, next);
+        while (auto a = machine_.poll_action()) {
+            apply(now, *a);
+        }
+    }
+    feeding_ = false;
+    if (auto d = machine_.next_deadline(); d != last_deadline_) {
+        last_deadline_ = d;
+        watcher_.deadline_changed(*this, d);
+    }
+}
+
+void RunDriver::apply(TimePoint now, Action& a) {
+    if (auto* w = std::get_if<action::WriteStdin>(&a)) {
+        stdin_queue_.push_back(std::move(w->bytes));
+        flush_stdin(now);
+    } else if (std::holds_alternative<action::CloseStdin>(a)) {
+        stdin_queue_.clear();
+        stdin_offset_ = 0;
+        if (process_) {
+            close_fd(process_->stdin_pipe, FdRole::Stdin);
+        }
+    } else if (auto* s = std::get_if<action::SendSignal>(&a)) {
+        if (s->target == Target::Tree && group()) {
+            group()->signal(s->signal);
+        } else if (process_) {
+            process_->child.signal(os::to_native(s->signal));
+        }
+    } else if (auto* k = std::get_if<action::Kill>(&a)) {
+        if (k->target == Target::Tree && own_group_) {
+            own_group_->kill_all();
+        } else if (process_) {
+            process_->child.signal(SIGKILL);
+        }
+    } else if (std::holds_alternative<action::SampleStats>(a)) {
+        std::optional<ProcessGroupStats> stats;
+        try {
+            if (group()) {
+                stats = group()->stats();
+            }
+        } catch (const Error&) {
+            // The container is gone: the series ends (G9).
+        }
+        feed(now, stats ? Input{input::StatsSampled{*stats}} : Input{input::StatsFailed{}});
+    } else if (auto* t = std::get_if<action::Tee>(&a)) {
+        if (const auto& sink = command_.tee_sink(t->stream)) {
+            try {
+                sink(t->bytes);
+            } catch (...) {
+                // A failing sink loses its copy, never the capture.
+            }
+        }
+    } else if (auto* l = std::get_if<action::DeliverLine>(&a)) {
+        const auto si = static_cast<std::size_t>(l->stream);
+        if (const auto& handler = command_.line_handler(l->stream);
+            handler && !handler_failed_[si]) {
+            try {
+                handler(l->text);
+            } catch (...) {
+                // C8: disabled, capture goes on. Lines of the same chunk are
+                // already queued as actions, so skip them here too.
+                handler_failed_[si] = true;
+                feed(now, input::HandlerFailed{l->stream});
+            }
+        }
+        if (options_.queue_events) {
+            events_.push_back({l->stream, l->text});
+        }
+        if (options_.queue_stdout_lines && l->stream == Stream::Stdout) {
+            stdout_lines_.push_back(std::move(l->text));
+        }
+    } else if (auto* st = std::get_if<action::DeliverStats>(&a)) {
+        if (options_.on_stats) {
+            options_.on_stats(st->stats);
+        }
+    } else if (std::holds_alternative<action::Spawn>(a)) {
+        spawn(now);
+    } else if (auto* f = std::get_if<action::Finished>(&a)) {
+        result_ = std::move(f->result);
+        release_everything();
+    }
+}
+
+void RunDriver::spawn(TimePoint now) {
+    try {
+        if (!shared_) {
+            own_group_.emplace();
+        }
+        process_.emplace(group()->spawn(command_));
+    } catch (const Error& e) {
+        own_group_.reset();
+        feed(now, input::SpawnFailed{e});
+        return;
+    }
+    pid_ = process_->child.pid();
+    if (process_->stdout_pipe) {
+        watcher_.watch(*this, process_->stdout_pipe.get(), FdRole::Stdout);
+    }
+    if (process_->stderr_pipe) {
+        watcher_.watch(*this, process_->stderr_pipe.get(), FdRole::Stderr);
+    }
+    watcher_.watch(*this, process_->child.pidfd(), FdRole::Child);
+    if (own_group_ && own_group_->events_fd() >= 0) {
+        watcher_.watch(*this, own_group_->events_fd(), FdRole::Group);
+        group_watched_ = true;
+    }
+    feed(now, input::Spawned{});
+}
+
+void RunDriver::on_ready(int fd, FdRole role, TimePoint now) {
+    if (!process_ || finished()) {
+        return;
+    }
+    switch (role) {
+    case FdRole::Stdout:
+    case FdRole::Stderr: {
+        const Stream s = role == FdRole::Stdout ? Stream::Stdout : Stream::Stderr;
+        if (fd == (s == Stream::Stdout ? process_->stdout_pipe : process_->stderr_pipe).get()) {
+            read_stream(s, now);
+        }
+        break;
+    }
+    case FdRole::Stdin:
+        flush_stdin(now);
+        break;
+    case FdRole::Child:
+        if (auto exit = process_->child.try_wait()) {
+            watcher_.unwatch(*this, process_->child.pidfd(), FdRole::Child);
+            feed(now, input::Exited{exit->status, exit->cpu_time, exit->peak_memory_bytes});
+        }
+        break;
+    case FdRole::Group:
+        if (own_group_ && own_group_->empty()) {
+            if (group_watched_) {
+                watcher_.unwatch(*this, own_group_->events_fd(), FdRole::Group);
+                group_watched_ = false;
+            }
+            feed(now, input::GroupEmpty{});
+        }
+        break;
+    }
+}
+
+void RunDriver::read_stream(Stream s, TimePoint now) {
+    static thread_local std::string buffer(read_chunk, '\0');
+    for (int i = 0; i < reads_per_wakeup && process_; ++i) {
+        auto& pipe = s == Stream::Stdout ? process_->stdout_pipe : process_->stderr_pipe;
+        if (!pipe) {
+            return;
+        }
+        const ssize_t n = os::read_some(pipe.get(), buffer.data(), buffer.size());
+        if (n == -EAGAIN) {
+            return;
+        }
+        if (n <= 0) {
+            // End of file (or a read error, which ends the stream the same way).
+            close_fd(pipe, s == Stream::Stdout ? FdRole::Stdout : FdRole::Stderr);
+            feed(now, input::OutputClosed{s});
+            return;
+        }
+        feed(now, input::Output{s, std::string_view(buffer.data(), static_cast<std::size_t>(n))});
+        if (static_cast<std::size_t>(n) < buffer.size()) {
+            return; // drained for now
+        }
+    }
+}
+
+void RunDriver::flush_stdin(TimePoint now) {
+    if (!process_ || !process_->stdin_pipe) {
+        stdin_queue_.clear();
+        return;
+    }
+    while (!stdin_queue_.empty()) {
+        const std::string& front = stdin_queue_.front();
+        const ssize_t n = os::write_no_sigpipe(
+            process_->stdin_pipe.get(), front.data() + stdin_offset_, front.size() - stdin_offset_);
+        if (n == -EAGAIN) {
+            if (!stdin_watched_) {
+                watcher_.watch(*this, process_->stdin_pipe.get(), FdRole::Stdin);
+                stdin_watched_ = true;
+            }
+            return;
+        }
+        if (n < 0) {
+            stdin_broken_ = true;
+            stdin_queue_.clear();
+            stdin_offset_ = 0;
+            feed(now, input::StdinBroken{});
+            return;
+        }
+        stdin_offset_ += static_cast<std::size_t>(n);
+        if (stdin_offset_ == front.size()) {
+            stdin_queue_.pop_front();
+            stdin_offset_ = 0;
+        }
+    }
+    if (stdin_watched_) {
+        watcher_.unwatch(*this, process_->stdin_pipe.get(), FdRole::Stdin);
+        stdin_watched_ = false;
+    }
+    feed(now, input::StdinDrained{});
+}
+
+void RunDriver::on_deadline(TimePoint now) {
+    last_deadline_.reset(); // the reactor dropped it; whatever comes next is news
+    feed(now, input::Tick{});
+}
+void RunDriver::cancel(TimePoint now) {
+    feed(now, input::Cancel{});
+}
+void RunDriver::terminate(TimePoint now, Signal signal) {
+    feed(now, input::Terminate{signal});
+}
+void RunDriver::kill(TimePoint now) {
+    feed(now, input::Kill{});
+}
+
+bool RunDriver::write_stdin(std::string bytes, TimePoint now) {
+    if (!stdin_writable()) {
+        return false;
+    }
+    feed(now, input::WriteStdin{std::move(bytes)});
+    return !stdin_broken_;
+}
+
+void RunDriver::close_stdin(TimePoint now) {
+    feed(now, input::CloseStdin{});
+}
+
+} // namespace processkit::reactor

@@ -1,0 +1,66 @@
+#pragma once
+// The blocking reactor: one epoll loop driving any number of runs. It waits
+// on their pipes, pidfds and cgroup.events, and on one deadline (the earliest
+// of all runs, kept in an ordered set), so the cost per event does not grow
+// with the number of children. Never a busy loop, never a sleep-poll.
+//
+// Thread-safety: none; a reactor and its drivers are used from one thread at
+// a time (it may move between threads between calls).
+
+#include "processkit/os/unique_fd.hpp"
+#include "processkit/reactor/run_driver.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+namespace processkit::blocking {
+
+class Reactor final : public reactor::Watcher {
+public:
+    Reactor();
+    Reactor(const Reactor&) = delete;
+    Reactor& operator=(const Reactor&) = delete;
+
+    /// Waits for events or the next deadline, at most until `until`, and
+    /// dispatches them. Returns false if there was nothing to wait for.
+    bool run_once(std::optional<TimePoint> until = std::nullopt);
+    /// Runs until `done()` holds (checked after each dispatch) or `until`
+    /// passes. Returns done().
+    template <class Done>
+    bool run_until(Done done, std::optional<TimePoint> until = std::nullopt) {
+        while (!done()) {
+            if (until && Clock::now() >= *until) {
+                return done();
+            }
+            if (!run_once(until)) {
+                return done();
+            }
+        }
+        return true;
+    }
+
+    /// Readable when this reactor has something to dispatch (for waiting on
+    /// several reactors at once).
+    int fd() const { return epoll_.get(); }
+    std::optional<TimePoint> next_deadline() const;
+
+    // reactor::Watcher
+    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
+    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
+    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+
+private:
+    struct Registration {
+        reactor::RunDriver* driver;
+        reactor::FdRole role;
+    };
+    os::UniqueFd epoll_;
+    std::unordered_map<int, Registration> fds_;
+    std::set<std::pair<TimePoint, reactor::RunDriver*>> deadlines_;
+    std::unordered_map<reactor::RunDriver*, TimePoint> deadline_of_;
+};
+
+} // namespace processkit::blocking

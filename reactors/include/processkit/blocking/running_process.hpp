@@ -1,0 +1,95 @@
+#pragma once
+// RunningProcess: a started run, driven by blocking calls (R3).
+//
+// Thread-safety: none. A RunningProcess may be moved to and used from
+// another thread, but not used from two threads at once. Destroying it
+// before it finished kills the whole tree (its private group) at once.
+
+#include "processkit/core/command.hpp"
+#include "processkit/core/result.hpp"
+#include "processkit/core/stats.hpp"
+#include "processkit/reactor/run_driver.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace processkit {
+
+using reactor::OutputEvent;
+class RunningProcess;
+struct StartOptions;
+/// Implementation of start() (api.hpp); shared group may be null.
+RunningProcess start_process(const Command& command, ProcessGroup* group,
+                             const StartOptions& options);
+
+/// What start() prepares besides the run itself.
+struct StartOptions {
+    bool line_reader = true;   ///< queue stdout lines for next_line()
+    bool event_reader = false; ///< queue lines of both streams for next_event()
+    /// Sample the tree's stats during the run (result().profile).
+    std::optional<Duration> sample_every;
+};
+
+class RunningProcess {
+public:
+    RunningProcess(RunningProcess&&) noexcept;
+    RunningProcess& operator=(RunningProcess&&) noexcept;
+    ~RunningProcess();
+
+    pid_t pid() const;
+    TimePoint started_at() const;
+    Duration elapsed() const;
+    /// Lines seen so far on a stream (live).
+    std::uint64_t line_count(Stream s) const;
+    bool finished() const;
+
+    /// Blocks until the run has finished (child reaped, output drained).
+    Outcome wait();
+    /// Waits at most `timeout`; empty if the run has not finished by then.
+    std::optional<Outcome> wait_for(Duration timeout);
+    /// The full result; waits first if needed.
+    const ProcessResult& result();
+    /// Kills the whole tree now (the result then says signalled).
+    void kill();
+    /// Graceful stop: the command's timeout signal, then kill after its grace.
+    void terminate();
+
+    /// Pull reader: the next stdout line, blocking; empty at the end of
+    /// output. Lines are queued from the start until read (they are also in
+    /// the result, per the buffer policy).
+    std::optional<std::string> next_line();
+    /// Merged reader: the next line of either stream, in arrival order. Needs
+    /// StartOptions::event_reader (else Error InvalidArgument).
+    std::optional<OutputEvent> next_event();
+
+    /// Interactive stdin (Command::stdin_interactive()). Writing is queued and
+    /// flushed without blocking the run; flush() waits until it is written.
+    /// A child that closed its stdin is reported by an Error (StdinFailed),
+    /// never by SIGPIPE.
+    void write(std::string_view bytes);
+    void write_line(std::string_view line);
+    void flush();
+    void close_stdin();
+
+    /// CPU time of the tree so far (its private group's accounting).
+    std::optional<Duration> cpu_time();
+    /// Peak (or, without a kernel peak, current) memory of the tree.
+    std::optional<std::uint64_t> peak_memory_bytes();
+    /// Runs to the end sampling the tree every `every` (first sample at once)
+    /// and returns the summary (R4).
+    RunProfile profile(Duration every);
+
+private:
+    struct State;
+    friend RunningProcess start_process(const Command&, ProcessGroup*, const StartOptions&);
+    friend std::size_t wait_any(std::vector<RunningProcess*> processes);
+    explicit RunningProcess(std::unique_ptr<State> state);
+    void require_stdin_ok(const char* what);
+    std::unique_ptr<State> state_;
+};
+
+} // namespace processkit

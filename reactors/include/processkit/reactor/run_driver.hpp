@@ -1,0 +1,110 @@
+#pragma once
+// RunDriver: one run, wired to the OS. It owns the core's RunMachine, the
+// child, its pipes and (for a private run) its ProcessGroup, and it is the
+// one place where the core's actions are applied — the blocking, Asio and Qt
+// reactors share it and differ only in how they wait. A reactor tells it what
+// happened (on_* calls, with the time it read), and it tells the reactor what
+// to watch through the Watcher.
+//
+// Thread-safety: none. A driver belongs to one reactor, used from one
+// thread at a time.
+
+#include "processkit/core/run_machine.hpp"
+#include "processkit/os/process_group.hpp"
+#include "processkit/os/spawn.hpp"
+#include "processkit/reactor/watcher.hpp"
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+
+namespace processkit::reactor {
+
+/// One line of output as a reader sees it.
+struct OutputEvent {
+    Stream stream;
+    std::string text; ///< decoded, without its terminator
+    friend bool operator==(const OutputEvent&, const OutputEvent&) = default;
+};
+
+class RunDriver {
+public:
+    struct Options {
+        RunOptions run;
+        /// Run inside this group (signals reach the child only); nullptr: a
+        /// private group per run, killed when the run ends.
+        ProcessGroup* shared_group = nullptr;
+        /// Keep stdout lines for a pull reader / all lines for an event reader.
+        bool queue_stdout_lines = false;
+        bool queue_events = false;
+        std::function<void(const ProcessGroupStats&)> on_stats;
+    };
+
+    RunDriver(Command command, Options options, Watcher& watcher);
+    RunDriver(const RunDriver&) = delete;
+    RunDriver& operator=(const RunDriver&) = delete;
+    /// Unfinished: kills the child (and its private group) without waiting.
+    ~RunDriver();
+
+    void start(TimePoint now);
+    void on_ready(int fd, FdRole role, TimePoint now);
+    void on_deadline(TimePoint now);
+    void cancel(TimePoint now);
+    void terminate(TimePoint now, Signal signal);
+    void kill(TimePoint now);
+    /// Interactive stdin. False if stdin is not (or no longer) writable.
+    bool write_stdin(std::string bytes, TimePoint now);
+    void close_stdin(TimePoint now);
+
+    bool finished() const { return result_.has_value(); }
+    const std::optional<ProcessResult>& result() const { return result_; }
+    std::optional<ProcessResult> take_result() { return std::exchange(result_, std::nullopt); }
+    std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
+    pid_t pid() const { return pid_; }
+    std::optional<TimePoint> started_at() const { return machine_.spawned_at(); }
+    const StreamCounters& counters(Stream s) const { return machine_.counters(s); }
+    /// True while queued stdin bytes are waiting for the pipe.
+    bool stdin_pending() const { return !stdin_queue_.empty(); }
+    bool stdin_broken() const { return stdin_broken_; }
+    bool stdin_writable() const { return machine_.stdin_writable() && !stdin_broken_; }
+    /// The run's own group (nullptr for a shared group or before spawn).
+    ProcessGroup* group() { return shared_ ? shared_ : (own_group_ ? &*own_group_ : nullptr); }
+
+    std::deque<std::string>& stdout_lines() { return stdout_lines_; }
+    std::deque<OutputEvent>& events() { return events_; }
+
+private:
+    void feed(TimePoint now, Input in);
+    void apply(TimePoint now, Action& a);
+    void spawn(TimePoint now);
+    void read_stream(Stream s, TimePoint now);
+    void flush_stdin(TimePoint now);
+    void close_fd(os::UniqueFd& fd, FdRole role);
+    void release_everything() noexcept;
+
+    Command command_;
+    Options options_;
+    Watcher& watcher_;
+    RunMachine machine_;
+    ProcessGroup* shared_;
+    std::optional<ProcessGroup> own_group_;
+    std::optional<os::SpawnedProcess> process_;
+    pid_t pid_ = -1;
+    std::deque<std::string> stdin_queue_;
+    std::size_t stdin_offset_ = 0; ///< bytes of stdin_queue_.front() already written
+    bool stdin_broken_ = false;
+    bool handler_failed_[2] = {false, false};
+    bool stdin_watched_ = false;
+    bool group_watched_ = false;
+    std::deque<Input> inputs_;
+    bool feeding_ = false;
+    std::optional<TimePoint> last_deadline_;
+    std::optional<ProcessResult> result_;
+    std::deque<std::string> stdout_lines_;
+    std::deque<OutputEvent> events_;
+};
+
+} // namespace processkit::reactor

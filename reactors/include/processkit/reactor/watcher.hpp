@@ -1,0 +1,33 @@
+#pragma once
+// What a reactor offers the shared run driver: watching descriptors and one
+// deadline per driver. The Asio, Qt and blocking reactors implement it; the
+// driver calls it before it closes a descriptor and after it opens one, so a
+// reactor never holds a stale registration.
+
+#include "processkit/core/time.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace processkit::reactor {
+
+class RunDriver;
+
+enum class FdRole : std::uint8_t {
+    Stdout, ///< readable: output to read
+    Stderr, ///< readable: output to read
+    Stdin,  ///< writable: room for queued input
+    Child,  ///< readable pidfd: the child exited
+    Group,  ///< POLLPRI on cgroup.events: the tree's population changed
+};
+
+class Watcher {
+public:
+    virtual ~Watcher() = default;
+    virtual void watch(RunDriver& driver, int fd, FdRole role) = 0;
+    virtual void unwatch(RunDriver& driver, int fd, FdRole role) = 0;
+    /// The driver's next deadline changed (nullopt: none).
+    virtual void deadline_changed(RunDriver& driver, std::optional<TimePoint> at) = 0;
+};
+
+} // namespace processkit::reactor
