@@ -1,11 +1,12 @@
-// A processkit consumer: runs `/bin/sh -c 'echo hello'` in a ProcessGroup
-// with stdout captured, and prints what happened:
+// A processkit consumer: runs `/bin/sh -c 'echo hello'` through the blocking
+// API (the umbrella header) and in a ProcessGroup, and prints what happened:
 //
 //   mechanism: cgroup_v2
 //   guard: /path/to/processkit-guard
 //   output: hello
 //
 // Exits 0 only if the output was "hello" and the owner-death guard runs.
+#include "processkit/processkit.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/core/mechanism.hpp"
@@ -69,7 +70,11 @@ int main() {
         }
         std::printf("exit: %s\n", info.status.to_string().c_str());
         std::printf("output: %s", out.c_str());
-        return guard != nullptr && info.status.code() == 0 && out == "hello\n" ? 0 : 1;
+        const std::string via_api = processkit::run(cmd);
+        std::printf("run(): %s\n", via_api.c_str());
+        return guard != nullptr && info.status.code() == 0 && out == "hello\n" && via_api == "hello"
+                   ? 0
+                   : 1;
     } catch (const std::exception& e) {
         std::printf("error: %s\n", e.what());
         return 1;
