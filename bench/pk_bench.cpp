@@ -6,10 +6,16 @@
 //   teardown N           a tree of N sleeping processes killed and fully gone
 //   raw-spawn N          baseline: N x posix_spawn(/bin/true) + waitpid
 //   raw-spawn-bigparent N  the baseline from a 1 GiB parent
+//   capture BYTES        output_bytes of `head -c BYTES /dev/zero` (reports peak RSS / BYTES)
+//   raw-capture BYTES    baseline: `head -c BYTES /dev/zero | cat > /dev/null`
+//   lines N              N lines of 100 bytes, each delivered to a line handler
+//   raw-lines N          baseline: the same stream counted by `wc -l`
+//   fanout N             N concurrent `sleep 0.2` started and awaited in one reactor
+//   raw-fanout N         baseline: N posix_spawn(sleep 0.2), then N waitpid
 //
 // Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
 // Exits 1 if any child did not exit as expected, 2 on bad usage.
-#include "processkit/os/process_group.hpp"
+#include "processkit/processkit.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -21,6 +27,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -145,6 +152,121 @@ Outcome teardown(long n) {
     return o;
 }
 
+/// Runs `sh -c script` with posix_spawn, returns its stdout (through a pipe).
+std::string raw_shell(const std::string& script, bool* ok) {
+    int fds[2];
+    if (::pipe(fds) != 0) {
+        *ok = false;
+        return {};
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    std::string s = script;
+    char sh[] = "/bin/sh";
+    char c[] = "-c";
+    char* argv[] = {sh, c, s.data(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, sh, &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(fds[1]);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fds[0]);
+    int status = 0;
+    *ok = rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0;
+    return out;
+}
+
+std::string line_stream(long n) {
+    // 99 characters + newline = 100 bytes a line.
+    return "yes " + std::string(99, 'x') + " | head -n " + std::to_string(n);
+}
+
+long peak_rss_bytes() {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss * 1024;
+}
+
+Outcome capture(long bytes) {
+    Outcome o;
+    Command c("head");
+    c.arg("-c").arg(std::to_string(bytes)).arg("/dev/zero");
+    const auto r = processkit::output_bytes(c);
+    o.ok = r.success() && r.stdout_bytes.size() == static_cast<std::size_t>(bytes);
+    o.note = "peak_rss_ratio=" +
+             std::to_string(static_cast<double>(peak_rss_bytes()) / static_cast<double>(bytes));
+    return o;
+}
+
+Outcome raw_capture(long bytes) {
+    Outcome o;
+    raw_shell("head -c " + std::to_string(bytes) + " /dev/zero | cat > /dev/null", &o.ok);
+    return o;
+}
+
+Outcome lines(long n) {
+    Outcome o;
+    long seen = 0;
+    Command c("sh");
+    c.arg("-c").arg(line_stream(n));
+    c.on_stdout_line([&](std::string_view line) { seen += line.size() == 99 ? 1 : 0; });
+    c.stdout_policy(processkit::BufferPolicy::keep_newest_lines(1));
+    const auto r = processkit::output_string(c);
+    o.ok = r.success() && seen == n;
+    return o;
+}
+
+Outcome raw_lines(long n) {
+    Outcome o;
+    const std::string out = raw_shell(line_stream(n) + " | wc -l", &o.ok);
+    o.ok = o.ok && std::strtol(out.c_str(), nullptr, 10) == n;
+    return o;
+}
+
+Outcome fanout(long n) {
+    Outcome o;
+    std::vector<Command> commands(static_cast<std::size_t>(n), Command("sleep"));
+    for (auto& c : commands) {
+        c.arg("0.2")
+            .stdin_inherit()
+            .stdout_mode(processkit::StdioMode::Inherit)
+            .stderr_mode(processkit::StdioMode::Inherit);
+    }
+    for (const auto& r : processkit::output_all(commands)) {
+        o.ok = o.ok && r.success();
+    }
+    return o;
+}
+
+Outcome raw_fanout(long n) {
+    Outcome o;
+    char prog[] = "/bin/sleep";
+    char arg[] = "0.2";
+    char* argv[] = {prog, arg, nullptr};
+    std::vector<pid_t> pids;
+    for (long i = 0; i < n; ++i) {
+        pid_t pid = 0;
+        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
+            o.ok = false;
+            continue;
+        }
+        pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+        int status = 0;
+        o.ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+               o.ok;
+    }
+    return o;
+}
+
 int usage() {
     std::fprintf(stderr, "usage: pk-bench JOB N\n"
                          "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
@@ -170,8 +292,18 @@ int main(int argc, char** argv) {
         ballast = big_parent_memory();
     }
     const std::map<std::string, std::function<Outcome(long)>> jobs{
-        {"spawn", spawn_fresh}, {"spawn-shared", spawn_shared}, {"spawn-bigparent", spawn_fresh},
-        {"teardown", teardown}, {"raw-spawn", raw_spawn},       {"raw-spawn-bigparent", raw_spawn},
+        {"spawn", spawn_fresh},
+        {"spawn-shared", spawn_shared},
+        {"spawn-bigparent", spawn_fresh},
+        {"teardown", teardown},
+        {"raw-spawn", raw_spawn},
+        {"raw-spawn-bigparent", raw_spawn},
+        {"capture", capture},
+        {"raw-capture", raw_capture},
+        {"lines", lines},
+        {"raw-lines", raw_lines},
+        {"fanout", fanout},
+        {"raw-fanout", raw_fanout},
     };
     const auto it = jobs.find(job);
     if (it == jobs.end()) {

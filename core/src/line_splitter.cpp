@@ -3,9 +3,31 @@
 #include "processkit/core/utf8.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace processkit {
+
+namespace {
+
+/// The first CR or LF. Two memchr passes (the CR scan stops at the LF) beat
+/// find_first_of, which tests every byte against the set.
+std::size_t find_line_end(std::string_view s) {
+    const char* begin = s.data();
+    const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', s.size()));
+    const std::size_t lf_at = lf ? static_cast<std::size_t>(lf - begin) : s.size();
+    const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', lf_at));
+    if (cr) {
+        return static_cast<std::size_t>(cr - begin);
+    }
+    return lf ? lf_at : std::string_view::npos;
+}
+
+/// Past this size an unfinished line gets its full capacity at once, so a
+/// long line is not grown (and copied) by doubling.
+constexpr std::size_t reserve_threshold = 64 * 1024;
+
+} // namespace
 
 LineSplitter::LineSplitter(std::size_t max_line_bytes)
     : max_line_bytes_(std::max<std::size_t>(max_line_bytes, 1)) {}
@@ -25,7 +47,7 @@ void LineSplitter::feed(std::string_view chunk, std::vector<Line>& out) {
         }
     }
     while (!chunk.empty()) {
-        const std::size_t pos = chunk.find_first_of("\r\n");
+        const std::size_t pos = find_line_end(chunk);
         if (pos == std::string_view::npos) {
             append_content(chunk, out);
             return;
@@ -86,6 +108,9 @@ void LineSplitter::append_content(std::string_view bytes, std::vector<Line>& out
             cut(out);
         }
         const std::size_t take = std::min(bytes.size(), max_line_bytes_ - pending_.size());
+        if (pending_.size() + take > reserve_threshold && pending_.capacity() < max_line_bytes_) {
+            pending_.reserve(max_line_bytes_);
+        }
         pending_.append(bytes.substr(0, take));
         bytes.remove_prefix(take);
     }

@@ -8,11 +8,13 @@ namespace processkit {
 OutputBuffer::OutputBuffer(BufferPolicy policy)
     : policy_(policy) {}
 
-void OutputBuffer::push(const Line& line) {
-    const std::string_view terminator = terminator_bytes(line.ending);
-    std::string raw;
-    raw.reserve(line.content.size() + terminator.size());
-    raw.append(line.content).append(terminator);
+void OutputBuffer::push(const Line& line) { push(Line(line)); }
+
+void OutputBuffer::push(Line&& line) {
+    // The line's content becomes the segment: no copy, only the terminator
+    // is appended.
+    std::string raw = std::move(line.content);
+    raw.append(terminator_bytes(line.ending));
 
     counters_.total_bytes += raw.size();
     counters_.total_lines += 1;
@@ -25,6 +27,20 @@ void OutputBuffer::push(const Line& line) {
     } else {
         push_keep_oldest(std::move(raw)); // KeepOldest and Fail store alike
     }
+}
+
+std::string OutputBuffer::take_bytes() {
+    // Segment by segment, freeing each as it is copied: the peak stays at
+    // the stored size plus one segment, never twice the output.
+    apply_front_trim();
+    std::string out;
+    out.reserve(stored_bytes_);
+    while (!segments_.empty()) {
+        out.append(segments_.front());
+        segments_.pop_front();
+    }
+    stored_bytes_ = 0;
+    return out;
 }
 
 std::string OutputBuffer::bytes() const {

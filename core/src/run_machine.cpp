@@ -284,11 +284,11 @@ void RunMachine::on(TimePoint now, const input::OutputClosed& c) {
 
 void RunMachine::take_lines(Stream s) {
     const auto i = idx(s);
-    for (const auto& line : lines_) {
-        buffers_[i].push(line);
+    for (auto& line : lines_) {
         if (deliver_lines_[i]) {
             emit(action::DeliverLine{s, decode(line.content, command_.encoding()), line.cut});
         }
+        buffers_[i].push(std::move(line));
     }
 }
 
@@ -407,8 +407,8 @@ void RunMachine::finish(TimePoint now) {
         r.outcome = Outcome::cancelled(); // abandoned before the child was reaped
     }
     for (Stream s : streams) {
-        const auto& buffer = buffers_[idx(s)];
-        (s == Stream::Stdout ? r.stdout_bytes : r.stderr_bytes) = buffer.bytes();
+        auto& buffer = buffers_[idx(s)];
+        (s == Stream::Stdout ? r.stdout_bytes : r.stderr_bytes) = buffer.take_bytes();
         (s == Stream::Stdout ? r.stdout_counters : r.stderr_counters) = buffer.counters();
         if (buffer.counters().overflowed && !r.error) {
             r.error = Error(ErrorKind::OutputTooLarge, r.program,

@@ -55,6 +55,9 @@ public:
 
     /// Stores one line (content and terminator) as the policy allows.
     void push(const Line& line);
+    void push(Line&& line);
+    /// Moves the stored bytes out (the buffer is left empty; counters stay).
+    std::string take_bytes();
 
     /// The stored bytes, exactly as the child wrote them (less what was dropped).
     std::string bytes() const;
