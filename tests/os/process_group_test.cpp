@@ -267,6 +267,38 @@ TEST_F(GroupTest, MembersAndStats) {
     ASSERT_TRUE(wait_for(p.child));
 }
 
+TEST_F(GroupTest, SampleStatsSeries) {
+    auto p = group->spawn(sh("sleep 300 & echo ready; wait"));
+    EXPECT_EQ(read_line(p.stdout_pipe.get()), "ready");
+    auto sampler = group->sample_stats(Duration::zero());
+    EXPECT_EQ(sampler.interval(), 1ms) << "zero is clamped";
+    const auto t0 = Clock::now();
+    const auto first = sampler.next();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->active_process_count, 2u);
+    EXPECT_LT(Clock::now() - t0, 1s) << "the first sample is taken at once";
+    ASSERT_TRUE(sampler.next());
+    group->kill_all();
+    ASSERT_TRUE(wait_for(p.child));
+    group.reset(); // the container goes away: the series must end
+}
+
+TEST(StatsSamplerSeries, EndsForGoodOnTheFirstFailedSample) {
+    GroupOptions o = pktest::test_group_options();
+    std::optional<ProcessGroup> g{std::in_place, o};
+    if (g->mechanism() != Mechanism::CgroupV2) {
+        GTEST_SKIP() << "only a cgroup can disappear under a sampler";
+    }
+    auto sampler = g->sample_stats(5ms);
+    ASSERT_TRUE(sampler.next());
+    // Remove the directory behind the group's back: the next snapshot fails.
+    ProcessGroup::release_cached_groups();
+    ASSERT_EQ(::rmdir(g->cgroup_path().c_str()), 0);
+    EXPECT_EQ(sampler.next(), std::nullopt);
+    EXPECT_TRUE(sampler.ended());
+    EXPECT_EQ(sampler.next(), std::nullopt) << "ended for good";
+}
+
 TEST_F(GroupTest, CgroupCpuTimeIncludesExitedMembers) {
     if (!cgroups()) {
         GTEST_SKIP() << "tree CPU accounting needs cgroups";

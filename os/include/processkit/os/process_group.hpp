@@ -15,6 +15,7 @@
 #include "processkit/core/signal.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/os/spawn.hpp"
+#include "processkit/os/stats_sampler.hpp"
 
 #include <memory>
 #include <optional>
@@ -84,6 +85,8 @@ public:
     bool empty() const;
     /// G8. Throws Error (Io) once the container is gone.
     ProcessGroupStats stats() const;
+    /// G9: a periodic series of stats() for blocking code (see StatsSampler).
+    StatsSampler sample_stats(Duration every) const { return StatsSampler(*this, every); }
     /// Readable (POLLPRI) when the tree's population changes; -1 without cgroups.
     int events_fd() const;
 

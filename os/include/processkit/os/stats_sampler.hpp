@@ -1,0 +1,35 @@
+#pragma once
+// StatsSampler: a periodic series of a group's stats for blocking code (G9).
+// The first sample is taken at once, then one per interval; ticks missed
+// because the caller was slow are skipped, not replayed; a zero interval is
+// clamped to 1 ms; the first snapshot that fails ends the series for good.
+// It borrows the group: it must not outlive it, and cannot keep it alive.
+//
+// Thread-safety: none; use one sampler from one thread at a time.
+
+#include <optional>
+
+#include "processkit/core/sampler.hpp"
+#include "processkit/core/stats.hpp"
+
+namespace processkit {
+
+class ProcessGroup;
+
+class StatsSampler {
+public:
+    StatsSampler(const ProcessGroup& group, Duration every);
+
+    /// Blocks until the next tick, then samples. Empty once the series ended.
+    std::optional<ProcessGroupStats> next();
+    /// The next tick's time, empty once the series ended.
+    std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
+    Duration interval() const { return machine_.interval(); }
+    bool ended() const { return machine_.ended(); }
+
+private:
+    const ProcessGroup* group_;
+    SamplerMachine machine_;
+};
+
+} // namespace processkit
