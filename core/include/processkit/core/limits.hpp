@@ -2,6 +2,8 @@
 // Resource limits of a process group (G10), validated before anything is
 // created. Enforcement is the OS layer's job; if it cannot enforce a limit,
 // group creation fails instead of returning an unbounded group.
+//
+// Thread-safety: a plain value type.
 
 #include "processkit/core/error.hpp"
 

@@ -16,6 +16,8 @@
 //
 // Concatenating content + terminator of every line reproduces the input
 // byte for byte.
+//
+// Thread-safety: none; one splitter per stream, used from one thread.
 
 #include <cstddef>
 #include <string>

@@ -1,5 +1,7 @@
 #pragma once
 // Which kernel mechanism contains a process group's tree (G1).
+//
+// Thread-safety: plain values and pure functions.
 
 #include <cstdint>
 #include <optional>

@@ -2,6 +2,9 @@
 // What a run keeps of one output stream (C9). The pipe is always drained;
 // the policy only decides what is stored. Counters always describe the whole
 // stream, stored or not.
+//
+// Thread-safety: none; const members may be read from several threads
+// while nobody writes.
 
 #include "processkit/core/line_splitter.hpp"
 

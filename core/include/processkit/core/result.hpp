@@ -1,6 +1,6 @@
 #pragma once
-// What a finished run produced (R1, R3). Value types; const access from
-// several threads is safe.
+// What a finished run produced (R1, R3).
+// Thread-safety: value types; const access from several threads is safe.
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"

@@ -2,6 +2,8 @@
 // The vocabulary of the run machine: inputs (what happened) and actions (what
 // the reactor must do). Small structs in variants; every input is handled
 // together with the `now` the reactor read from its clock.
+//
+// Thread-safety: plain values.
 
 #include "processkit/core/error.hpp"
 #include "processkit/core/result.hpp"

@@ -2,6 +2,8 @@
 // A portable description of a signal. The core cannot include <csignal>, so it
 // names the common signals symbolically and carries any other as a raw number;
 // the OS layer maps names to the platform's numbers.
+//
+// Thread-safety: a plain value type.
 
 #include <optional>
 #include <string>

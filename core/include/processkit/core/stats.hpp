@@ -1,5 +1,7 @@
 #pragma once
 // Resource figures of a process group (G8) and the summary of one run (R4).
+//
+// Thread-safety: plain value types.
 
 #include "processkit/core/time.hpp"
 

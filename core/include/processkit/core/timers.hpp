@@ -2,6 +2,8 @@
 // The run machine's timers: one slot per purpose, so the reactor needs only
 // one OS timer armed at next(). A slot that is disarmed or not yet due is
 // simply not reported, which makes early or repeated ticks harmless.
+//
+// Thread-safety: none; owned by one machine.
 
 #include "processkit/core/time.hpp"
 

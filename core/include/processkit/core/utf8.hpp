@@ -6,6 +6,8 @@
 // String::from_utf8_lossy): each maximal prefix of a would-be sequence that
 // cannot be completed becomes one U+FFFD. Overlong forms, surrogates and code
 // points above U+10FFFF are invalid.
+//
+// Thread-safety: pure functions, reentrant.
 
 #include <cstddef>
 #include <string>

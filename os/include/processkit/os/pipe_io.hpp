@@ -1,6 +1,8 @@
 #pragma once
 // Pipe I/O that never raises SIGPIPE in the caller (a child that closes its
 // stdin early is an event to report, not a signal that kills the owner).
+//
+// Thread-safety: reentrant; the SIGPIPE mask is per thread.
 
 #include <cstddef>
 #include <sys/types.h>

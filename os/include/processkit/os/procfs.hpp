@@ -1,5 +1,7 @@
 #pragma once
 // Reading /proc (Linux): the fallbacks when a cgroup cannot tell.
+//
+// Thread-safety: reentrant.
 
 #include "processkit/core/time.hpp"
 

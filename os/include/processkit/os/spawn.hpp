@@ -4,6 +4,9 @@
 // container (cgroup.procs, or a new process group) before anything else, so it
 // cannot run one instruction of the program outside it; only async-signal-safe
 // calls run between clone and exec, everything else is prepared beforehand.
+//
+// Thread-safety: spawn() may be called from several threads at once; it
+// blocks only the calling thread until the child has exec'd.
 
 #include "processkit/core/command.hpp"
 #include "processkit/os/child.hpp"

@@ -3,6 +3,8 @@
 // deadline per driver. The Asio, Qt and blocking reactors implement it; the
 // driver calls it before it closes a descriptor and after it opens one, so a
 // reactor never holds a stale registration.
+//
+// Thread-safety: called by a driver from its reactor's thread only.
 
 #include "processkit/core/time.hpp"
 
