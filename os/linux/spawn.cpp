@@ -607,8 +607,14 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         parent_env.emplace_back(*e);
     }
-    std::vector<std::string> env = resolve_environment(parent_env, command.env_ops());
-    std::optional<std::string> path_variable = find_path(env);
+    // Without environment operations the child gets the parent's environment
+    // as it is (as posix_spawn would): no copy on the spawn path.
+    const bool own_env = !command.env_ops().empty();
+    std::vector<std::string> env;
+    if (own_env) {
+        env = resolve_environment(parent_env, command.env_ops());
+    }
+    std::optional<std::string> path_variable = own_env ? find_path(env) : std::nullopt;
     if (!path_variable) {
         path_variable = find_path(parent_env);
     }
@@ -627,9 +633,16 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
     }
     argv.push_back(nullptr);
     std::vector<char*> envp;
-    envp.reserve(env.size() + 1);
-    for (auto& e : env) {
-        envp.push_back(e.data());
+    if (own_env) {
+        envp.reserve(env.size() + 1);
+        for (auto& e : env) {
+            envp.push_back(e.data());
+        }
+    } else {
+        envp.reserve(parent_env.size() + 1);
+        for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+            envp.push_back(*e);
+        }
     }
     envp.push_back(nullptr);
 
