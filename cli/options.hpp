@@ -1,0 +1,56 @@
+#pragma once
+// The command line of `pk run`, parsed into a value. Options come before
+// PROGRAM (or before `--`); everything from PROGRAM on belongs to it.
+
+#include "processkit/core/limits.hpp"
+#include "processkit/core/mechanism.hpp"
+#include "processkit/core/signal.hpp"
+#include "processkit/core/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pk {
+
+struct RunOptions {
+    std::string program;
+    std::vector<std::string> args;
+
+    std::optional<processkit::Duration> timeout;
+    processkit::Duration grace = std::chrono::seconds(2);
+    processkit::Signal signal = processkit::Signal::term();
+
+    bool json = false;
+    std::optional<std::uint64_t> max_output; ///< per stream, with --json
+    bool keep_tail = false;                  ///< --keep tail (default head)
+
+    bool profile = false;
+    processkit::Duration sample_every = std::chrono::milliseconds(100);
+    std::optional<std::string> stats_out;
+    std::optional<std::string> plot;
+
+    std::optional<processkit::Mechanism> mechanism; ///< nullopt: auto
+    processkit::ResourceLimits limits;
+
+    std::optional<std::string> cwd;
+    bool env_clear = false;
+    std::vector<std::string> unset;
+    std::vector<std::pair<std::string, std::string>> env;
+    std::optional<std::string> stdin_file;
+
+    bool help = false; ///< --help was given: print run_help() and exit 0
+};
+
+/// Parses the arguments after `run`. Throws UsageError.
+RunOptions parse_run_options(const std::vector<std::string>& argv);
+
+/// `pk run --help`: every option with its default.
+std::string run_help();
+
+/// "cgroup" or "pgroup" (the names --mechanism takes).
+std::string mechanism_name(processkit::Mechanism m);
+
+} // namespace pk

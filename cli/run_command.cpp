@@ -1,0 +1,389 @@
+#include "run_command.hpp"
+
+#include "failure.hpp"
+#include "json_result.hpp"
+#include "processkit/blocking/reactor.hpp"
+#include "processkit/os/process_group.hpp"
+#include "processkit/reactor/run_driver.hpp"
+#include "profile_report.hpp"
+#include "report.hpp"
+#include "stop_signals.hpp"
+#include "svg_plot.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace pk {
+namespace {
+
+using namespace std::chrono_literals;
+using processkit::Clock;
+using processkit::Duration;
+using processkit::TimePoint;
+
+struct FileCloser {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+/// Opens an output file named by an option now, so that a bad path fails
+/// before PROGRAM runs rather than after.
+File open_output(const std::optional<std::string>& path, const char* option) {
+    if (!path) {
+        return nullptr;
+    }
+    File f(std::fopen(path->c_str(), "we"));
+    if (!f) {
+        throw Failure(exit_pk_failed, std::string("cannot write ") + option + " file '" + *path +
+                                          "': " + std::strerror(errno));
+    }
+    return f;
+}
+
+void check_inputs(const RunOptions& o) {
+    if (o.cwd) {
+        struct stat st {};
+        if (::stat(o.cwd->c_str(), &st) != 0) {
+            throw Failure(exit_pk_failed,
+                          "cannot use --cwd '" + *o.cwd + "': " + std::strerror(errno));
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            throw Failure(exit_pk_failed, "cannot use --cwd '" + *o.cwd + "': not a directory");
+        }
+    }
+    if (o.stdin_file) {
+        const int fd = ::open(o.stdin_file->c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            throw Failure(exit_pk_failed,
+                          "cannot read --stdin '" + *o.stdin_file + "': " + std::strerror(errno));
+        }
+        ::close(fd);
+    }
+}
+
+processkit::ProcessGroup make_group(const RunOptions& o) {
+    processkit::GroupOptions go;
+    go.require = o.mechanism;
+    go.limits = o.limits;
+    try {
+        return processkit::ProcessGroup(go);
+    } catch (const processkit::Error& e) {
+        std::string what = e.detail().empty() ? e.message() : e.detail();
+        if (e.kind() == processkit::ErrorKind::ResourceLimit) {
+            throw Failure(exit_pk_failed, "cannot enforce the requested limits: " + what);
+        }
+        if (o.mechanism) {
+            throw Failure(exit_pk_failed,
+                          "--mechanism " + mechanism_name(*o.mechanism) + ": " + what);
+        }
+        throw Failure(exit_pk_failed, "cannot create a process group: " + what);
+    }
+}
+
+processkit::Command make_command(const RunOptions& o) {
+    processkit::Command c(o.program);
+    c.args(o.args);
+    if (o.cwd) {
+        c.cwd(*o.cwd);
+    }
+    if (o.env_clear) {
+        c.env_clear();
+    }
+    for (const auto& name : o.unset) {
+        c.env_remove(name);
+    }
+    for (const auto& [name, value] : o.env) {
+        c.env(name, value);
+    }
+    if (o.stdin_file) {
+        c.stdin_file(*o.stdin_file);
+    } else {
+        c.stdin_inherit();
+    }
+    if (o.json) {
+        c.stdout_mode(processkit::StdioMode::Capture);
+        c.stderr_mode(processkit::StdioMode::Capture);
+        if (o.max_output) {
+            const auto n = static_cast<std::size_t>(*o.max_output);
+            c.buffer_policy(o.keep_tail ? processkit::BufferPolicy::keep_newest_bytes(n)
+                                        : processkit::BufferPolicy::keep_oldest_bytes(n));
+        }
+    } else {
+        // The child writes straight to pk's descriptors: byte for byte, as it comes.
+        c.stdout_mode(processkit::StdioMode::Inherit);
+        c.stderr_mode(processkit::StdioMode::Inherit);
+    }
+    c.no_timeout(); // pk enforces --timeout itself, on the whole tree
+    return c;
+}
+
+/// A PROGRAM that could not be started: 127 not found, 126 not executable,
+/// 125 for everything that is pk's side (working directory, stdin, ...).
+[[noreturn]] void throw_spawn_failure(const processkit::Error& e, const RunOptions& o) {
+    const bool about_input = !e.path().empty() && ((o.cwd && e.path() == *o.cwd) ||
+                                                   (o.stdin_file && e.path() == *o.stdin_file));
+    int status = exit_pk_failed;
+    if (!about_input && e.kind() == processkit::ErrorKind::NotFound) {
+        status = exit_not_found;
+    } else if (!about_input && e.kind() == processkit::ErrorKind::PermissionDenied) {
+        status = exit_not_executable;
+    }
+    throw Failure(status, e.message());
+}
+
+int poll_timeout_ms(std::optional<TimePoint> at, TimePoint now) {
+    if (!at) {
+        return -1;
+    }
+    if (*at <= now) {
+        return 0;
+    }
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*at - now).count();
+    return static_cast<int>(std::min<decltype(ms)>(ms, 3'600'000));
+}
+
+std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<TimePoint> b) {
+    if (!a) {
+        return b;
+    }
+    if (!b) {
+        return a;
+    }
+    return std::min(*a, *b);
+}
+
+std::int64_t to_ms(Duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+/// How the run is being stopped: by --timeout or by a signal pk received.
+/// The tree gets the stop signal, and SIGKILL once the grace has passed.
+class Stopper {
+public:
+    Stopper(processkit::ProcessGroup& group, Duration grace)
+        : group_(group)
+        , grace_(grace) {}
+
+    void timeout(processkit::Signal s, TimePoint now) {
+        if (!stopping()) {
+            timed_out_ = true;
+            begin(s, now);
+        }
+    }
+    void received(int signal_number, TimePoint now) {
+        if (received_) {
+            kill(); // asked twice: no more patience
+            return;
+        }
+        const bool already_stopping = stopping(); // by --timeout: keep its grace
+        received_ = signal_number;
+        if (already_stopping) {
+            signal(processkit::Signal::number(signal_number));
+        } else {
+            begin(processkit::Signal::number(signal_number), now);
+        }
+    }
+    /// SIGKILL if the grace has passed.
+    void tick(TimePoint now) {
+        if (kill_at_ && now >= *kill_at_) {
+            kill();
+        }
+    }
+    void kill() {
+        kill_at_.reset();
+        try {
+            group_.kill_all();
+        } catch (const processkit::Error&) {
+            // The group is gone: nothing left to kill.
+        }
+    }
+
+    bool stopping() const { return timed_out_ || received_; }
+    bool timed_out() const { return timed_out_; }
+    std::optional<int> received() const { return received_; }
+    std::optional<TimePoint> kill_at() const { return kill_at_; }
+
+private:
+    void begin(processkit::Signal s, TimePoint now) {
+        if (grace_ <= Duration::zero()) {
+            kill();
+            return;
+        }
+        signal(s);
+        kill_at_ = now + grace_;
+    }
+    void signal(processkit::Signal s) {
+        try {
+            group_.signal(s);
+        } catch (const processkit::Error&) {
+        }
+    }
+
+    processkit::ProcessGroup& group_;
+    Duration grace_;
+    bool timed_out_ = false;
+    std::optional<int> received_;
+    std::optional<TimePoint> kill_at_;
+};
+
+/// After PROGRAM exited during a stop: give the rest of the tree until the
+/// end of the grace to finish, then kill it.
+void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignals& signals) {
+    while (stopper.kill_at() && !group.empty()) {
+        const TimePoint now = Clock::now();
+        stopper.tick(now);
+        if (!stopper.kill_at()) {
+            break;
+        }
+        pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {group.events_fd(), POLLPRI, 0}};
+        // cgroup.events says when the tree empties; /proc has to be re-read.
+        const bool events = group.events_fd() >= 0;
+        const int timeout = std::min(poll_timeout_ms(stopper.kill_at(), now), events ? 1000 : 10);
+        ::poll(fds, events ? 2 : 1, timeout);
+        while (auto n = signals.take()) {
+            stopper.received(*n, Clock::now());
+        }
+    }
+}
+
+} // namespace
+
+int run_command(const RunOptions& o) {
+    check_inputs(o);
+    File stats_out = open_output(o.stats_out, "--stats-out");
+    File plot = open_output(o.plot, "--plot");
+    StopSignals signals;
+    processkit::ProcessGroup group = make_group(o);
+
+    RunReport report;
+    report.program = o.program;
+    report.args = o.args;
+    report.mechanism = mechanism_name(group.mechanism());
+    report.sample_every = o.sample_every;
+
+    TimePoint started = Clock::now();
+    processkit::blocking::Reactor reactor;
+    processkit::reactor::RunDriver::Options driver_options;
+    driver_options.run.sample_every = o.sample_every;
+    driver_options.shared_group = &group;
+    driver_options.on_stats = [&](const processkit::ProcessGroupStats& st) {
+        Sample s;
+        s.t_ms = to_ms(Clock::now() - started);
+        s.active_process_count = st.active_process_count;
+        if (st.total_cpu_time) {
+            s.cpu_ms = to_ms(*st.total_cpu_time);
+        }
+        s.memory_bytes = st.memory_bytes;
+        report.series.push_back(s);
+        if (stats_out) {
+            std::fputs((sample_json(s) + "\n").c_str(), stats_out.get());
+            std::fflush(stats_out.get());
+        }
+    };
+    processkit::reactor::RunDriver driver(make_command(o), std::move(driver_options), reactor);
+    Stopper stopper(group, o.grace);
+
+    started = Clock::now();
+    driver.start(started);
+    const std::optional<TimePoint> timeout_at =
+        o.timeout ? std::optional<TimePoint>(started + *o.timeout) : std::nullopt;
+    while (!driver.finished()) {
+        TimePoint now = Clock::now();
+        auto wake = earliest(reactor.next_deadline(), stopper.kill_at());
+        if (!stopper.stopping()) {
+            wake = earliest(wake, timeout_at);
+        }
+        pollfd fds[2] = {{reactor.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+        if (::poll(fds, 2, poll_timeout_ms(wake, now)) < 0 && errno != EINTR) {
+            throw Failure(exit_pk_failed, std::string("poll failed: ") + std::strerror(errno));
+        }
+        now = Clock::now();
+        while (auto n = signals.take()) {
+            stopper.received(*n, now);
+        }
+        if (timeout_at && now >= *timeout_at) {
+            stopper.timeout(o.signal, now);
+        }
+        stopper.tick(now);
+        reactor.run_once(now); // dispatches what is ready without waiting
+    }
+    processkit::ProcessResult result = *driver.take_result();
+    if (result.outcome.kind == processkit::Outcome::Kind::SpawnFailed) {
+        if (result.error) {
+            throw_spawn_failure(*result.error, o);
+        }
+        throw Failure(exit_pk_failed, "cannot start '" + o.program + "'");
+    }
+    wait_for_tree(group, stopper, signals);
+
+    // The tree's own accounting covers members that already exited
+    // (cgroup cpu.stat); the samples stopped when PROGRAM exited.
+    std::optional<processkit::ProcessGroupStats> final_stats;
+    try {
+        final_stats = group.stats();
+    } catch (const processkit::Error&) {
+    }
+    stopper.kill(); // whatever PROGRAM left behind dies with the run
+
+    report.exit_code = result.exit_code();
+    report.signal = result.status ? result.status->signal() : std::nullopt;
+    report.timed_out = stopper.timed_out();
+    report.duration_ms = to_ms(result.duration);
+    std::optional<Duration> cpu = result.profile.cpu_time;
+    if (final_stats && final_stats->total_cpu_time) {
+        cpu = std::max(cpu.value_or(Duration::zero()), *final_stats->total_cpu_time);
+    }
+    if (cpu) {
+        report.cpu_ms = to_ms(*cpu);
+    }
+    report.peak_memory_bytes = result.profile.peak_memory_bytes;
+    if (final_stats && final_stats->peak_memory_bytes) {
+        report.peak_memory_bytes =
+            std::max(report.peak_memory_bytes.value_or(0), *final_stats->peak_memory_bytes);
+    }
+    for (const Sample& s : report.series) {
+        report.max_processes = std::max(report.max_processes.value_or(0), s.active_process_count);
+    }
+    report.samples = report.series.size();
+    if (o.json) {
+        report.stdout_text = result.stdout_text();
+        report.stderr_text = result.stderr_text();
+        report.stdout_truncated = result.stdout_counters.truncated;
+        report.stderr_truncated = result.stderr_counters.truncated;
+    }
+
+    if (o.profile) {
+        std::fputs(profile_text(report).c_str(), stderr);
+    }
+    if (plot) {
+        const std::string svg = svg_plot(report);
+        std::fwrite(svg.data(), 1, svg.size(), plot.get());
+    }
+    if (o.json) {
+        std::fputs((result_json(report) + "\n").c_str(), stdout);
+        std::fflush(stdout);
+    }
+
+    if (const std::optional<int> received = stopper.received(); received.has_value()) {
+        return 128 + received.value_or(0);
+    }
+    if (stopper.timed_out()) {
+        return exit_timeout;
+    }
+    if (report.signal) {
+        return 128 + *report.signal;
+    }
+    if (report.exit_code) {
+        return *report.exit_code;
+    }
+    throw Failure(exit_pk_failed, "lost track of '" + o.program + "' before it exited");
+}
+
+} // namespace pk

@@ -1,0 +1,119 @@
+#include "durations.hpp"
+#include "options.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace std::chrono_literals;
+using Args = std::vector<std::string>;
+
+TEST(RunOptions, Defaults) {
+    const auto o = pk::parse_run_options({"prog"});
+    EXPECT_EQ(o.program, "prog");
+    EXPECT_TRUE(o.args.empty());
+    EXPECT_FALSE(o.timeout);
+    EXPECT_EQ(o.grace, 2s);
+    EXPECT_EQ(o.signal, processkit::Signal::term());
+    EXPECT_EQ(o.sample_every, 100ms);
+    EXPECT_FALSE(o.json);
+    EXPECT_FALSE(o.mechanism);
+    EXPECT_FALSE(o.limits.any());
+}
+
+TEST(RunOptions, OptionsStopAtProgram) {
+    const auto o = pk::parse_run_options({"--timeout", "5s", "ls", "-l", "--json"});
+    EXPECT_EQ(o.timeout, 5s);
+    EXPECT_FALSE(o.json);
+    EXPECT_EQ(o.program, "ls");
+    EXPECT_EQ(o.args, (Args{"-l", "--json"}));
+}
+
+TEST(RunOptions, DoubleDashEndsOptions) {
+    const auto o = pk::parse_run_options({"--json", "--", "--weird", "x"});
+    EXPECT_TRUE(o.json);
+    EXPECT_EQ(o.program, "--weird");
+    EXPECT_EQ(o.args, (Args{"x"}));
+}
+
+TEST(RunOptions, EveryOption) {
+    const auto o = pk::parse_run_options(
+        {"--timeout=1m", "--grace",      "0s",      "--signal",    "INT",       "--json",
+         "--max-output", "1K",           "--keep",  "tail",        "--profile", "--sample-every",
+         "10ms",         "--stats-out",  "s.jsonl", "--plot",      "p.svg",     "--mechanism",
+         "pgroup",       "--memory-max", "64M",     "--pids-max",  "10",        "--cpu-max",
+         "0.5",          "--cwd",        "/tmp",    "--env",       "A=1=2",     "--env",
+         "B=",           "--unset",      "C",       "--env-clear", "--stdin",   "in.txt",
+         "prog"});
+    EXPECT_EQ(o.timeout, 60s);
+    EXPECT_EQ(o.grace, 0s);
+    EXPECT_EQ(o.signal, processkit::Signal::interrupt());
+    EXPECT_TRUE(o.json);
+    EXPECT_EQ(o.max_output, 1024u);
+    EXPECT_TRUE(o.keep_tail);
+    EXPECT_TRUE(o.profile);
+    EXPECT_EQ(o.sample_every, 10ms);
+    EXPECT_EQ(o.stats_out, "s.jsonl");
+    EXPECT_EQ(o.plot, "p.svg");
+    EXPECT_EQ(o.mechanism, processkit::Mechanism::ProcessGroup);
+    EXPECT_EQ(o.limits.memory_max_bytes, 64u * 1024 * 1024);
+    EXPECT_EQ(o.limits.max_processes, 10u);
+    EXPECT_EQ(o.limits.cpu_quota, 0.5);
+    EXPECT_EQ(o.cwd, "/tmp");
+    ASSERT_EQ(o.env.size(), 2u);
+    EXPECT_EQ(o.env[0], (std::pair<std::string, std::string>{"A", "1=2"}));
+    EXPECT_EQ(o.env[1], (std::pair<std::string, std::string>{"B", ""}));
+    EXPECT_EQ(o.unset, (Args{"C"}));
+    EXPECT_TRUE(o.env_clear);
+    EXPECT_EQ(o.stdin_file, "in.txt");
+}
+
+TEST(RunOptions, SignalsByNameOrNumber) {
+    EXPECT_EQ(pk::parse_run_options({"--signal", "9", "p"}).signal, processkit::Signal::number(9));
+    EXPECT_EQ(pk::parse_run_options({"--signal", "SIGHUP", "p"}).signal,
+              processkit::Signal::hangup());
+}
+
+TEST(RunOptions, Mistakes) {
+    const std::vector<Args> bad = {
+        {},
+        {"--json"},
+        {"--"},
+        {"--bogus", "p"},
+        {"-x", "p"},
+        {"--timeout"},
+        {"--timeout", "5", "p"},
+        {"--timeout", "0s", "p"},
+        {"--json=yes", "p"},
+        {"--signal", "NOPE", "p"},
+        {"--signal", "0", "p"},
+        {"--mechanism", "docker", "p"},
+        {"--keep", "middle", "p"},
+        {"--max-output", "1K", "p"}, // without --json
+        {"--env", "NOEQUALS", "p"},
+        {"--env", "=v", "p"},
+        {"--unset", "A=B", "p"},
+        {"--pids-max", "0", "p"},
+        {"--sample-every", "0ms", "p"},
+        {""},
+    };
+    for (const auto& args : bad) {
+        std::string joined;
+        for (const auto& a : args) {
+            joined += a + " ";
+        }
+        EXPECT_THROW(pk::parse_run_options(args), pk::UsageError) << joined;
+    }
+}
+
+TEST(RunOptions, HelpListsEveryOptionWithItsDefault) {
+    const std::string help = pk::run_help();
+    for (const char* opt :
+         {"--timeout", "--grace", "--signal", "--json", "--max-output", "--keep", "--profile",
+          "--sample-every", "--stats-out", "--plot", "--mechanism", "--memory-max", "--pids-max",
+          "--cpu-max", "--cwd", "--env", "--unset", "--env-clear", "--stdin"}) {
+        const auto at = help.find(std::string("  ") + opt + " ");
+        ASSERT_NE(at, std::string::npos) << opt;
+        const auto line_end = help.find('\n', help.find('\n', at) + 1);
+        EXPECT_NE(help.substr(at, line_end - at).find("(default: "), std::string::npos) << opt;
+    }
+    EXPECT_TRUE(pk::parse_run_options({"--help"}).help);
+}
