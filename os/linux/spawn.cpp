@@ -485,9 +485,9 @@ Error spawn_error(const Command& command, const std::vector<std::string>& candid
         case ESTALE:
         case ENODEV:
         case ETIMEDOUT: {
-            std::string detail = program.find('/') == std::string::npos
-                                     ? "no such program on PATH"
-                                     : "no such file: " + errno_text(err);
+            std::string detail = program.find('/') == std::string::npos ? "no such program on PATH"
+                                 : err == ENOENT ? std::string("no such file")
+                                                 : "cannot reach the file: " + errno_text(err);
             std::string where = path;
             if (err == ENOENT) {
                 // ENOENT for a file that exists: its #! interpreter or its
