@@ -69,6 +69,17 @@ std::vector<pid_t> processes_with_marker(const std::string& marker) {
     return found;
 }
 
+bool process_with_marker_within(const std::string& marker, int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (processes_with_marker(marker).empty()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
 bool no_process_with_marker_within(const std::string& marker, int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (!processes_with_marker(marker).empty()) {

@@ -23,6 +23,9 @@ inline processkit::Command mark(processkit::Command&& c, const std::string& mark
 }
 /// Live (non-zombie) processes whose environment or argv contains the marker.
 std::vector<pid_t> processes_with_marker(const std::string& marker);
+/// Waits (polling /proc, at most `timeout_ms`) until one shows up (a process
+/// between fork and exec may briefly show no environment).
+bool process_with_marker_within(const std::string& marker, int timeout_ms);
 /// Waits (polling /proc, at most `timeout_ms`) until none is left.
 bool no_process_with_marker_within(const std::string& marker, int timeout_ms);
 
