@@ -8,7 +8,9 @@ namespace processkit {
 OutputBuffer::OutputBuffer(BufferPolicy policy)
     : policy_(policy) {}
 
-void OutputBuffer::push(const Line& line) { push(Line(line)); }
+void OutputBuffer::push(const Line& line) {
+    push(Line(line));
+}
 
 void OutputBuffer::push(Line&& line) {
     // The line's content becomes the segment: no copy, only the terminator

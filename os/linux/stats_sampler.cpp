@@ -1,8 +1,8 @@
 #include "processkit/os/stats_sampler.hpp"
 
-#include <thread>
-
 #include "processkit/os/process_group.hpp"
+
+#include <thread>
 
 namespace processkit {
 

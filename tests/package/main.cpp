@@ -6,12 +6,12 @@
 //   output: hello
 //
 // Exits 0 only if the output was "hello" and the owner-death guard runs.
-#include "processkit/processkit.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/core/mechanism.hpp"
 #include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
+#include "processkit/processkit.hpp"
 
 #include <cerrno>
 #include <climits>

@@ -7,10 +7,10 @@
 //
 // Thread-safety: none; use one sampler from one thread at a time.
 
-#include <optional>
-
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
+
+#include <optional>
 
 namespace processkit {
 
