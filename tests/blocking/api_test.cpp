@@ -1,4 +1,5 @@
 // The blocking verbs with real processes. Each test ends with a leak check.
+#include "marked_test.hpp"
 #include "processkit/processkit.hpp"
 #include "test_support.hpp"
 
@@ -12,17 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class Api : public ::testing::Test {
-protected:
-    void TearDown() override { leaks.check(); }
-    Command sh(const std::string& script) {
-        Command c("sh");
-        c.arg("-c").arg(script);
-        return pktest::mark(c, marker);
-    }
-    std::string marker = pktest::unique_marker();
-    pktest::LeakCheck leaks{marker};
-};
+class Api : public testing::MarkedTest {};
 
 TEST_F(Api, OutputStringCapturesBothStreams) {
     const auto r = output_string(sh("echo out; echo err >&2; exit 0"));

@@ -1,4 +1,5 @@
 // RunningProcess: live handles with real processes.
+#include "marked_test.hpp"
 #include "processkit/processkit.hpp"
 #include "test_support.hpp"
 
@@ -10,17 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class Running : public ::testing::Test {
-protected:
-    void TearDown() override { leaks.check(); }
-    Command sh(const std::string& script) {
-        Command c("sh");
-        c.arg("-c").arg(script);
-        return pktest::mark(c, marker);
-    }
-    std::string marker = pktest::unique_marker();
-    pktest::LeakCheck leaks{marker};
-};
+class Running : public testing::MarkedTest {};
 
 TEST_F(Running, InteractiveStdinRoundTrip) {
     auto p = start(pktest::mark(Command("cat").stdin_interactive(), marker));

@@ -1,4 +1,5 @@
 // A short stress tier (always) and a longer one (PROCESSKIT_STRESS=1).
+#include "marked_test.hpp"
 #include "processkit/processkit.hpp"
 #include "test_support.hpp"
 
@@ -13,16 +14,10 @@ int scale() {
     return s != nullptr && *s != '\0' && *s != '0' ? 10 : 1;
 }
 
-class Stress : public ::testing::Test {
+class Stress : public testing::MarkedTest {
 protected:
-    void TearDown() override { leaks.check(5000); }
-    Command sh(const std::string& script) {
-        Command c("sh");
-        c.arg("-c").arg(script);
-        return pktest::mark(c, marker);
-    }
-    std::string marker = pktest::unique_marker();
-    pktest::LeakCheck leaks{marker};
+    Stress()
+        : MarkedTest(5000) {}
 };
 
 TEST_F(Stress, HundredsOfSequentialRuns) {
