@@ -418,6 +418,20 @@ int main() {
     if (::fcntl(command_fd, F_GETFD) < 0) {
         return 2; // not started by an owner
     }
+    // Standard streams: the owner's terminal or pipes are not ours to hold
+    // (a reader waiting for end-of-file must not wait for the guard). Done
+    // before closing the rest, so that holding only 0-3 means settled.
+    const int null = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (null >= 0 && null != fd) {
+            ::dup2(null, fd);
+        } else if (null < 0) {
+            ::close(fd);
+        }
+    }
+    if (null > 2) {
+        ::close(null);
+    }
     if (::close_range(command_fd + 1, ~0U, 0) != 0) { // kernels before 5.9
         const long max = std::min(::sysconf(_SC_OPEN_MAX), 65536L);
         for (int fd = command_fd + 1; fd < max; ++fd) {
@@ -429,19 +443,6 @@ int main() {
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
         files.rlim_cur = files.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &files);
-    }
-    // Standard streams: the owner's terminal or pipes are not ours to hold
-    // (a reader waiting for end-of-file must not wait for the guard).
-    const int null = ::open("/dev/null", O_RDWR);
-    for (int fd = 0; fd <= 2; ++fd) {
-        if (null >= 0 && null != fd) {
-            ::dup2(null, fd);
-        } else if (null < 0) {
-            ::close(fd);
-        }
-    }
-    if (null > 2) {
-        ::close(null);
     }
     ::signal(SIGPIPE, SIG_IGN);
 

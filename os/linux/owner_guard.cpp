@@ -124,6 +124,12 @@ OwnerGuard* OwnerGuard::instance() {
         ::sigfillset(&all);
         ::sigemptyset(&none);
         rc = ::posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+        // Standard streams are /dev/null from the first instruction: the
+        // owner's pipes must never be held open by the guard, not even
+        // between spawn and the guard's own redirect.
+        for (int fd = 0; rc == 0 && fd <= 2; ++fd) {
+            rc = ::posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+        }
         if (rc == 0) {
             // Own session: terminal signals (Ctrl-C to the foreground process
             // group, SIGHUP on hang-up) do not reach the guard.
