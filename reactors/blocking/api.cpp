@@ -1,6 +1,7 @@
 #include "processkit/blocking/api.hpp"
 
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/core/answers.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -19,46 +20,28 @@ ProcessResult run_to_end(const Command& command, ProcessGroup* group) {
     return *driver.take_result();
 }
 
-std::string trim_end(std::string s) {
-    while (!s.empty() &&
-           (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) {
-        s.pop_back();
-    }
-    return s;
-}
-
 std::string run_impl(const Command& command, ProcessGroup* group) {
-    auto r = run_to_end(command, group);
-    r.ensure_success();
-    return trim_end(r.stdout_text());
+    auto answer = run_answer(run_to_end(command, group));
+    if (answer.error) {
+        throw *answer.error;
+    }
+    return std::move(*answer.value);
 }
 
 int exit_code_impl(const Command& command, ProcessGroup* group) {
-    const auto r = run_to_end(command, group);
-    if (r.error) {
-        throw *r.error;
+    auto answer = exit_code_answer(run_to_end(command, group));
+    if (answer.error) {
+        throw *answer.error;
     }
-    if (r.outcome.kind != Outcome::Kind::Exited) {
-        throw *r.failure();
-    }
-    return r.outcome.value;
+    return *answer.value;
 }
 
 bool probe_impl(const Command& command, ProcessGroup* group) {
-    // probe answers with its exit code: 0 and 1 are both answers.
-    Command c = command;
-    c.ok_codes({0, 1});
-    const auto r = run_to_end(c, group);
-    if (auto e = r.failure()) {
-        throw *e;
+    auto answer = probe_answer(run_to_end(probe_command(command), group));
+    if (answer.error) {
+        throw *answer.error;
     }
-    if (r.outcome.value == 0 || r.outcome.value == 1) {
-        return r.outcome.value == 0;
-    }
-    throw Error(ErrorKind::NonZeroExit, command.program(),
-                "probe expects exit code 0 (yes) or 1 (no), got " + std::to_string(r.outcome.value))
-        .with_exit_code(r.outcome.value)
-        .with_output(r.stdout_text(), r.stderr_text());
+    return *answer.value;
 }
 
 std::optional<std::string> first_line_impl(const Command& command, ProcessGroup* group,

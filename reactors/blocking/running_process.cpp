@@ -1,6 +1,7 @@
 #include "processkit/blocking/running_process.hpp"
 
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/core/profile_builder.hpp"
 #include "processkit/core/sampler.hpp"
 
 #include <algorithm>
@@ -189,48 +190,29 @@ std::optional<std::uint64_t> RunningProcess::peak_memory_bytes() {
 }
 
 RunProfile RunningProcess::profile(Duration every) {
-    RunProfile p;
+    ProfileBuilder profile;
     SamplerMachine sampler(every, Clock::now());
     auto& driver = *state_->driver;
     while (!driver.finished()) {
         state_->reactor.run_until([&] { return driver.finished(); }, sampler.next_deadline());
-        if (driver.finished()) {
-            break;
-        }
-        const auto now = Clock::now();
-        if (!sampler.on_tick(now)) {
+        if (driver.finished() || !sampler.on_tick(Clock::now())) {
             continue;
         }
-        ++p.samples;
+        std::optional<ProcessGroupStats> stats;
         try {
             if (auto* g = driver.group()) {
-                const auto s = g->stats();
-                if (s.total_cpu_time) {
-                    p.cpu_time = s.total_cpu_time;
-                }
-                for (const auto& m : {s.peak_memory_bytes, s.memory_bytes}) {
-                    if (m) {
-                        p.peak_memory_bytes = std::max(p.peak_memory_bytes.value_or(0), *m);
-                    }
-                }
-                sampler.on_sampled(Clock::now());
-                continue;
+                stats = g->stats();
             }
         } catch (const Error&) {
         }
-        sampler.on_failed(); // the series ends; the run goes on
+        profile.add_tick(stats);
+        if (stats) {
+            sampler.on_sampled(Clock::now());
+        } else {
+            sampler.on_failed(); // the series ends; the run goes on
+        }
     }
-    const auto& r = *driver.result();
-    p.exit_code = r.profile.exit_code;
-    p.duration = r.duration;
-    if (r.profile.cpu_time && (!p.cpu_time || *p.cpu_time < *r.profile.cpu_time)) {
-        p.cpu_time = r.profile.cpu_time;
-    }
-    if (r.profile.peak_memory_bytes) {
-        p.peak_memory_bytes =
-            std::max(p.peak_memory_bytes.value_or(0), *r.profile.peak_memory_bytes);
-    }
-    return p;
+    return profile.finish(*driver.result());
 }
 
 } // namespace processkit

@@ -42,13 +42,19 @@ RunDriver::~RunDriver() {
 }
 
 void RunDriver::release_everything() noexcept {
+    // Child's destructor reaps a killed child (briefly blocking).
+    (void)abandon();
+}
+
+std::optional<os::Child> RunDriver::abandon() noexcept {
+    std::optional<os::Child> child;
     if (process_) {
         // Unregister before the descriptors close (a reactor must never keep
         // a registration for a number the kernel may hand out again).
         close_fd(process_->stdout_pipe, FdRole::Stdout);
         close_fd(process_->stderr_pipe, FdRole::Stderr);
         close_fd(process_->stdin_pipe, FdRole::Stdin);
-        if (process_->child.pidfd() >= 0) {
+        if (process_->child.pidfd() >= 0 && !process_->child.reaped()) {
             watcher_.unwatch(*this, process_->child.pidfd(), FdRole::Child);
         }
         if (!process_->child.reaped()) {
@@ -59,15 +65,18 @@ void RunDriver::release_everything() noexcept {
                 }
             }
             process_->child.signal(SIGKILL);
+            child = std::move(process_->child);
         }
     }
     if (group_watched_ && own_group_) {
         watcher_.unwatch(*this, own_group_->events_fd(), FdRole::Group);
         group_watched_ = false;
     }
+    last_deadline_.reset();
     watcher_.deadline_changed(*this, std::nullopt);
-    process_.reset(); // Child's destructor reaps a killed child promptly
+    process_.reset();
     own_group_.reset();
+    return child;
 }
 
 void RunDriver::close_fd(os::UniqueFd& fd, FdRole role) {
@@ -109,6 +118,7 @@ void RunDriver::feed(TimePoint now, Input in) {
 
 void RunDriver::apply(TimePoint now, Action& a) {
     if (auto* w = std::get_if<action::WriteStdin>(&a)) {
+        stdin_queued_total_ += w->bytes.size();
         stdin_queue_.push_back(std::move(w->bytes));
         flush_stdin(now);
     } else if (std::holds_alternative<action::CloseStdin>(a)) {
@@ -181,7 +191,7 @@ void RunDriver::apply(TimePoint now, Action& a) {
 void RunDriver::spawn(TimePoint now) {
     try {
         if (!shared_) {
-            own_group_.emplace();
+            own_group_ = std::make_shared<ProcessGroup>();
         }
         process_.emplace(group()->spawn(command_));
     } catch (const Error& e) {
@@ -286,6 +296,7 @@ void RunDriver::flush_stdin(TimePoint now) {
             return;
         }
         stdin_offset_ += static_cast<std::size_t>(n);
+        stdin_written_total_ += static_cast<std::uint64_t>(n);
         if (stdin_offset_ == front.size()) {
             stdin_queue_.pop_front();
             stdin_offset_ = 0;

@@ -9,6 +9,7 @@
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/reactor/run_driver.hpp"
+#include "processkit/reactor/start_options.hpp"
 
 #include <memory>
 #include <optional>
@@ -21,18 +22,9 @@ namespace processkit {
 
 using reactor::OutputEvent;
 class RunningProcess;
-struct StartOptions;
 /// Implementation of start() (api.hpp); shared group may be null.
 RunningProcess start_process(const Command& command, ProcessGroup* group,
                              const StartOptions& options);
-
-/// What start() prepares besides the run itself.
-struct StartOptions {
-    bool line_reader = true;   ///< queue stdout lines for next_line()
-    bool event_reader = false; ///< queue lines of both streams for next_event()
-    /// Sample the tree's stats during the run (result().profile).
-    std::optional<Duration> sample_every;
-};
 
 class RunningProcess {
 public:

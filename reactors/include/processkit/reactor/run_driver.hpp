@@ -14,8 +14,10 @@
 #include "processkit/os/spawn.hpp"
 #include "processkit/reactor/watcher.hpp"
 
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -70,8 +72,22 @@ public:
     bool stdin_pending() const { return !stdin_queue_.empty(); }
     bool stdin_broken() const { return stdin_broken_; }
     bool stdin_writable() const { return machine_.stdin_writable() && !stdin_broken_; }
-    /// The run's own group (nullptr for a shared group or before spawn).
-    ProcessGroup* group() { return shared_ ? shared_ : (own_group_ ? &*own_group_ : nullptr); }
+    /// Bytes of interactive stdin accepted by write_stdin / written to the pipe.
+    std::uint64_t stdin_bytes_queued() const { return stdin_queued_total_; }
+    std::uint64_t stdin_bytes_written() const { return stdin_written_total_; }
+    /// The stdin pipe is still open (not closed, not broken, run not over).
+    bool stdin_open() const { return process_ && process_->stdin_pipe; }
+    /// The group the run is in (nullptr before spawn, after the run ended).
+    ProcessGroup* group() { return shared_ ? shared_ : own_group_.get(); }
+    /// The run's private group, shared so another thread may kill it while the
+    /// driver runs (ProcessGroup is thread-safe); null for a shared group.
+    std::shared_ptr<ProcessGroup> private_group() const { return own_group_; }
+
+    /// Gives up the run: kills the tree (its private group) and the child at
+    /// once, unregisters every descriptor and hands over the child unreaped,
+    /// so the caller can reap it without blocking (destroying the Child reaps
+    /// it, blocking briefly). The driver is inert afterwards: no result.
+    std::optional<os::Child> abandon() noexcept;
 
     std::deque<std::string>& stdout_lines() { return stdout_lines_; }
     std::deque<OutputEvent>& events() { return events_; }
@@ -90,12 +106,14 @@ private:
     Watcher& watcher_;
     RunMachine machine_;
     ProcessGroup* shared_;
-    std::optional<ProcessGroup> own_group_;
+    std::shared_ptr<ProcessGroup> own_group_;
     std::optional<os::SpawnedProcess> process_;
     pid_t pid_ = -1;
     std::deque<std::string> stdin_queue_;
     std::size_t stdin_offset_ = 0; ///< bytes of stdin_queue_.front() already written
     bool stdin_broken_ = false;
+    std::uint64_t stdin_queued_total_ = 0;
+    std::uint64_t stdin_written_total_ = 0;
     bool handler_failed_[2] = {false, false};
     bool stdin_watched_ = false;
     bool group_watched_ = false;

@@ -1,0 +1,27 @@
+#pragma once
+// Builds a RunProfile (R4) from the samples taken during a run and the run's
+// result: the rule for merging sampled and reaped figures lives here, so every
+// reactor's profile() reports alike.
+//
+// Thread-safety: a value type; one writer at a time.
+
+#include "processkit/core/result.hpp"
+#include "processkit/core/stats.hpp"
+
+#include <optional>
+
+namespace processkit {
+
+class ProfileBuilder {
+public:
+    /// One sampling tick: the figures read, or nullopt if none could be read.
+    void add_tick(const std::optional<ProcessGroupStats>& stats);
+    /// The profile of the finished run.
+    RunProfile finish(const ProcessResult& result) const;
+    std::size_t ticks() const { return profile_.samples; }
+
+private:
+    RunProfile profile_;
+};
+
+} // namespace processkit
