@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -189,6 +190,23 @@ bool Child::signal(int native_signal) noexcept {
         return false; // gone: the pidfd can no longer reach it
     }
     return send_signal(pidfd_.get(), pid_, native_signal);
+}
+
+ChildSignaller Child::signaller() const noexcept {
+    if (reaped_ || !pidfd_) {
+        return {};
+    }
+    const int copy = ::fcntl(pidfd_.get(), F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+        return {};
+    }
+    return ChildSignaller(pid_, UniqueFd(copy));
+}
+
+bool ChildSignaller::signal(int native_signal) const noexcept {
+    // No kill(2) fallback here: this handle may outlive the reap, and only
+    // the pidfd is safe from pid reuse.
+    return pidfd_ && send_signal(pidfd_.get(), -1, native_signal);
 }
 
 void Child::kill_and_reap() noexcept {

@@ -24,6 +24,26 @@ struct ExitInfo {
     std::uint64_t peak_memory_bytes = 0; ///< its max RSS
 };
 
+/// A second handle on a child's pidfd, for signalling it from another thread
+/// while its Child is used elsewhere. A pidfd never names a reused pid, so
+/// signalling after the child was reaped is harmless (it fails).
+///
+/// Thread-safety: signal() may be called from any thread.
+class ChildSignaller {
+public:
+    ChildSignaller() = default;
+    ChildSignaller(pid_t pid, UniqueFd pidfd) noexcept
+        : pid_(pid)
+        , pidfd_(std::move(pidfd)) {}
+    /// False if the child is already gone (or this handle is empty).
+    bool signal(int native_signal) const noexcept;
+    explicit operator bool() const noexcept { return static_cast<bool>(pidfd_); }
+
+private:
+    pid_t pid_ = -1;
+    UniqueFd pidfd_;
+};
+
 /// Owns a child process until it is reaped. Destroying an unreaped child
 /// kills it (SIGKILL through the pidfd) and reaps it: a brief wait, since a
 /// SIGKILLed process exits promptly.
@@ -50,6 +70,9 @@ public:
     ExitInfo wait();
     /// Sends a signal through the pidfd. False if the child is already gone.
     bool signal(int native_signal) noexcept;
+    /// A handle for signalling from elsewhere (empty if the child is not
+    /// owned or a descriptor cannot be duplicated).
+    ChildSignaller signaller() const noexcept;
 
 private:
     std::optional<ExitInfo> wait_impl(bool block);
