@@ -1,11 +1,13 @@
 // A processkit consumer: runs `/bin/sh -c 'echo hello'` through the blocking
-// API (the umbrella header) and in a ProcessGroup, and prints what happened:
+// API (the umbrella header), through the Asio adapter and in a ProcessGroup,
+// and prints what happened:
 //
 //   mechanism: cgroup_v2
 //   guard: /path/to/processkit-guard
 //   output: hello
 //
 // Exits 0 only if the output was "hello" and the owner-death guard runs.
+#include "processkit/asio/asio.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/core/mechanism.hpp"
@@ -13,6 +15,7 @@
 #include "processkit/os/process_group.hpp"
 #include "processkit/processkit.hpp"
 
+#include <asio/io_context.hpp>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -72,7 +75,14 @@ int main() {
         std::printf("output: %s", out.c_str());
         const std::string via_api = processkit::run(cmd);
         std::printf("run(): %s\n", via_api.c_str());
-        return guard != nullptr && info.status.code() == 0 && out == "hello\n" && via_api == "hello"
+        ::asio::io_context io;
+        std::string via_asio;
+        processkit::asio::async_run(
+            io, cmd, [&](std::error_code ec, std::string s) { via_asio = ec ? ec.message() : s; });
+        io.run();
+        std::printf("asio: %s\n", via_asio.c_str());
+        return guard != nullptr && info.status.code() == 0 && out == "hello\n" &&
+                       via_api == "hello" && via_asio == "hello"
                    ? 0
                    : 1;
     } catch (const std::exception& e) {
