@@ -37,7 +37,7 @@ private:
             const std::size_t i = next_++;
             StartOptions options;
             options.line_reader = false;
-            auto run = Run::start(ex_, commands_[i], nullptr, options);
+            auto run = Run::start(ex_, commands_[i], nullptr, options, Run::Owner::Operation);
             ids_[i] = run->next_op_id();
             ++running_;
             auto on_done = ::asio::bind_executor(

@@ -42,7 +42,7 @@ auto take_op(Ops& ops, std::uint64_t id) -> std::optional<typename Ops::value_ty
 } // namespace
 
 std::shared_ptr<Run> Run::start(Executor io, const Command& command, ProcessGroup* group,
-                                const StartOptions& options) {
+                                const StartOptions& options, Owner owner) {
     auto run = std::make_shared<Run>(Private{}, std::move(io), command, group, options);
     run->driver_->start(Clock::now());
     if (const auto& r = run->driver_->result();
@@ -51,9 +51,12 @@ std::shared_ptr<Run> Run::start(Executor io, const Command& command, ProcessGrou
     }
     run->pid_ = run->driver_->pid();
     run->started_at_ = run->driver_->started_at().value_or(Clock::now());
-    if (!run->driver_->finished()) {
+    if (owner == Owner::Object && !run->driver_->finished()) {
+        // Only an object can be destroyed from another thread than the
+        // strand's (abandon()); an operation's run never needs these.
         std::lock_guard lock(run->kill_mutex_);
         run->kill_group_ = run->driver_->private_group();
+        run->kill_child_ = run->driver_->child_signaller();
     }
     // Handlers may only start once construction is over: arm on the strand.
     ::asio::post(run->strand_, [run] { run->arm_all(); });

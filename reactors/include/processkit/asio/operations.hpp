@@ -94,7 +94,7 @@ auto run_to_end(const ::asio::any_io_executor& ex, ProcessGroup* group, Command 
            const Command& to_run, Convert to_answer) {
             StartOptions options;
             options.line_reader = false;
-            auto run = Run::start(io, to_run, in_group, options);
+            auto run = Run::start(io, to_run, in_group, options, Run::Owner::Operation);
             const auto id = run->next_op_id();
             connect_cancellation(handler, run, id);
             run->async_result(id,

@@ -169,7 +169,7 @@ private:
     basic_process(const executor_type& ex, ProcessGroup* group, const Command& command,
                   const StartOptions& options)
         : executor_(ex)
-        , run_(detail::Run::start(ex, command, group, options)) {
+        , run_(detail::Run::start(ex, command, group, options, detail::Run::Owner::Object)) {
         if (const auto& e = run_->spawn_error()) {
             throw *e;
         }

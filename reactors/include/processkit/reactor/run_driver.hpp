@@ -82,6 +82,11 @@ public:
     /// The run's private group, shared so another thread may kill it while the
     /// driver runs (ProcessGroup is thread-safe); null for a shared group.
     std::shared_ptr<ProcessGroup> private_group() const { return own_group_; }
+    /// A handle to signal the child from another thread (empty before spawn
+    /// or once it was reaped).
+    os::ChildSignaller child_signaller() const {
+        return process_ ? process_->child.signaller() : os::ChildSignaller{};
+    }
 
     /// Gives up the run: kills the tree (its private group) and the child at
     /// once, unregisters every descriptor and hands over the child unreaped,

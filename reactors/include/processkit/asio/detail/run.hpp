@@ -53,11 +53,15 @@ public:
     using Executor = ::asio::any_io_executor;
     struct Private {}; // make_shared needs a public constructor
 
+    /// Who holds the run: an object (Process) that may let go with abandon(),
+    /// or an operation that keeps it until it completes.
+    enum class Owner { Object, Operation };
+
     /// Spawns at once, from the calling thread (before any handler of the run
     /// can run); its descriptors are armed on the strand afterwards. A spawn
     /// failure is not thrown: the run is then finished with that result.
     static std::shared_ptr<Run> start(Executor io, const Command& command, ProcessGroup* group,
-                                      const StartOptions& options);
+                                      const StartOptions& options, Owner owner);
     Run(Private, Executor io, const Command& command, ProcessGroup* group,
         const StartOptions& options);
     Run(const Run&) = delete;
