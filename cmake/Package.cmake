@@ -13,7 +13,19 @@
 # target processkit::processkit and to processkit.pc. Register a library
 # after the ones it links (processkit.pc lists them in reverse), and every
 # processkit library another installed one links (install(EXPORT) insists).
-# DEPENDENCIES are packages the installed config must find_dependency().
+# DEPENDENCIES are packages the installed config must find_dependency()
+# (one argument per package, e.g. "Qt6 COMPONENTS Core").
+#
+#   processkit_component(<name> <target> OPTIONAL [DEPENDENCIES <package>...]
+#                        [PKG_CONFIG_REQUIRES <module>...])
+#
+# registers a component that consumers must ask for by name: it stays out of
+# processkit::processkit and processkit.pc, its targets go into an export set
+# of their own (processkit_<name>Targets.cmake), and the installed config
+# looks for its DEPENDENCIES and loads its targets only when
+# find_package(processkit COMPONENTS <name>) asks for it — so a consumer that
+# does not use it never needs its dependencies. It gets processkit-<name>.pc
+# (Requires: processkit and the PKG_CONFIG_REQUIRES modules).
 # core/CMakeLists.txt includes this file first, so later directories may
 # call processkit_component() without including it again. The top-level
 # CMakeLists.txt calls processkit_package() once, after every layer.
@@ -31,14 +43,24 @@ option(PROCESSKIT_INSTALL "Generate processkit's install rules" ${PROJECT_IS_TOP
 set(PROCESSKIT_GUARD_INSTALL_DIR "${CMAKE_INSTALL_LIBEXECDIR}/processkit")
 
 function(processkit_component name target)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "" "DEPENDENCIES")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "OPTIONAL" "" "DEPENDENCIES;PKG_CONFIG_REQUIRES")
   include(GNUInstallDirs) # for whichever directory calls it
   set_property(GLOBAL APPEND PROPERTY PROCESSKIT_COMPONENTS "${name}")
-  set_property(GLOBAL APPEND PROPERTY PROCESSKIT_COMPONENT_TARGETS "${target}")
-  set_property(GLOBAL APPEND PROPERTY PROCESSKIT_DEPENDENCIES ${arg_DEPENDENCIES})
+  if(arg_OPTIONAL)
+    set_property(GLOBAL APPEND PROPERTY PROCESSKIT_OPTIONAL_COMPONENTS "${name}")
+    set_property(GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_TARGET "${target}")
+    set_property(GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_DEPENDENCIES ${arg_DEPENDENCIES})
+    set_property(GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_PC_REQUIRES
+      ${arg_PKG_CONFIG_REQUIRES})
+    set(export_set "processkit_${name}Targets")
+  else()
+    set_property(GLOBAL APPEND PROPERTY PROCESSKIT_COMPONENT_TARGETS "${target}")
+    set_property(GLOBAL APPEND PROPERTY PROCESSKIT_DEPENDENCIES ${arg_DEPENDENCIES})
+    set(export_set processkitTargets)
+  endif()
   set_target_properties(${target} PROPERTIES EXPORT_NAME "${name}")
   if(PROCESSKIT_INSTALL)
-    install(TARGETS ${target} EXPORT processkitTargets
+    install(TARGETS ${target} EXPORT ${export_set}
       ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
       LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
       RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -83,6 +105,12 @@ function(processkit_package)
   get_property(targets GLOBAL PROPERTY PROCESSKIT_COMPONENT_TARGETS)
   get_property(dependencies GLOBAL PROPERTY PROCESSKIT_DEPENDENCIES)
   list(REMOVE_DUPLICATES dependencies)
+  get_property(optional_components GLOBAL PROPERTY PROCESSKIT_OPTIONAL_COMPONENTS)
+  set(optional_targets "")
+  foreach(name IN LISTS optional_components)
+    get_property(target GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_TARGET)
+    list(APPEND optional_targets ${target})
+  endforeach()
 
   # processkit::processkit: everything this build has, for both
   # find_package (exported) and add_subdirectory (the alias).
@@ -99,7 +127,7 @@ function(processkit_package)
   # still lists that as $<LINK_ONLY:processkit_warnings> in the link
   # interface, which install(EXPORT) would refuse (it is not installed) and
   # which means nothing to a consumer. Keep it in the build tree only.
-  foreach(target IN LISTS targets)
+  foreach(target IN LISTS targets optional_targets)
     get_target_property(links ${target} INTERFACE_LINK_LIBRARIES)
     if(links)
       list(TRANSFORM links
@@ -120,7 +148,43 @@ function(processkit_package)
   foreach(dep IN LISTS dependencies)
     string(APPEND PROCESSKIT_FIND_DEPENDENCIES "find_dependency(${dep})\n")
   endforeach()
+  # Optional components: their dependencies are looked for, and their
+  # targets loaded, only when a consumer asks for the component.
+  set(PROCESSKIT_OPTIONAL_COMPONENTS_CODE "")
+  foreach(name IN LISTS optional_components)
+    install(EXPORT processkit_${name}Targets
+      NAMESPACE processkit::
+      DESTINATION "${config_dir}")
+    get_property(deps GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_DEPENDENCIES)
+    string(APPEND PROCESSKIT_OPTIONAL_COMPONENTS_CODE
+      "if(\"${name}\" IN_LIST processkit_FIND_COMPONENTS)\n"
+      "  set(_processkit_missing \"\")\n")
+    foreach(dep IN LISTS deps)
+      # "<package> [args...]": find_package(<package> QUIET [args...])
+      string(REGEX MATCH "^([^ ]+) *(.*)$" unused "${dep}")
+      set(dep_name "${CMAKE_MATCH_1}")
+      set(dep_args "${CMAKE_MATCH_2}")
+      string(APPEND PROCESSKIT_OPTIONAL_COMPONENTS_CODE
+        "  if(NOT _processkit_missing)\n"
+        "    find_package(${dep_name} QUIET ${dep_args})\n"
+        "    if(NOT ${dep_name}_FOUND)\n"
+        "      set(_processkit_missing \"${dep_name}\")\n"
+        "    endif()\n"
+        "  endif()\n")
+    endforeach()
+    string(APPEND PROCESSKIT_OPTIONAL_COMPONENTS_CODE
+      "  if(_processkit_missing)\n"
+      "    set(_processkit_why_${name} \"needs \${_processkit_missing}, which was not found\")\n"
+      "  else()\n"
+      "    include(\"\${CMAKE_CURRENT_LIST_DIR}/processkit_${name}Targets.cmake\")\n"
+      "  endif()\n"
+      "endif()\n")
+  endforeach()
   list(JOIN components " " PROCESSKIT_COMPONENTS)
+  list(JOIN optional_components " " PROCESSKIT_OPTIONAL_COMPONENTS_LIST)
+  if(NOT PROCESSKIT_OPTIONAL_COMPONENTS_LIST)
+    set(PROCESSKIT_OPTIONAL_COMPONENTS_LIST "none in this installation")
+  endif()
   configure_package_config_file(
     "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/processkitConfig.cmake.in"
     "${PROJECT_BINARY_DIR}/processkitConfig.cmake"
@@ -181,4 +245,22 @@ function(processkit_package)
   configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/processkit.pc.in"
     "${PROJECT_BINARY_DIR}/processkit.pc" @ONLY)
   install(FILES "${PROJECT_BINARY_DIR}/processkit.pc" DESTINATION "${pc_dir}")
+  # processkit-<name>.pc for each optional component, on top of processkit.pc.
+  foreach(name IN LISTS optional_components)
+    get_property(target GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_TARGET)
+    get_property(pc_requires GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_PC_REQUIRES)
+    get_target_property(output_name ${target} OUTPUT_NAME)
+    if(NOT output_name)
+      set(output_name ${target})
+    endif()
+    set(PROCESSKIT_PC_COMPONENT "${name}")
+    set(PROCESSKIT_PC_COMPONENT_REQUIRES "processkit")
+    foreach(module IN LISTS pc_requires)
+      string(APPEND PROCESSKIT_PC_COMPONENT_REQUIRES " ${module}")
+    endforeach()
+    set(PROCESSKIT_PC_COMPONENT_LIBS " -l${output_name}")
+    configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/processkit-component.pc.in"
+      "${PROJECT_BINARY_DIR}/processkit-${name}.pc" @ONLY)
+    install(FILES "${PROJECT_BINARY_DIR}/processkit-${name}.pc" DESTINATION "${pc_dir}")
+  endforeach()
 endfunction()

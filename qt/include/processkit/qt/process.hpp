@@ -1,0 +1,167 @@
+#pragma once
+// processkit::qt::Process: one run at a time on the Qt event loop, the way
+// QProcess is used, but inside a container of its own (the whole tree dies
+// with the run or with the object) and with live resource figures (A2, R3).
+//
+//   processkit::qt::Process p(processkit::Command("make").arg("-j2"));
+//   p.setStatsInterval(std::chrono::milliseconds(500));
+//   QObject::connect(&p, &Process::lineReady, ...);   // every line of both streams
+//   QObject::connect(&p, &Process::finished, ...);    // exactly once per start()
+//   p.start();
+//
+// Signals, in the order a run emits them (docs/qt.md has the details):
+//   stateChanged(Starting)                 synchronously, inside start()
+//   stateChanged(Running), started()       from the event loop, once spawned
+//   lineReady(channel, line)*              each line of either stream, in arrival order
+//   statsSampled(stats)*                   first at once, then one per interval (G9)
+//   errorOccurred(error)?                  WriteError while running; FailedToStart,
+//                                          Crashed, Timedout or ReadError at the end
+//   stateChanged(Finished), finished(result)
+// Every signal but the first is emitted from the event loop, never inside a
+// call of yours (start(), kill(), write(), ...), so a slot may call any of
+// them. finished() is emitted exactly once per start(): also when the start
+// failed (after errorOccurred(FailedToStart)), and also when the object is
+// destroyed during the run — then from the destructor, with a Cancelled
+// result, as KJob and QProcess do (and nothing else is emitted then).
+//
+// Destruction never blocks: an unfinished run's tree is killed at once and
+// the child is reaped by the event loop when its pidfd says it is gone.
+//
+// Thread-safety: a QObject like any other. Use it from the thread it lives in
+// (moveToThread() before start() works); signals may be connected to objects
+// of any thread (queued connections carry the registered value types). The
+// Command's own line handlers and tee sinks run inside the event loop's
+// processing of the run: they must not call this object.
+
+// Qt's `emit` keyword macro (defined unless QT_NO_KEYWORDS) would rewrite the
+// core's emit() members: keep it out while processkit's own headers are read,
+// whatever the includer included before.
+#pragma push_macro("emit")
+#undef emit
+#include "processkit/core/command.hpp"
+#include "processkit/core/error.hpp"
+#include "processkit/core/result.hpp"
+#include "processkit/core/stats.hpp"
+#pragma pop_macro("emit")
+#include "processkit/qt/metatypes.hpp"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QObject>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace processkit {
+class ProcessGroup;
+}
+
+namespace processkit::qt {
+
+class ProcessPrivate;
+
+class Process : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(qint64 pid READ pid NOTIFY stateChanged)
+    Q_PROPERTY(QString mechanism READ mechanism NOTIFY stateChanged)
+    Q_PROPERTY(qint64 elapsed READ elapsed NOTIFY stateChanged)
+    Q_PROPERTY(int exitCode READ exitCode NOTIFY stateChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+
+public:
+    /// NotRunning until the first start(); Starting from start() until the
+    /// run is announced (started()) or its failure is; Finished once
+    /// finished() is emitted. start() may be called again when NotRunning or
+    /// Finished.
+    enum State { NotRunning, Starting, Running, Finished };
+    Q_ENUM(State)
+    /// Which stream a line came from.
+    enum Channel { StandardOutput, StandardError };
+    Q_ENUM(Channel)
+    /// QProcess::ProcessError's kinds (see docs/qt.md for the mapping).
+    enum ProcessError { FailedToStart, Crashed, Timedout, ReadError, WriteError, UnknownError };
+    Q_ENUM(ProcessError)
+
+    explicit Process(QObject* parent = nullptr);
+    explicit Process(const processkit::Command& command, QObject* parent = nullptr);
+    /// Running: kills the tree at once (never blocks) and emits finished()
+    /// with a Cancelled result if it was not emitted yet.
+    ~Process() override;
+
+    // --- configuration, used by the next start() ---
+    void setCommand(const processkit::Command& command);
+    const std::optional<processkit::Command>& command() const;
+    /// Run inside this shared group (it must outlive the run): terminate()
+    /// and kill() then reach the direct child only, as for every run in a
+    /// shared group. nullptr (the default): a private group per run, so the
+    /// whole tree is killed when the run ends or the object goes.
+    void setGroup(processkit::ProcessGroup* group);
+    processkit::ProcessGroup* group() const;
+    /// statsSampled() every `every` while the direct child runs; zero or
+    /// negative (the default): no sampling.
+    void setStatsInterval(std::chrono::milliseconds every);
+    std::chrono::milliseconds statsInterval() const;
+
+    // --- the current (or last) run ---
+    State state() const;
+    /// The direct child's pid once spawned (0 before, or if the start failed).
+    qint64 pid() const;
+    /// "cgroup_v2" or "process_group": how the tree is contained (empty
+    /// before the first spawn).
+    QString mechanism() const;
+    /// Milliseconds since the spawn (live while running; the run's duration
+    /// once finished; 0 before). NOTIFY is stateChanged: poll it for a clock.
+    qint64 elapsed() const;
+    /// The exit code once finished, or -1 (not finished, killed, timed out).
+    int exitCode() const;
+    /// The kind of the last errorOccurred() (UnknownError if none since start()).
+    ProcessError error() const;
+    /// The message of the last errorOccurred() (empty if none since start()).
+    QString errorString() const;
+    std::optional<processkit::Error> lastError() const;
+    /// The result of the run, once finished() was emitted.
+    std::optional<processkit::ProcessResult> result() const;
+    /// True while write() can queue bytes (Command::stdin_interactive(), not
+    /// closed, not broken, run not over).
+    bool isWritable() const;
+
+public Q_SLOTS:
+    /// Spawns the command at once (synchronously; the spawn does not grow
+    /// with the parent's memory). Failures are reported by signals from the
+    /// event loop, never thrown. Ignored (with a warning) while a run is in
+    /// progress.
+    void start();
+    /// Graceful stop: the command's timeout signal (TERM by default) to the
+    /// tree, then SIGKILL after the command's grace.
+    void terminate();
+    /// SIGKILL to the tree now.
+    void kill();
+    /// Closes the child's stdin once what was written before is in the pipe.
+    void closeWriteChannel();
+    /// Queues bytes for the child's stdin without blocking. False if stdin is
+    /// not writable (see isWritable()); a child that closed its stdin is
+    /// reported by errorOccurred(WriteError).
+    bool write(const QByteArray& data);
+
+Q_SIGNALS:
+    void stateChanged(processkit::qt::Process::State state, QPrivateSignal);
+    void started(QPrivateSignal);
+    /// One line, decoded per the command's encoding, without its terminator.
+    void lineReady(processkit::qt::Process::Channel channel, const QString& line, QPrivateSignal);
+    void statsSampled(const processkit::ProcessGroupStats& stats, QPrivateSignal);
+    void errorOccurred(processkit::qt::Process::ProcessError error, QPrivateSignal);
+    /// Exactly once per start().
+    void finished(const processkit::ProcessResult& result, QPrivateSignal);
+
+private:
+    friend class ProcessPrivate;
+    std::unique_ptr<ProcessPrivate> d_;
+};
+
+/// A Command from Qt strings: `program` (a bare name is looked up on PATH)
+/// and its arguments, never through a shell.
+processkit::Command command(const QString& program, const QStringList& arguments = {});
+
+} // namespace processkit::qt

@@ -1,0 +1,21 @@
+#include "processkit/qt/metatypes.hpp"
+
+#include "processkit/qt/process.hpp"
+
+namespace processkit::qt {
+
+void registerMetaTypes() {
+    // Function-local static: registered once, thread-safe.
+    static const bool done = [] {
+        qRegisterMetaType<processkit::ProcessGroupStats>("processkit::ProcessGroupStats");
+        qRegisterMetaType<processkit::ProcessResult>("processkit::ProcessResult");
+        qRegisterMetaType<processkit::qt::Process::State>("processkit::qt::Process::State");
+        qRegisterMetaType<processkit::qt::Process::Channel>("processkit::qt::Process::Channel");
+        qRegisterMetaType<processkit::qt::Process::ProcessError>(
+            "processkit::qt::Process::ProcessError");
+        return true;
+    }();
+    (void)done;
+}
+
+} // namespace processkit::qt

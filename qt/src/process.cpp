@@ -1,0 +1,669 @@
+// The Qt run: how a RunDriver's descriptors and deadline become
+// QSocketNotifiers and one QTimer, and how what the run produces becomes
+// signals. No decision about the child is taken here: the core decides, the
+// driver applies, this file waits and reports.
+//
+// Signals are never emitted while the driver is on the stack: what a driver
+// call produced is queued (`pending`) and emitted after it returned — at
+// once when the call came from the event loop (a notifier, the timer), from
+// a posted call when it came from one of the public slots. A slot may thus
+// call kill(), write(), start() or deleteLater() (even `delete`) freely.
+// GCC 12 at -O2 reports members of the queued std::variant items as "maybe
+// used uninitialized" when they are moved: a known false positive of GCC with
+// std::variant (the alternative is always constructed before it is read).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include "processkit/qt/process.hpp"
+
+#include "processkit/core/mechanism.hpp"
+#include "processkit/os/process_group.hpp"
+#include "processkit/reactor/run_driver.hpp"
+#include "reaper.hpp"
+
+#include <QtCore/QDebug>
+#include <QtCore/QPointer>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+namespace processkit::qt {
+
+namespace {
+
+QSocketNotifier::Type notifier_type(reactor::FdRole role) {
+    switch (role) {
+    case reactor::FdRole::Stdin:
+        return QSocketNotifier::Write;
+    case reactor::FdRole::Group:
+        // POLLPRI on cgroup.events: both of Qt's Unix dispatchers (poll and
+        // glib) wait for POLLPRI (G_IO_PRI) for an Exception notifier.
+        return QSocketNotifier::Exception;
+    default:
+        return QSocketNotifier::Read;
+    }
+}
+
+QString to_qstring(const std::string& s) {
+    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+} // namespace
+
+// --- what a run produced, waiting to be emitted --------------------------------
+
+namespace item {
+struct Announce {}; ///< stateChanged(Running), started()
+struct Line {
+    Process::Channel channel;
+    QString text;
+};
+struct Stats {
+    ProcessGroupStats stats;
+};
+struct Failure {
+    Process::ProcessError kind;
+    std::optional<Error> error;
+};
+struct Finish {}; ///< stateChanged(Finished), finished(final_result)
+} // namespace item
+using Pending = std::variant<item::Announce, item::Line, item::Stats, item::Failure, item::Finish>;
+
+class ProcessPrivate final : public reactor::Watcher {
+public:
+    explicit ProcessPrivate(Process* owner)
+        : q(owner)
+        , timer(new QTimer(owner)) {
+        timer->setSingleShot(true);
+        timer->setTimerType(Qt::PreciseTimer);
+        QObject::connect(timer, &QTimer::timeout, q, [this] { on_timer(); });
+    }
+    ProcessPrivate(const ProcessPrivate&) = delete;
+    ProcessPrivate& operator=(const ProcessPrivate&) = delete;
+    ~ProcessPrivate() override = default;
+
+    // reactor::Watcher
+    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
+    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
+    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+
+    void launch();
+    template <class F>
+    void call_driver(F&& f);
+    void after_driver();
+    void drain_lines();
+    void queue_end(const ProcessResult& r);
+    void fail_run(const char* what) noexcept;
+    ProcessResult abandon_run(ErrorKind kind, const std::string& detail) noexcept;
+    void teardown() noexcept;
+    void on_ready(int fd, reactor::FdRole role, std::uint64_t serial);
+    void on_timer();
+    void rearm_timer();
+    void post_flush();
+    void flush();
+    /// Emits one item; false if the object was destroyed by a slot.
+    bool emit_item(Pending& p);
+    void set_error(Process::ProcessError kind, std::optional<Error> error);
+    std::string program() const { return command ? command->program() : std::string(); }
+
+    Process* q;
+    // Configuration.
+    std::optional<Command> command;
+    ProcessGroup* group = nullptr;
+    std::chrono::milliseconds stats_every{0};
+
+    // The run.
+    std::unique_ptr<reactor::RunDriver> driver;
+    QTimer* timer;
+    struct Watch {
+        QSocketNotifier* notifier;
+        reactor::FdRole role;
+        std::uint64_t serial;
+    };
+    std::unordered_map<int, Watch> watches;
+    std::uint64_t serial = 0;
+    QSocketNotifier* active_notifier = nullptr; ///< the one whose activation we are in
+    std::optional<TimePoint> deadline;
+
+    Process::State state = Process::NotRunning;
+    pid_t pid = 0;
+    QString mechanism;
+    std::optional<TimePoint> started_at;
+    bool run_active = false;     ///< start() called; finished() not emitted yet
+    bool finish_emitted = false; ///< finished() emitted for the current run
+    bool write_error_reported = false;
+    std::optional<ProcessResult> final_result; ///< set when the driver finished
+    Process::ProcessError last_error_kind = Process::UnknownError;
+    std::optional<Error> last_error;
+    QString last_error_string;
+
+    std::deque<Pending> pending;
+    bool flushing = false;
+    bool flush_posted = false;
+    bool in_driver = false;
+    bool destroying = false;
+};
+
+// --- Watcher -------------------------------------------------------------------
+
+void ProcessPrivate::watch(reactor::RunDriver&, int fd, reactor::FdRole role) {
+    auto* n = new QSocketNotifier(fd, notifier_type(role), q);
+    const std::uint64_t s = ++serial;
+    QObject::connect(n, &QSocketNotifier::activated, q,
+                     [this, fd, role, s] { on_ready(fd, role, s); });
+    watches[fd] = Watch{n, role, s};
+}
+
+void ProcessPrivate::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+    auto it = watches.find(fd);
+    if (it == watches.end()) {
+        return;
+    }
+    QSocketNotifier* n = it->second.notifier;
+    watches.erase(it);
+    // Unregistered now, before the driver closes the number.
+    n->setEnabled(false);
+    if (n == active_notifier) {
+        n->disconnect(q);
+        n->deleteLater(); // we are inside its activation
+        active_notifier = nullptr;
+    } else {
+        delete n;
+    }
+}
+
+void ProcessPrivate::deadline_changed(reactor::RunDriver&, std::optional<TimePoint> at) {
+    deadline = at;
+    rearm_timer();
+}
+
+void ProcessPrivate::rearm_timer() {
+    if (!deadline) {
+        timer->stop();
+        return;
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+    const auto ms = std::clamp<std::chrono::milliseconds::rep>(wait.count(), 0, INT_MAX);
+    timer->start(std::chrono::milliseconds(ms));
+}
+
+// --- driving -------------------------------------------------------------------
+
+template <class F>
+void ProcessPrivate::call_driver(F&& f) {
+    in_driver = true;
+    try {
+        f();
+    } catch (const std::exception& e) {
+        in_driver = false;
+        fail_run(e.what());
+    } catch (...) {
+        in_driver = false;
+        fail_run("unknown exception");
+    }
+    in_driver = false;
+}
+
+void ProcessPrivate::launch() {
+    reactor::RunDriver::Options o;
+    o.shared_group = group;
+    o.queue_events = true; // lines of both streams, in arrival order
+    if (stats_every.count() > 0) {
+        o.run.sample_every = stats_every;
+    }
+    o.on_stats = [this](const ProcessGroupStats& s) {
+        drain_lines(); // lines read before this sample come first
+        pending.push_back(item::Stats{s});
+    };
+    call_driver([&] {
+        driver = std::make_unique<reactor::RunDriver>(*command, std::move(o), *this);
+        driver->start(Clock::now());
+    });
+    if (driver) {
+        pid = driver->pid() > 0 ? driver->pid() : 0;
+        started_at = driver->started_at();
+        if (ProcessGroup* g = driver->group()) {
+            mechanism = QString::fromLatin1(to_string(g->mechanism()).data());
+        }
+        if (started_at) {
+            // First: the spawn already produced the first stats sample (G9).
+            pending.push_front(item::Announce{});
+        }
+    }
+    after_driver();
+    post_flush();
+}
+
+void ProcessPrivate::drain_lines() {
+    if (!driver) {
+        return;
+    }
+    auto& events = driver->events();
+    while (!events.empty()) {
+        auto& e = events.front();
+        pending.push_back(item::Line{e.stream == Stream::Stdout ? Process::StandardOutput
+                                                                : Process::StandardError,
+                                     to_qstring(e.text)});
+        events.pop_front();
+    }
+}
+
+void ProcessPrivate::after_driver() {
+    if (!driver || final_result) {
+        return;
+    }
+    drain_lines();
+    if (!write_error_reported && driver->stdin_broken()) {
+        write_error_reported = true;
+        pending.push_back(item::Failure{
+            Process::WriteError, Error(ErrorKind::StdinFailed, program(),
+                                       "the child closed its stdin before taking all of it")});
+    }
+    if (auto r = driver->take_result()) {
+        final_result = std::move(r);
+        deadline.reset();
+        timer->stop();
+        queue_end(*final_result);
+    }
+}
+
+void ProcessPrivate::queue_end(const ProcessResult& r) {
+    std::optional<Process::ProcessError> kind;
+    std::optional<Error> error = r.failure();
+    switch (r.outcome.kind) {
+    case Outcome::Kind::SpawnFailed:
+        kind = Process::FailedToStart;
+        break;
+    case Outcome::Kind::Signalled:
+        kind = Process::Crashed;
+        break;
+    case Outcome::Kind::TimedOut:
+        kind = Process::Timedout;
+        break;
+    case Outcome::Kind::Cancelled:
+        kind = Process::UnknownError;
+        break;
+    case Outcome::Kind::Exited:
+        if (r.error) {
+            // A Fail buffer policy overflowed (OutputTooLarge): reading failed.
+            kind = r.error->kind() == ErrorKind::OutputTooLarge ? Process::ReadError
+                                                                : Process::UnknownError;
+        } else if (r.stdin_broken && !write_error_reported) {
+            kind = Process::WriteError;
+            error = Error(ErrorKind::StdinFailed, r.program,
+                          "the child closed its stdin before taking all of it");
+        }
+        break;
+    }
+    if (kind) {
+        pending.push_back(item::Failure{*kind, std::move(error)});
+    }
+    pending.push_back(item::Finish{});
+}
+
+void ProcessPrivate::on_ready(int fd, reactor::FdRole role, std::uint64_t s) {
+    auto it = watches.find(fd);
+    if (it == watches.end() || it->second.serial != s || !driver) {
+        return; // unwatched meanwhile
+    }
+    active_notifier = it->second.notifier;
+    call_driver([&] { driver->on_ready(fd, role, Clock::now()); });
+    active_notifier = nullptr;
+    after_driver();
+    flush();
+}
+
+void ProcessPrivate::on_timer() {
+    if (!driver || !deadline) {
+        return;
+    }
+    const auto now = Clock::now();
+    if (*deadline > now) {
+        rearm_timer(); // Qt's millisecond timer was early
+        return;
+    }
+    deadline.reset(); // the driver reports its next one
+    call_driver([&] { driver->on_deadline(now); });
+    after_driver();
+    flush();
+}
+
+// --- when things go wrong or the owner goes -------------------------------------
+
+ProcessResult ProcessPrivate::abandon_run(ErrorKind kind, const std::string& detail) noexcept {
+    ProcessResult r;
+    try {
+        r.program = program();
+        r.outcome = started_at ? Outcome::cancelled() : Outcome::spawn_failed();
+        r.cancelled = started_at.has_value();
+        if (command) {
+            r.encoding = command->encoding();
+            r.ok_codes = command->ok_codes();
+        }
+        if (started_at) {
+            r.duration = Clock::now() - *started_at;
+        }
+        r.error = Error(kind, r.program, detail);
+    } catch (...) {
+    }
+    if (driver) {
+        r.stdout_counters = driver->counters(Stream::Stdout);
+        r.stderr_counters = driver->counters(Stream::Stderr);
+        if (auto child = driver->abandon()) {
+            detail::reap_later(std::move(*child));
+        }
+    }
+    return r;
+}
+
+void ProcessPrivate::fail_run(const char* what) noexcept {
+    // Not an outcome of the child: a failure of this process (out of memory,
+    // an OS call the driver could not survive). Kill the tree, report it.
+    if (final_result) {
+        return;
+    }
+    try {
+        final_result = abandon_run(ErrorKind::Io, what);
+        deadline.reset();
+        timer->stop();
+        pending.push_back(item::Failure{started_at ? Process::UnknownError : Process::FailedToStart,
+                                        final_result->error});
+        pending.push_back(item::Finish{});
+    } catch (...) {
+    }
+}
+
+void ProcessPrivate::teardown() noexcept {
+    if (driver) {
+        if (!final_result) {
+            if (auto child = driver->abandon()) {
+                detail::reap_later(std::move(*child));
+            }
+        }
+        driver.reset();
+    }
+    for (auto& [fd, w] : watches) {
+        delete w.notifier;
+    }
+    watches.clear();
+    timer->stop();
+}
+
+// --- emitting --------------------------------------------------------------------
+
+void ProcessPrivate::post_flush() {
+    if (flushing || flush_posted || pending.empty()) {
+        return;
+    }
+    flush_posted = true;
+    QMetaObject::invokeMethod(
+        q,
+        [this] {
+            flush_posted = false;
+            flush();
+        },
+        Qt::QueuedConnection);
+}
+
+void ProcessPrivate::flush() {
+    if (flushing || destroying) {
+        return; // the loop below picks up what was added
+    }
+    flushing = true;
+    while (!pending.empty()) {
+        Pending p = std::move(pending.front());
+        pending.pop_front();
+        if (!emit_item(p)) {
+            return; // destroyed by a slot: touch nothing
+        }
+    }
+    flushing = false;
+}
+
+void ProcessPrivate::set_error(Process::ProcessError kind, std::optional<Error> error) {
+    last_error_kind = kind;
+    last_error = std::move(error);
+    last_error_string = last_error ? to_qstring(last_error->message()) : QString();
+}
+
+bool ProcessPrivate::emit_item(Pending& p) {
+    QPointer<Process> self(q);
+    if (std::holds_alternative<item::Announce>(p)) {
+        state = Process::Running;
+        Q_EMIT q->stateChanged(state, Process::QPrivateSignal());
+        if (!self || destroying) {
+            return false;
+        }
+        Q_EMIT q->started(Process::QPrivateSignal());
+    } else if (auto* l = std::get_if<item::Line>(&p)) {
+        Q_EMIT q->lineReady(l->channel, l->text, Process::QPrivateSignal());
+    } else if (auto* s = std::get_if<item::Stats>(&p)) {
+        Q_EMIT q->statsSampled(s->stats, Process::QPrivateSignal());
+    } else if (auto* f = std::get_if<item::Failure>(&p)) {
+        set_error(f->kind, std::move(f->error));
+        Q_EMIT q->errorOccurred(f->kind, Process::QPrivateSignal());
+    } else if (std::holds_alternative<item::Finish>(p)) {
+        state = Process::Finished;
+        Q_EMIT q->stateChanged(state, Process::QPrivateSignal());
+        if (!self || destroying) {
+            return false; // the destructor emitted finished() with final_result
+        }
+        run_active = false;
+        finish_emitted = true;
+        const ProcessResult r = *final_result; // a slot may start the next run
+        Q_EMIT q->finished(r, Process::QPrivateSignal());
+    }
+    return self && !destroying;
+}
+
+// --- Process -----------------------------------------------------------------------
+
+Process::Process(QObject* parent)
+    : QObject(parent)
+    , d_(std::make_unique<ProcessPrivate>(this)) {
+    registerMetaTypes();
+}
+
+Process::Process(const processkit::Command& command, QObject* parent)
+    : Process(parent) {
+    d_->command = command;
+}
+
+Process::~Process() {
+    d_->destroying = true;
+    std::optional<ProcessResult> last;
+    if (d_->run_active && !d_->finish_emitted) {
+        if (d_->final_result) {
+            last = std::move(d_->final_result);
+        } else {
+            last = d_->abandon_run(ErrorKind::Cancelled,
+                                   "the Process was destroyed while its run was in progress");
+        }
+    }
+    d_->pending.clear();
+    d_->teardown();
+    if (last) {
+        // KJob's rule: finished exactly once, also when the job goes away.
+        d_->state = Finished;
+        d_->run_active = false;
+        d_->finish_emitted = true;
+        d_->final_result = last;
+        try {
+            Q_EMIT finished(*last, QPrivateSignal());
+        } catch (...) {
+            // A slot threw: nothing can be done about it in a destructor.
+        }
+    }
+}
+
+void Process::setCommand(const processkit::Command& command) {
+    d_->command = command;
+}
+const std::optional<processkit::Command>& Process::command() const {
+    return d_->command;
+}
+void Process::setGroup(processkit::ProcessGroup* group) {
+    d_->group = group;
+}
+processkit::ProcessGroup* Process::group() const {
+    return d_->group;
+}
+void Process::setStatsInterval(std::chrono::milliseconds every) {
+    d_->stats_every = every;
+}
+std::chrono::milliseconds Process::statsInterval() const {
+    return d_->stats_every;
+}
+
+Process::State Process::state() const {
+    return d_->state;
+}
+qint64 Process::pid() const {
+    return d_->pid;
+}
+QString Process::mechanism() const {
+    return d_->mechanism;
+}
+
+qint64 Process::elapsed() const {
+    if (d_->state == Finished && d_->final_result) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(d_->final_result->duration)
+            .count();
+    }
+    if (!d_->started_at) {
+        return 0;
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *d_->started_at)
+        .count();
+}
+
+int Process::exitCode() const {
+    if (d_->state != Finished || !d_->final_result) {
+        return -1;
+    }
+    return d_->final_result->exit_code().value_or(-1);
+}
+
+Process::ProcessError Process::error() const {
+    return d_->last_error_kind;
+}
+QString Process::errorString() const {
+    return d_->last_error_string;
+}
+std::optional<processkit::Error> Process::lastError() const {
+    return d_->last_error;
+}
+std::optional<processkit::ProcessResult> Process::result() const {
+    if (d_->state != Finished) {
+        return std::nullopt;
+    }
+    return d_->final_result;
+}
+
+bool Process::isWritable() const {
+    return d_->driver && !d_->final_result && d_->driver->stdin_writable();
+}
+
+void Process::start() {
+    if (d_->destroying || d_->in_driver) {
+        qWarning("processkit::qt::Process::start: not allowed here (from the command's own "
+                 "handlers or during destruction)");
+        return;
+    }
+    if (d_->run_active) {
+        // Also while finished() is still to be emitted.
+        qWarning("processkit::qt::Process::start: a run is already in progress");
+        return;
+    }
+    // A new run: forget the last one (its driver is finished and inert).
+    d_->driver.reset();
+    d_->pending.clear();
+    d_->final_result.reset();
+    d_->started_at.reset();
+    d_->pid = 0;
+    d_->write_error_reported = false;
+    d_->finish_emitted = false;
+    d_->run_active = true;
+    d_->set_error(UnknownError, std::nullopt);
+    d_->state = Starting;
+    QPointer<Process> self(this);
+    Q_EMIT stateChanged(Starting, QPrivateSignal());
+    if (!self || d_->destroying) {
+        return;
+    }
+    if (!d_->command) {
+        d_->final_result = d_->abandon_run(ErrorKind::InvalidArgument, "no command was set");
+        d_->queue_end(*d_->final_result);
+        d_->post_flush();
+        return;
+    }
+    d_->launch();
+}
+
+void Process::terminate() {
+    if (!d_->driver || d_->final_result || d_->in_driver || d_->destroying) {
+        return;
+    }
+    const Signal s = d_->command ? d_->command->timeout_signal() : Signal::term();
+    d_->call_driver([&] { d_->driver->terminate(Clock::now(), s); });
+    d_->after_driver();
+    d_->post_flush();
+}
+
+void Process::kill() {
+    if (!d_->driver || d_->final_result || d_->destroying) {
+        return;
+    }
+    // From a command's handler (in_driver) too: the driver queues it.
+    if (d_->in_driver) {
+        d_->driver->kill(Clock::now());
+        return;
+    }
+    d_->call_driver([&] { d_->driver->kill(Clock::now()); });
+    d_->after_driver();
+    d_->post_flush();
+}
+
+void Process::closeWriteChannel() {
+    if (!d_->driver || d_->final_result || d_->in_driver || d_->destroying) {
+        return;
+    }
+    d_->call_driver([&] { d_->driver->close_stdin(Clock::now()); });
+    d_->after_driver();
+    d_->post_flush();
+}
+
+bool Process::write(const QByteArray& data) {
+    if (!isWritable() || d_->in_driver || d_->destroying) {
+        return false;
+    }
+    if (data.isEmpty()) {
+        return true;
+    }
+    bool ok = false;
+    d_->call_driver([&] {
+        ok = d_->driver->write_stdin(
+            std::string(data.constData(), static_cast<std::size_t>(data.size())), Clock::now());
+    });
+    d_->after_driver();
+    d_->post_flush();
+    return ok;
+}
+
+processkit::Command command(const QString& program, const QStringList& arguments) {
+    processkit::Command c(program.toStdString());
+    for (const QString& a : arguments) {
+        c.arg(a.toStdString());
+    }
+    return c;
+}
+
+} // namespace processkit::qt

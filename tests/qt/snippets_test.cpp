@@ -1,0 +1,139 @@
+// The code snippets of docs/qt.md, compiled and run: keep the two in step
+// (each snippet is between "// [name]" and "// [end]").
+// A Qt header first, without QT_NO_KEYWORDS: the processkit::qt headers must
+// cope with Qt's `emit` macro (the core has emit() members).
+#include <QtCore/QObject>
+// (separate include block: keep the order)
+#include "qt_test_support.hpp"
+
+#include <QtCore/QDebug>
+#include <QtCore/QThread>
+#include <QtTest/QtTest>
+#include <chrono>
+
+using namespace std::chrono_literals;
+
+namespace pkqt {
+namespace {
+
+QStringList g_log; // what the snippets print, for the checks below
+
+// [basic]
+void runMake(QObject* owner) {
+    using processkit::qt::Process;
+    auto* p =
+        new Process(processkit::Command("sh").args({"-c", "echo building; echo warn >&2"}), owner);
+    p->setStatsInterval(std::chrono::milliseconds(500));
+    QObject::connect(p, &Process::lineReady, owner, [](Process::Channel c, const QString& line) {
+        g_log << (c == Process::StandardError ? QStringLiteral("! ") : QString()) + line;
+    });
+    QObject::connect(p, &Process::statsSampled, owner, [](const processkit::ProcessGroupStats& s) {
+        g_log << QStringLiteral("%1 processes").arg(s.active_process_count);
+    });
+    QObject::connect(p, &Process::errorOccurred, owner, [p](Process::ProcessError) {
+        g_log << QStringLiteral("error: ") + p->errorString();
+    });
+    QObject::connect(p, &Process::finished, owner, [p](const processkit::ProcessResult& r) {
+        g_log << QString::fromStdString(r.outcome.to_string());
+        p->deleteLater();
+    });
+    p->start();
+}
+// [end]
+
+// [interactive]
+void askBc(QObject* owner) {
+    using processkit::qt::Process;
+    auto* bc = new Process(
+        processkit::qt::command(QStringLiteral("sh"),
+                                {QStringLiteral("-c"), QStringLiteral("read a; echo $((a * 6))")})
+            .stdin_interactive(),
+        owner);
+    QObject::connect(bc, &Process::started, bc, [bc] {
+        bc->write("7\n");
+        bc->closeWriteChannel();
+    });
+    QObject::connect(bc, &Process::lineReady, owner,
+                     [](Process::Channel, const QString& line) { g_log << line; });
+    QObject::connect(bc, &Process::finished, bc, &QObject::deleteLater);
+    bc->start();
+}
+// [end]
+
+// [sampler]
+void watchGroup(processkit::ProcessGroup& group, QObject* owner) {
+    auto* sampler = new processkit::qt::StatsSampler(group, std::chrono::seconds(1), owner);
+    QObject::connect(sampler, &processkit::qt::StatsSampler::statsSampled, owner,
+                     [](const processkit::ProcessGroupStats& s) {
+                         g_log << QStringLiteral("memory %1").arg(s.memory_bytes.value_or(0));
+                     });
+    QObject::connect(sampler, &processkit::qt::StatsSampler::seriesEnded, sampler,
+                     &QObject::deleteLater);
+    sampler->start();
+}
+// [end]
+
+// [thread]
+void runInWorker(QThread* worker, QObject* receiver) {
+    using processkit::qt::Process;
+    auto* p = new Process(processkit::Command("sh").args({"-c", "echo from a worker"}));
+    p->moveToThread(worker); // before start(): its notifiers live in the worker
+    QObject::connect(p, &Process::lineReady, receiver,
+                     [](Process::Channel, const QString& line) { g_log << line; });
+    QObject::connect(p, &Process::finished, receiver, [] { g_log << QStringLiteral("done"); });
+    QObject::connect(p, &Process::finished, p, &QObject::deleteLater);
+    QMetaObject::invokeMethod(p, &Process::start, Qt::QueuedConnection);
+}
+// [end]
+
+} // namespace
+
+class SnippetTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { g_log.clear(); }
+
+    void basic() {
+        QObject owner;
+        runMake(&owner);
+        QTRY_VERIFY_WITH_TIMEOUT(g_log.contains(QStringLiteral("exited with code 0")), bound_ms);
+        QVERIFY(g_log.contains(QStringLiteral("building")));
+        QVERIFY(g_log.contains(QStringLiteral("! warn")));
+        QVERIFY(g_log.filter(QStringLiteral("processes")).size() >= 1);
+    }
+
+    void interactive() {
+        QObject owner;
+        askBc(&owner);
+        QTRY_COMPARE_WITH_TIMEOUT(g_log, QStringList{QStringLiteral("42")}, bound_ms);
+    }
+
+    void sampler() {
+        processkit::ProcessGroup group(pktest::test_group_options());
+        QObject owner;
+        watchGroup(group, &owner);
+        QTRY_COMPARE_WITH_TIMEOUT(g_log.size(), 1, bound_ms);
+    }
+
+    void thread() {
+        QThread worker;
+        worker.start();
+        QObject receiver;
+        runInWorker(&worker, &receiver);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            g_log, (QStringList{QStringLiteral("from a worker"), QStringLiteral("done")}),
+            bound_ms);
+        worker.quit(); // the finished Process is deleted (deleteLater) as the thread ends
+        QVERIFY(worker.wait(bound_ms));
+    }
+};
+
+int runSnippetTests(int argc, char** argv) {
+    SnippetTest t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+} // namespace pkqt
+
+#include "snippets_test.moc"
