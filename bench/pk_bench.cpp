@@ -12,11 +12,20 @@
 //   raw-lines N          baseline: the same stream counted by `wc -l`
 //   fanout N             N concurrent `sleep 0.2` started and awaited in one reactor
 //   raw-fanout N         baseline: N posix_spawn(sleep 0.2), then N waitpid
+//   asio-fanout N        N concurrent `sleep 0.2` through one asio::io_context
+//                        (processkit::asio::async_output_string, private groups);
+//                        only when built with processkit::asio
 //
 // Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
 // Exits 1 if any child did not exit as expected, 2 on bad usage.
 #include "processkit/processkit.hpp"
+#ifdef PK_BENCH_HAVE_ASIO
+#include "processkit/asio/asio.hpp"
 
+#include <asio/io_context.hpp>
+#endif
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -267,10 +276,50 @@ Outcome raw_fanout(long n) {
     return o;
 }
 
+#ifdef PK_BENCH_HAVE_ASIO
+/// N concurrent `/bin/sleep 0.2`, each in a private group of its own (the
+/// default), all spawned from the initiating calls and awaited by one
+/// io_context on this thread. Same stdio as raw-fanout.
+Outcome asio_fanout(long n) {
+    Outcome o;
+    // The same program path as raw-fanout and the peers: no PATH search.
+    Command c("/bin/sleep");
+    c.arg("0.2")
+        .stdin_inherit()
+        .stdout_mode(processkit::StdioMode::Inherit)
+        .stderr_mode(processkit::StdioMode::Inherit);
+    ::asio::io_context io(1);
+    long succeeded = 0;
+    long completed = 0;
+    for (long i = 0; i < n; ++i) {
+        processkit::asio::async_output_string(
+            io, c, [&](std::error_code ec, processkit::ProcessResult r) {
+                ++completed;
+                if (!ec && r.success() && r.exit_code() == 0) {
+                    ++succeeded;
+                } else if (o.note.empty()) {
+                    o.note = "first_failure=" + (ec ? ec.message() : r.outcome.to_string());
+                    std::replace(o.note.begin(), o.note.end(), ' ', '_'); // one field
+                }
+            });
+    }
+    io.run();
+    o.ok = completed == n && succeeded == n;
+    // Which container the runs had (a new group reuses a cached directory).
+    o.mechanism = std::string(processkit::to_string(ProcessGroup().mechanism()));
+    return o;
+}
+#endif
+
 int usage() {
     std::fprintf(stderr, "usage: pk-bench JOB N\n"
                          "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
-                         "raw-spawn-bigparent\n");
+                         "raw-spawn-bigparent, capture, raw-capture, lines, raw-lines, fanout, "
+                         "raw-fanout"
+#ifdef PK_BENCH_HAVE_ASIO
+                         ", asio-fanout"
+#endif
+                         "\n");
     return 2;
 }
 
@@ -304,6 +353,9 @@ int main(int argc, char** argv) {
         {"raw-lines", raw_lines},
         {"fanout", fanout},
         {"raw-fanout", raw_fanout},
+#ifdef PK_BENCH_HAVE_ASIO
+        {"asio-fanout", asio_fanout},
+#endif
     };
     const auto it = jobs.find(job);
     if (it == jobs.end()) {
