@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -96,6 +97,13 @@ int wait_pidfd(int pidfd, siginfo_t& info, rusage& usage, bool block) noexcept {
         usage = rusage{};
         if (::syscall(SYS_waitid, p_pidfd, pidfd, &info, options, &usage) == 0) {
             return 0;
+        }
+        if (errno == EAGAIN && block) {
+            // A pidfd someone made O_NONBLOCK (an event loop that waited on
+            // it) makes waitid non-blocking too: wait for readability first.
+            pollfd p{pidfd, POLLIN, 0};
+            (void)::poll(&p, 1, -1);
+            continue;
         }
         if (errno != EINTR) {
             return errno;
