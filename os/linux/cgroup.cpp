@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -345,6 +346,22 @@ bool kill_dir(const std::string& dir) {
     throw io_error("cannot kill the processes of cgroup " + dir, err, dir);
 }
 
+/// This process's start time, for the names of its directories. Read from
+/// /proc once per process rather than on every creation: it never changes,
+/// and reading /proc/self/stat costs as much as the rest of a creation. A
+/// forked child (another pid) reads its own.
+std::optional<std::uint64_t> own_start_time(pid_t self) {
+    static std::mutex mutex;
+    static pid_t cached_pid = 0;
+    static std::optional<std::uint64_t> cached_start;
+    std::lock_guard lock(mutex);
+    if (cached_pid != self || !cached_start) {
+        cached_start = process_start_time(self);
+        cached_pid = self;
+    }
+    return cached_start;
+}
+
 bool owner_is_dead(const detail::CgroupOwner& owner) {
     if (const auto start = process_start_time(owner.pid)) {
         return *start != owner.start_time; // reused pid
@@ -463,16 +480,12 @@ std::optional<std::string> own_cgroup_dir() {
     return join_path(mount->mount_point, *path);
 }
 
-Cgroup::Cgroup(std::string path, UniqueFd dir, UniqueFd procs, UniqueFd events)
+Cgroup::Cgroup(std::string path, UniqueFd events)
     : path_(std::move(path))
-    , dir_fd_(std::move(dir))
-    , procs_fd_(std::move(procs))
     , events_fd_(std::move(events)) {}
 
 Cgroup::Cgroup(Cgroup&& other) noexcept
     : path_(std::move(other.path_))
-    , dir_fd_(std::move(other.dir_fd_))
-    , procs_fd_(std::move(other.procs_fd_))
     , events_fd_(std::move(other.events_fd_))
     , removed_(std::exchange(other.removed_, true))
     , killed_(other.killed_) {}
@@ -481,8 +494,6 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
     if (this != &other) {
         release();
         path_ = std::move(other.path_);
-        dir_fd_ = std::move(other.dir_fd_);
-        procs_fd_ = std::move(other.procs_fd_);
         events_fd_ = std::move(other.events_fd_);
         removed_ = std::exchange(other.removed_, true);
         killed_ = other.killed_;
@@ -513,16 +524,8 @@ Cgroup Cgroup::create(const std::string& parent_dir, const ResourceLimits& limit
         throw *invalid;
     }
     static std::atomic<std::uint64_t> sequence{0};
-    const pid_t self = ::getpid();
-    const auto start = process_start_time(self);
-    if (!start) {
-        throw Error(ErrorKind::Io, {},
-                    "cannot read the start time of this process from /proc/" +
-                        std::to_string(self) + "/stat");
-    }
-    std::string path = join_path(parent_dir, std::string(name_prefix) + std::to_string(self) + "-" +
-                                                 std::to_string(*start) + "-" +
-                                                 std::to_string(sequence.fetch_add(1)));
+    std::string path =
+        join_path(parent_dir, own_cgroup_name_prefix() + std::to_string(sequence.fetch_add(1)));
     if (::mkdir(path.c_str(), 0755) != 0) {
         const int err = errno;
         throw Error(ErrorKind::Io, {},
@@ -544,20 +547,37 @@ Cgroup Cgroup::create(const std::string& parent_dir, const ResourceLimits& limit
     if (limits.any()) {
         apply_limits(parent_dir, path, limits);
     }
-    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir) {
-        throw io_error("cannot open " + path, errno, path);
-    }
-    UniqueFd procs(::open((path + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    if (!procs) {
-        throw io_error("cannot open " + path + "/cgroup.procs", errno, path);
-    }
+    // Only cgroup.events is kept open (see events_fd()); the directory and
+    // cgroup.procs are opened when a spawn or an adoption needs them.
     UniqueFd events(::open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
     if (!events) {
         throw io_error("cannot open " + path + "/cgroup.events", errno, path);
     }
     guard.armed = false;
-    return Cgroup(std::move(path), std::move(dir), std::move(procs), std::move(events));
+    return Cgroup(std::move(path), std::move(events));
+}
+
+UniqueFd Cgroup::open_in_dir(const char* name, int flags) const {
+    const std::string file = *name == '\0' ? path_ : path_ + "/" + name;
+    if (removed_) {
+        throw Error(ErrorKind::Io, {}, "cannot open " + file + ": the cgroup was removed")
+            .with_path(path_);
+    }
+    UniqueFd fd(::open(file.c_str(), flags | O_CLOEXEC));
+    if (!fd) {
+        throw io_error("cannot open " + file, errno, path_);
+    }
+    return fd;
+}
+
+UniqueFd Cgroup::open_dir() const {
+    // O_PATH is enough for CLONE_INTO_CGROUP (the kernel takes the file with
+    // fget_raw) and skips the open of the directory itself.
+    return open_in_dir("", O_PATH | O_DIRECTORY);
+}
+
+UniqueFd Cgroup::open_procs() const {
+    return open_in_dir("cgroup.procs", O_WRONLY);
 }
 
 void Cgroup::adopt(pid_t pid) {
@@ -565,9 +585,15 @@ void Cgroup::adopt(pid_t pid) {
     if (removed_) {
         throw Error(ErrorKind::Io, {}, what + ": the cgroup was removed").with_path(path_);
     }
+    // Adoption is rare: cgroup.procs is opened for it rather than held by
+    // every group.
+    UniqueFd procs(::open((path_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!procs) {
+        throw io_error(what, errno, path_);
+    }
     const std::string text = std::to_string(pid);
     for (;;) {
-        const ssize_t n = ::write(procs_fd_.get(), text.data(), text.size());
+        const ssize_t n = ::write(procs.get(), text.data(), text.size());
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -658,15 +684,25 @@ bool Cgroup::try_remove() {
     if (removed_) {
         return true;
     }
-    // rmdir does not care about our open descriptors of the interface files.
+    // rmdir does not care about our open descriptor of cgroup.events.
     const int err = remove_cgroup_dir(path_);
     if (err != 0 && err != ENOENT) {
         return false;
     }
-    procs_fd_.reset();
     events_fd_.reset();
     removed_ = true;
     return true;
+}
+
+std::string own_cgroup_name_prefix() {
+    const pid_t self = ::getpid();
+    const auto start = own_start_time(self);
+    if (!start) {
+        throw Error(ErrorKind::Io, {},
+                    "cannot read the start time of this process from /proc/" +
+                        std::to_string(self) + "/stat");
+    }
+    return std::string(name_prefix) + std::to_string(self) + "-" + std::to_string(*start) + "-";
 }
 
 std::size_t remove_stale_cgroups(const std::string& parent_dir) {

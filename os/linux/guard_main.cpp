@@ -7,6 +7,10 @@
 // one per line:
 //   C <path>   watch a cgroup directory (kill its tree when the owner dies)
 //   c <path>   forget it
+//   N <dir>/<prefix>  watch every directory in <dir> whose name starts with
+//              <prefix>, whenever it was created: the owner names its
+//              directories processkit-<pid>-<start time>-<n>, so one command
+//              per parent directory covers all of them (no message per group)
 //   Z <path>   the cgroup was killed: remove the directory once it is empty
 //   P <pgid>   watch a process group (SIGKILL to it when the owner dies)
 //   p <pgid>   forget it
@@ -14,7 +18,8 @@
 // it died: every watched cgroup is killed (cgroup.kill, or SIGKILL to each
 // member where the kernel has no cgroup.kill), every watched process group is
 // sent SIGKILL, the directories are removed once empty (bounded waits), and
-// the guard exits.
+// the guard exits. The N directories are found by listing <dir> at that
+// point: the owner is dead, so no directory of its can appear any more.
 
 #include <algorithm>
 #include <cerrno>
@@ -191,6 +196,7 @@ struct Cgroup {
 struct State {
     std::vector<Cgroup> cgroups;
     std::vector<pid_t> pgroups;
+    std::vector<std::string> named; ///< N: "<dir>/<name prefix>"
 
     Cgroup* find(const std::string& path) {
         for (auto& c : cgroups) {
@@ -214,6 +220,20 @@ struct State {
                 it = cgroups.erase(it);
             } else {
                 ++it;
+            }
+        }
+    }
+    /// N: every directory the owner created under a named prefix becomes a
+    /// watched one (called once the owner is gone).
+    void watch_named() {
+        for (const auto& entry : named) {
+            const auto slash = entry.rfind('/');
+            const std::string dir = slash == 0 ? "/" : entry.substr(0, slash);
+            const std::string prefix = entry.substr(slash + 1);
+            for (const auto& sub : subdirectories(dir)) {
+                if (sub.compare(sub.rfind('/') + 1, prefix.size(), prefix) == 0) {
+                    get(sub).watched = true;
+                }
             }
         }
     }
@@ -258,6 +278,14 @@ void apply(State& st, const std::string& line) {
             c->watched = false;
         }
         break;
+    case 'N': {
+        const auto slash = arg.rfind('/');
+        if (valid_path(arg) && slash + 1 < arg.size() &&
+            std::find(st.named.begin(), st.named.end(), arg) == st.named.end()) {
+            st.named.push_back(arg);
+        }
+        break;
+    }
     case 'Z':
         if (valid_path(arg)) {
             Cgroup& c = st.get(arg);
@@ -322,6 +350,7 @@ bool group_has_live_member(pid_t pgid) {
 /// gone, remove the directories.
 void clean_up(State& st) {
     const long start = now_ms();
+    st.watch_named();
     std::vector<Cgroup*> without_kill_file;
     for (auto& c : st.cgroups) {
         // Z directories were killed already; killing again is harmless and

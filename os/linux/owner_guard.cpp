@@ -197,15 +197,15 @@ OwnerGuard* OwnerGuard::instance() {
     }
 }
 
-void OwnerGuard::send(char op, const std::string& arg) {
+bool OwnerGuard::send(char op, const std::string& arg) {
     try {
         if (this != g_instance.load(std::memory_order_acquire)) {
-            return; // the guard of the process this one was forked from
+            return false; // the guard of the process this one was forked from
         }
         if (arg.empty() || arg.size() + 3 >= PIPE_BUF ||
             arg.find_first_of(std::string("\n\0", 2)) != std::string::npos) {
             set_error(std::string("guard: command ") + op + " not sent: unusable argument");
-            return;
+            return false;
         }
         std::string line;
         line.reserve(arg.size() + 3);
@@ -240,14 +240,44 @@ void OwnerGuard::send(char op, const std::string& arg) {
                     continue;
                 }
                 set_error("guard (pid " + std::to_string(pid_) + ") does not read its commands");
-                return;
+                return false;
             }
             set_error("guard (pid " + std::to_string(pid_) +
                       ") is gone: " + errno_text(n < 0 ? errno : EPIPE));
-            return;
+            return false;
         }
+        return true;
     } catch (...) { // allocation failure: nothing to be done, never throw
         set_error("guard: command not sent (out of memory)");
+        return false;
+    }
+}
+
+bool OwnerGuard::watch_cgroups_named(const std::string& parent_dir,
+                                     const std::string& name_prefix) {
+    if (this != g_instance.load(std::memory_order_acquire)) {
+        return false; // forked from the owner: named_mutex_ may be held forever
+    }
+    try {
+        if (name_prefix.empty() || name_prefix.find('/') != std::string::npos) {
+            set_error("guard: command N not sent: unusable name prefix");
+            return false;
+        }
+        const std::string arg = parent_dir + "/" + name_prefix;
+        // Held across the send: a thread that finds the pair sent must not
+        // create a directory before the guard can know about it.
+        std::lock_guard lock(named_mutex_);
+        if (named_.count(arg) != 0) {
+            return true;
+        }
+        if (!send('N', arg)) {
+            return false;
+        }
+        named_.insert(arg);
+        return true;
+    } catch (...) { // allocation failure: never throw
+        set_error("guard: command N not sent (out of memory)");
+        return false;
     }
 }
 

@@ -117,15 +117,13 @@ public:
     }
 
     /// Removes every idle directory.
-    void clear(os::OwnerGuard* guard) {
+    void clear() {
         std::lock_guard lock(mutex_);
         if (owner_ != ::getpid()) {
             return;
         }
         for (auto& idle : idle_) {
-            if (idle.cgroup.try_remove() && guard) {
-                guard->forget_cgroup(idle.cgroup.path());
-            }
+            idle.cgroup.try_remove();
         }
         idle_.clear();
     }
@@ -141,6 +139,15 @@ private:
     };
     std::vector<Idle> idle_;
 };
+
+/// Has the guard watch every directory this process will create under
+/// `parent` (by their names: one message per parent, none per group), before
+/// the first is created. Throws Error (Io) if our names cannot be made.
+void watch_own_cgroups(os::OwnerGuard* guard, const std::string& parent) {
+    if (guard != nullptr) {
+        guard->watch_cgroups_named(parent, os::own_cgroup_name_prefix());
+    }
+}
 
 int poll_ms(Duration d) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
@@ -193,8 +200,9 @@ ProcessGroup::ProcessGroup(GroupOptions options)
         throw unsupported(Mechanism::JobObject, "Job Objects exist only on Windows");
     }
     bool want_cgroup = !required || required == Mechanism::CgroupV2;
-    bool reused = false; // a pooled directory is already registered with the guard
     std::string why_not_cgroup;
+    // First: the guard must know of a directory before it exists.
+    impl_->guard = os::OwnerGuard::instance();
     if (want_cgroup) {
         auto parent = options.cgroup_parent ? options.cgroup_parent : own_cgroup_dir_cached();
         if (!parent) {
@@ -208,8 +216,8 @@ ProcessGroup::ProcessGroup(GroupOptions options)
                 if (pooled) {
                     impl_->cgroup.emplace(std::move(pooled->cgroup));
                     impl_->cpu_baseline = pooled->cpu_used;
-                    reused = true;
                 } else {
+                    watch_own_cgroups(impl_->guard, *parent);
                     impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
                 }
             } catch (const Error& e) {
@@ -233,10 +241,6 @@ ProcessGroup::ProcessGroup(GroupOptions options)
     }
     impl_->options = std::move(options);
     impl_->leaders = os::LeaderSet(mechanism_ == Mechanism::ProcessGroup);
-    impl_->guard = os::OwnerGuard::instance();
-    if (impl_->guard && impl_->cgroup && !reused) {
-        impl_->guard->watch_cgroup(impl_->cgroup->path());
-    }
 }
 
 ProcessGroup::~ProcessGroup() {
@@ -251,20 +255,16 @@ ProcessGroup::~ProcessGroup() {
                 CgroupPool::instance().give(impl_->cgroup_parent, cg)) {
                 return; // kept, empty, for the next group
             }
-            // Fast path: an empty group is removed at once. Otherwise kill it
-            // atomically and let the guard remove the directory once the
-            // kernel reports it empty: a destructor never waits (X4).
+            // Fast path: an empty group is removed at once (the guard has
+            // nothing to forget: it watches our directories by name).
+            // Otherwise kill it atomically and let the guard remove the
+            // directory once the kernel reports it empty: a destructor never
+            // waits (X4).
             if (!cg.try_remove()) {
                 cg.kill();
-                if (!cg.try_remove()) {
-                    if (impl_->guard) {
-                        impl_->guard->remove_when_empty(cg.path());
-                    }
-                    return; // left for the guard (or for X5 after a crash)
+                if (!cg.try_remove() && impl_->guard) {
+                    impl_->guard->remove_when_empty(cg.path());
                 }
-            }
-            if (impl_->guard) {
-                impl_->guard->forget_cgroup(cg.path());
             }
         } else {
             impl_->leaders.signal_all(SIGKILL);
@@ -280,7 +280,7 @@ ProcessGroup::~ProcessGroup() {
 }
 
 void ProcessGroup::release_cached_groups() {
-    CgroupPool::instance().clear(os::OwnerGuard::instance());
+    CgroupPool::instance().clear();
 }
 
 const std::string& ProcessGroup::cgroup_path() const {
@@ -296,11 +296,21 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
                     "could start; resume() the group first");
     }
     os::Placement placement;
+    // Opened for this spawn only, not held by the group: with many groups
+    // alive, every descriptor each one holds counts against the process's
+    // descriptor limit and sits in the table that each spawn may have to
+    // copy part of (see os::spawn). An open costs less than that.
+    os::UniqueFd cgroup_fd;
     if (impl_->cgroup) {
         // A killed directory cannot take clone3(CLONE_INTO_CGROUP) children
         // on this kernel (see Cgroup::was_killed): enter it by cgroup.procs.
-        placement = {os::Placement::Kind::Cgroup, impl_->cgroup->procs_fd(),
-                     impl_->cgroup->was_killed() ? -1 : impl_->cgroup->dir_fd()};
+        if (impl_->cgroup->was_killed()) {
+            cgroup_fd = impl_->cgroup->open_procs();
+            placement = {os::Placement::Kind::Cgroup, cgroup_fd.get(), -1};
+        } else {
+            cgroup_fd = impl_->cgroup->open_dir();
+            placement = {os::Placement::Kind::Cgroup, -1, cgroup_fd.get()};
+        }
     } else if (mechanism_ == Mechanism::ProcessGroup) {
         placement.kind = os::Placement::Kind::NewProcessGroup;
         impl_->prune();

@@ -15,6 +15,13 @@
 //   SIGCHLD (fs/exec.c), so a running program is an ordinary child again;
 //   child.cpp still gets its status if someone else reaps it.
 // * CLONE_PIDFD: the pidfd arrives with the pid (close-on-exec), no race.
+// * CLONE_FILES: the child starts on the parent's descriptor table instead of
+//   a copy of all of it (which costs the parent time for every descriptor it
+//   holds, and the child as much again to close them). Its first step takes a
+//   table of its own holding only the descriptors below the ones it needs
+//   (close_range(CLOSE_RANGE_UNSHARE)); stdio the parent passes on as it is
+//   is taken from the parent's 0-2, and /dev/null is opened by the child, so
+//   that copy is usually 0-2 alone.
 //
 // The child runs on the parent's memory with the parent thread's TLS, so it
 // must only make raw system calls: no allocation, no locks, no exceptions, no
@@ -26,7 +33,9 @@
 
 #include "processkit/core/error.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -55,6 +64,12 @@ namespace {
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 // The child must not be instrumented: it runs on a private stack that the
 // sanitizers know nothing about, with the parent thread's sanitizer state.
@@ -70,12 +85,15 @@ constexpr unsigned kernel_sigset_bytes = (NSIG - 1) / 8;
 constexpr std::size_t child_stack_bytes = 64 * 1024;
 /// Descriptors closed one by one if close_range(2) is unavailable.
 constexpr rlim_t max_fallback_close = 1 << 16;
+/// A stdio source in ChildPlan: the null device, opened by the child.
+constexpr int null_device = -1;
 
 /// Where the child stopped; reported back through ChildPlan.
 enum class Stage : int {
     None = 0,
     Cgroup,
     ProcessGroup,
+    Descriptors,
     Session,
     Stdio,
     Chdir,
@@ -95,7 +113,14 @@ struct ChildPlan {
     char* const* argv = nullptr;
     char* const* envp = nullptr;
     const char* cwd = nullptr;
-    std::array<int, 3> stdio{-1, -1, -1};
+    /// The parent's descriptor for 0, 1, 2 (which may be that number itself),
+    /// or null_device.
+    std::array<int, 3> stdio{null_device, null_device, null_device};
+    /// The clone shares the parent's descriptor table (CLONE_FILES); the
+    /// child's own table then keeps the parent's descriptors below
+    /// keep_below (>= 3). Otherwise the clone copies all of them.
+    bool share_table = true;
+    unsigned keep_below = 3;
     int cgroup_procs_fd = -1;
     bool new_process_group = false;
     bool new_session = false;
@@ -139,7 +164,17 @@ PK_CHILD_CODE int child_main(void* arg) {
             child_fail(plan, Stage::Cgroup, errno);
         }
     }
-    // (2) A session leader also leads a new group; after setpgid(0, 0) setsid
+    // (2) A descriptor table of our own before touching any descriptor, if
+    // the clone shared the parent's (CLONE_FILES). Only the descriptors
+    // below keep_below are copied into it. Without close_range (before 5.9),
+    // a copy of the whole table. If both are refused (a seccomp filter), the
+    // parent clones again without sharing.
+    if (plan.share_table &&
+        ::syscall(SYS_close_range, plan.keep_below, ~0U, CLOSE_RANGE_UNSHARE) != 0 &&
+        !child_syscall_ok(::syscall(SYS_unshare, CLONE_FILES))) {
+        child_fail(plan, Stage::Descriptors, errno);
+    }
+    // (3) A session leader also leads a new group; after setpgid(0, 0) setsid
     // would fail with EPERM, so with both wanted only setsid runs.
     if (plan.new_session) {
         if (!child_syscall_ok(::syscall(SYS_setsid))) {
@@ -150,7 +185,7 @@ PK_CHILD_CODE int child_main(void* arg) {
             child_fail(plan, Stage::ProcessGroup, errno);
         }
     }
-    // (3) Default dispositions, then an empty mask (all signals are blocked
+    // (4) Default dispositions, then an empty mask (all signals are blocked
     // until now: the parent blocked them before clone). An all-zero kernel
     // sigaction is SIG_DFL, no flags, empty mask, on every architecture.
     const unsigned long zeros[16] = {};
@@ -161,9 +196,20 @@ PK_CHILD_CODE int child_main(void* arg) {
     }
     (void)::syscall(SYS_rt_sigprocmask, SIG_SETMASK, zeros, nullptr, kernel_sigset_bytes);
 
-    // (4) stdio. The sources are distinct descriptors owned by the parent; a
-    // source that sits on another stdio slot is first moved out of the way.
+    // (5) stdio. The sources are distinct descriptors owned by the parent
+    // (or the parent's own 0-2), or the null device opened here; a source
+    // that sits on another stdio slot is first moved out of the way.
     int src[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
+    for (int i = 0; i < 3; ++i) {
+        if (src[i] == null_device) {
+            const int flags = (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY;
+            const long opened = ::syscall(SYS_openat, AT_FDCWD, "/dev/null", flags);
+            if (!child_syscall_ok(opened)) {
+                child_fail(plan, Stage::Stdio, errno);
+            }
+            src[i] = static_cast<int>(opened);
+        }
+    }
     for (int i = 0; i < 3; ++i) {
         if (src[i] < 3 && src[i] != i) {
             const long moved = ::syscall(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 3);
@@ -182,17 +228,25 @@ PK_CHILD_CODE int child_main(void* arg) {
             child_fail(plan, Stage::Stdio, errno);
         }
     }
-    // (5) Nothing else is inherited, close-on-exec or not.
-    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+    // (6) Nothing else is inherited, close-on-exec or not. Marking every
+    // descriptor from 3 up close-on-exec (Linux 5.11+) rather than closing
+    // them here leaves the closing to execve, which does it after it has
+    // released the parent (CLONE_VFORK): when the table holds many (the
+    // parent's pipes sit high in a full table, or (2) had to copy all of
+    // it), the parent goes on meanwhile instead of waiting for every one.
+    // 0-2 (set up above, inheritable) are below the range; a failing execve
+    // keeps them all until the exit closes them.
+    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0 &&
+        ::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
         for (int fd = 3; fd < plan.fallback_close_limit; ++fd) {
             (void)::syscall(SYS_close, fd);
         }
     }
-    // (6) Working directory.
+    // (7) Working directory.
     if (plan.cwd != nullptr && !child_syscall_ok(::syscall(SYS_chdir, plan.cwd))) {
         child_fail(plan, Stage::Chdir, errno);
     }
-    // (7) Credentials: groups, then gid, then uid (afterwards we could not).
+    // (8) Credentials: groups, then gid, then uid (afterwards we could not).
     // Raw calls change this process only, which is exactly the child.
     if (plan.set_groups &&
         !child_syscall_ok(::syscall(SYS_setgroups, plan.group_count, plan.groups))) {
@@ -204,7 +258,7 @@ PK_CHILD_CODE int child_main(void* arg) {
     if (plan.set_uid && !child_syscall_ok(::syscall(SYS_setuid, plan.uid))) {
         child_fail(plan, Stage::Uid, errno);
     }
-    // (8) After the credential change, which would clear it.
+    // (9) After the credential change, which would clear it.
     if (plan.kill_on_parent_death) {
         if (!child_syscall_ok(::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))) {
             child_fail(plan, Stage::ParentDeathSignal, errno);
@@ -213,7 +267,7 @@ PK_CHILD_CODE int child_main(void* arg) {
             child_fail(plan, Stage::ParentGone, ESRCH);
         }
     }
-    // (9) Exec the candidates in order, as execvp does (without its /bin/sh
+    // (10) Exec the candidates in order, as execvp does (without its /bin/sh
     // fallback for ENOEXEC).
     int last_error = ENOENT;
     int last_index = -1;
@@ -342,9 +396,36 @@ PK_CHILD_CODE __attribute__((noinline)) long clone3_on_stack(CloneArgs* args, in
 }
 #endif
 
+/// The child's stack, mapped once per spawning thread and reused: a mapping
+/// per spawn cost an mmap, fresh zeroed pages, and a munmap that flushes the
+/// TLB of every CPU the child ran on. It is free again as soon as clone has
+/// returned: the child then runs on a memory of its own (execve) or is gone
+/// (exit); and a thread is in at most one clone at a time (it sleeps until
+/// the child has exec'd, with every signal blocked).
 class ChildStack {
 public:
-    explicit ChildStack(const std::string& program) {
+    /// Throws SpawnFailed naming `program` if the stack cannot be mapped.
+    static ChildStack& of_this_thread(const std::string& program) {
+        thread_local ChildStack stack;
+        if (stack.mem_ == MAP_FAILED) {
+            stack.map(program);
+        }
+        return stack;
+    }
+    ~ChildStack() {
+        if (mem_ != MAP_FAILED) {
+            ::munmap(mem_, child_stack_bytes);
+        }
+    }
+    ChildStack(const ChildStack&) = delete;
+    ChildStack& operator=(const ChildStack&) = delete;
+    void* top() const noexcept { return static_cast<char*>(mem_) + child_stack_bytes; }
+    void* base() const noexcept { return mem_; }
+    static constexpr std::size_t size() noexcept { return child_stack_bytes; }
+
+private:
+    ChildStack() = default;
+    void map(const std::string& program) {
         mem_ = ::mmap(nullptr, child_stack_bytes, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (mem_ == MAP_FAILED) {
@@ -354,15 +435,8 @@ public:
                 .with_os_error(err);
         }
     }
-    ~ChildStack() { ::munmap(mem_, child_stack_bytes); }
-    ChildStack(const ChildStack&) = delete;
-    ChildStack& operator=(const ChildStack&) = delete;
-    void* top() const noexcept { return static_cast<char*>(mem_) + child_stack_bytes; }
-    void* base() const noexcept { return mem_; }
-    static constexpr std::size_t size() noexcept { return child_stack_bytes; }
 
-private:
-    void* mem_ = nullptr;
+    void* mem_ = MAP_FAILED;
 };
 
 template <class Range>
@@ -376,28 +450,37 @@ std::optional<std::string> find_path(const Range& env) {
     return std::nullopt;
 }
 
-/// A descriptor for the child to inherit as `fd`: a close-on-exec duplicate
-/// owned by us (so it cannot change under us), or the null device if the
-/// parent has nothing open there.
-UniqueFd inherit(int fd, bool for_writing, const std::string& program) {
-    const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (dup >= 0) {
-        return UniqueFd(dup);
-    }
-    if (errno != EBADF) {
-        const int err = errno;
-        throw Error(ErrorKind::Io, program,
-                    "cannot pass on descriptor " + std::to_string(fd) + ": " + std::strerror(err))
-            .with_os_error(err);
-    }
-    return open_for_child("/dev/null", for_writing, program);
-}
-
 struct Stdio {
-    std::array<UniqueFd, 3> child; ///< the ends the child gets as 0, 1, 2
+    /// The ends the child gets as 0, 1, 2, opened here (pipes, files).
+    std::array<UniqueFd, 3> child;
+    /// What the child takes as 0, 1, 2: child[i], the parent's own i
+    /// (inherited), or null_device.
+    std::array<int, 3> source{null_device, null_device, null_device};
     UniqueFd stdin_pipe;
     UniqueFd stdout_pipe;
     UniqueFd stderr_pipe;
+
+    void set(int target, UniqueFd fd) {
+        const auto i = static_cast<std::size_t>(target);
+        source[i] = fd.get();
+        child[i] = std::move(fd);
+    }
+    /// The parent's own descriptor as it is (not a duplicate: the child's
+    /// table copy then stays below 3), or the null device if the parent has
+    /// nothing open there. Like a duplicate made here, it is the parent's
+    /// descriptor at one moment of the spawn.
+    void inherit(int target) {
+        source[static_cast<std::size_t>(target)] =
+            ::fcntl(target, F_GETFD) >= 0 ? target : null_device;
+    }
+    /// 1 + the highest parent descriptor the child needs (at least 3).
+    unsigned keep_below() const {
+        int top = 2;
+        for (const int fd : source) {
+            top = std::max(top, fd);
+        }
+        return static_cast<unsigned>(top) + 1;
+    }
 };
 
 Stdio prepare_stdio(const Command& command) {
@@ -406,20 +489,19 @@ Stdio prepare_stdio(const Command& command) {
     const StdinSource& in = command.stdin_source();
     switch (in.kind) {
     case StdinSource::Kind::Empty:
-        s.child[0] = open_for_child("/dev/null", false, program);
-        break;
+        break; // the null device, opened by the child
     case StdinSource::Kind::Bytes:
     case StdinSource::Kind::Interactive: {
         Pipe p = make_child_pipe(ParentEnd::Write);
-        s.child[0] = std::move(p.read);
+        s.set(0, std::move(p.read));
         s.stdin_pipe = std::move(p.write);
         break;
     }
     case StdinSource::Kind::File:
-        s.child[0] = open_for_child(in.data.c_str(), false, program);
+        s.set(0, open_for_child(in.data.c_str(), false, program));
         break;
     case StdinSource::Kind::Inherit:
-        s.child[0] = inherit(0, false, program);
+        s.inherit(0);
         break;
     }
     for (Stream stream : {Stream::Stdout, Stream::Stderr}) {
@@ -429,16 +511,15 @@ Stdio prepare_stdio(const Command& command) {
         case StdioMode::Capture:
         case StdioMode::Tee: {
             Pipe p = make_child_pipe(ParentEnd::Read);
-            s.child[static_cast<std::size_t>(target)] = std::move(p.write);
+            s.set(target, std::move(p.write));
             parent_end = std::move(p.read);
             break;
         }
         case StdioMode::Inherit:
-            s.child[static_cast<std::size_t>(target)] = inherit(target, true, program);
+            s.inherit(target);
             break;
         case StdioMode::Discard:
-            s.child[static_cast<std::size_t>(target)] = open_for_child("/dev/null", true, program);
-            break;
+            break; // the null device, opened by the child
         }
     }
     return s;
@@ -446,6 +527,103 @@ Stdio prepare_stdio(const Command& command) {
 
 std::string errno_text(int err) {
     return std::strerror(err);
+}
+
+/// The `cgroup.procs` the child writes itself into when clone3 cannot place
+/// it: the caller's, or opened here from the directory (into `opened`).
+/// Throws SpawnFailed as a child that could not enter the group would.
+int procs_fd_for_child(const Placement& placement, UniqueFd& opened, const std::string& program) {
+    if (placement.cgroup_procs_fd >= 0) {
+        return placement.cgroup_procs_fd;
+    }
+    opened.reset(::openat(placement.cgroup_dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+    if (!opened) {
+        const int err = errno;
+        throw Error(ErrorKind::SpawnFailed, program, "cannot enter the group: " + errno_text(err))
+            .with_os_error(err);
+    }
+    return opened.get();
+}
+
+/// False once a child could not take a descriptor table of its own (see
+/// child_main): clones then copy the parent's table instead of sharing it.
+std::atomic<bool> g_share_table{true};
+
+struct Cloned {
+    pid_t pid = -1;
+    int pidfd = -1;
+    int error = 0; ///< errno, when pid < 0
+};
+
+/// The clone itself: returns once the child has exec'd or exited (how it
+/// failed is then in `plan`).
+Cloned clone_child(ChildPlan& plan, const Placement& placement, UniqueFd& opened_procs,
+                   const std::string& program) {
+    const unsigned long share = plan.share_table ? CLONE_FILES : 0UL;
+    Cloned c;
+    ChildStack& stack = ChildStack::of_this_thread(program);
+    CriticalSection quiet;
+#if defined(__x86_64__)
+    if (placement.kind == Placement::Kind::Cgroup && placement.cgroup_dir_fd >= 0) {
+        // Created inside the cgroup by the kernel: atomic, and no migration
+        // (which takes a global lock) on the spawn path.
+        CloneArgs args{};
+        args.flags = CLONE_VM | CLONE_VFORK | share | CLONE_PIDFD | clone_into_cgroup;
+        args.pidfd = reinterpret_cast<std::uintptr_t>(&c.pidfd);
+        args.stack = reinterpret_cast<std::uintptr_t>(stack.base());
+        args.stack_size = ChildStack::size();
+        args.cgroup = static_cast<std::uint64_t>(placement.cgroup_dir_fd);
+        plan.cgroup_procs_fd = -1; // nothing for the child to do
+        const long r = clone3_on_stack(&args, child_main, &plan);
+        if (r >= 0) {
+            c.pid = static_cast<pid_t>(r);
+            return c;
+        }
+        if (r != -ENOSYS && r != -EINVAL && r != -E2BIG) {
+            c.error = static_cast<int>(-r);
+            return c;
+        }
+        // Otherwise an older kernel: clone, and the child writes itself into
+        // cgroup.procs.
+    }
+#endif
+    if (placement.kind == Placement::Kind::Cgroup) {
+        plan.cgroup_procs_fd = procs_fd_for_child(placement, opened_procs, program);
+    }
+    c.pid = libc_clone()(child_main, stack.top(),
+                         static_cast<int>(CLONE_VM | CLONE_VFORK | share | CLONE_PIDFD), &plan,
+                         &c.pidfd);
+    c.error = c.pid < 0 ? errno : 0;
+    return c;
+}
+
+/// Reaps a child that has exited (its failure is known already).
+void reap(const Cloned& c) {
+    Child child(c.pid, UniqueFd(c.pidfd));
+    try {
+        (void)child.wait();
+    } catch (...) {
+        // The destructor of `child` tries once more.
+    }
+}
+
+/// clone_child, sharing our descriptor table while children can leave it.
+Cloned clone_with_table_of_its_own(ChildPlan& plan, const Placement& placement,
+                                   UniqueFd& opened_procs, const std::string& program) {
+    plan.share_table = g_share_table.load(std::memory_order_relaxed);
+    const Cloned cloned = clone_child(plan, placement, opened_procs, program);
+    if (!plan.share_table || cloned.pid < 0 || plan.stage != static_cast<int>(Stage::Descriptors)) {
+        return cloned;
+    }
+    // The child could not leave our table (close_range and unshare both
+    // refused) and did nothing else. This and every later child get a copy
+    // of the table instead, as fork gives.
+    reap(cloned);
+    g_share_table.store(false, std::memory_order_relaxed);
+    plan.share_table = false;
+    plan.stage = static_cast<int>(Stage::None);
+    plan.error = 0;
+    return clone_child(plan, placement, opened_procs, program);
 }
 
 /// stat(2) of a path as the child saw it (relative to its directory).
@@ -554,6 +732,10 @@ Error spawn_error(const Command& command, const std::vector<std::string>& candid
         return Error(ErrorKind::SpawnFailed, program,
                      "cannot create a process group: " + errno_text(err))
             .with_os_error(err);
+    case Stage::Descriptors:
+        return Error(ErrorKind::SpawnFailed, program,
+                     "cannot give the child a descriptor table of its own: " + errno_text(err))
+            .with_os_error(err);
     case Stage::Session:
         return Error(ErrorKind::SpawnFailed, program,
                      "cannot start a new session: " + errno_text(err))
@@ -597,9 +779,10 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
         throw *invalid;
     }
     const std::string& program = command.program();
-    if (placement.kind == Placement::Kind::Cgroup && placement.cgroup_procs_fd < 0) {
+    if (placement.kind == Placement::Kind::Cgroup && placement.cgroup_procs_fd < 0 &&
+        placement.cgroup_dir_fd < 0) {
         throw Error(ErrorKind::InvalidArgument, program,
-                    "cgroup placement without an open cgroup.procs");
+                    "cgroup placement without an open cgroup directory or cgroup.procs");
     }
 
     // --- everything the child will read, prepared here ---
@@ -666,11 +849,8 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
     plan.argv = argv.data();
     plan.envp = envp.data();
     plan.cwd = command.working_directory() ? command.working_directory()->c_str() : nullptr;
-    for (std::size_t i = 0; i < 3; ++i) {
-        plan.stdio[i] = stdio.child[i].get();
-    }
-    plan.cgroup_procs_fd =
-        placement.kind == Placement::Kind::Cgroup ? placement.cgroup_procs_fd : -1;
+    plan.stdio = stdio.source;
+    plan.keep_below = stdio.keep_below();
     plan.new_process_group = placement.kind == Placement::Kind::NewProcessGroup;
     plan.new_session = posix.new_session;
     plan.set_groups = posix.groups.has_value() || (posix.uid && ::geteuid() == 0);
@@ -685,44 +865,11 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
     plan.fallback_close_limit = static_cast<int>(close_limit);
 
     // --- the clone: returns once the child has exec'd or exited ---
-    int pidfd = -1;
-    pid_t pid = -1;
-    int clone_error = 0;
-    {
-        ChildStack stack(program); // unmapped as soon as clone has returned
-        CriticalSection quiet;
-        bool cloned = false;
-#if defined(__x86_64__)
-        if (placement.kind == Placement::Kind::Cgroup && placement.cgroup_dir_fd >= 0) {
-            // Created inside the cgroup by the kernel: atomic, and no
-            // migration (which takes a global lock) on the spawn path.
-            CloneArgs args{};
-            args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | clone_into_cgroup;
-            args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
-            args.stack = reinterpret_cast<std::uintptr_t>(stack.base());
-            args.stack_size = ChildStack::size();
-            args.cgroup = static_cast<std::uint64_t>(placement.cgroup_dir_fd);
-            plan.cgroup_procs_fd = -1; // nothing left for the child to do
-            const long r = clone3_on_stack(&args, child_main, &plan);
-            if (r >= 0) {
-                pid = static_cast<pid_t>(r);
-                cloned = true;
-            } else if (r != -ENOSYS && r != -EINVAL && r != -E2BIG) {
-                pid = -1;
-                clone_error = static_cast<int>(-r);
-                cloned = true;
-            } else {
-                // An older kernel: fall back to clone + write to cgroup.procs.
-                plan.cgroup_procs_fd = placement.cgroup_procs_fd;
-            }
-        }
-#endif
-        if (!cloned) {
-            pid = libc_clone()(child_main, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD, &plan,
-                               &pidfd);
-            clone_error = errno;
-        }
-    }
+    UniqueFd opened_procs; // cgroup.procs, when opened here for the child
+    const Cloned cloned = clone_with_table_of_its_own(plan, placement, opened_procs, program);
+    const pid_t pid = cloned.pid;
+    const int pidfd = cloned.pidfd;
+    const int clone_error = cloned.error;
     const TimePoint started_at = Clock::now();
     if (pid < 0) {
         throw Error(ErrorKind::SpawnFailed, program,

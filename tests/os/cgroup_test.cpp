@@ -477,8 +477,9 @@ TEST_F(RealCgroup, CreateAdoptStatsKillRemove) {
     ASSERT_TRUE(owner) << name;
     EXPECT_EQ(owner->pid, ::getpid());
     EXPECT_EQ(owner->start_time, processkit::os::process_start_time(::getpid()));
-    EXPECT_GE(group.procs_fd(), 0);
     EXPECT_GE(group.events_fd(), 0);
+    EXPECT_TRUE(group.open_dir()); // opened on demand, not held
+    EXPECT_TRUE(group.open_procs());
     EXPECT_FALSE(group.populated());
     EXPECT_TRUE(group.members().empty());
     EXPECT_EQ(group.stats().active_process_count, 0U);
@@ -513,11 +514,12 @@ TEST_F(RealCgroup, CreateAdoptStatsKillRemove) {
     EXPECT_FALSE(group.populated());
 
     const std::string path = group.path();
-    EXPECT_TRUE(group.try_remove()); // the descriptors are still open here
+    EXPECT_TRUE(group.try_remove()); // cgroup.events is still open here
     EXPECT_TRUE(group.removed());
     EXPECT_FALSE(exists(path));
-    EXPECT_EQ(group.procs_fd(), -1);
     EXPECT_EQ(group.events_fd(), -1);
+    EXPECT_THROW((void)group.open_dir(), Error);
+    EXPECT_THROW((void)group.open_procs(), Error);
     EXPECT_TRUE(group.try_remove());
     try {
         (void)group.stats();

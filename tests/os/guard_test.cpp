@@ -475,6 +475,59 @@ TEST(OwnerGuard, KillsAndRemovesNestedCgroupsWhenItsOwnerGoes) {
     EXPECT_TRUE(reap(inner));
 }
 
+TEST(OwnerGuard, KillsAndRemovesDirectoriesNamedLikeItsOwnersWhenItGoes) {
+    // N: the guard is told how its owner's directories are named, once; it
+    // finds them when the owner dies, including ones made after the command.
+    std::string reason;
+    const std::string ours = make_cgroup("named-a", reason);
+    if (ours.empty()) {
+        GTEST_SKIP() << reason;
+    }
+    const std::string prefix = fs::path(ours).filename().string();
+    const std::string other = make_cgroup("other", reason); // another name: left alone
+    ASSERT_FALSE(other.empty()) << reason;
+    const std::string marker = unique_marker();
+    const std::string other_marker = unique_marker();
+    Cleanup cleanup{marker, ours};
+    Cleanup other_cleanup{other_marker, other};
+
+    DirectGuard guard;
+    ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
+    guard.send("N " + std::string(cgroup_root) + "/" + prefix.substr(0, prefix.size() - 1) + "\n");
+    guard.send("N relative/path\nN /no-name/\n"); // refused
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Made after the command: found by name when the owner dies.
+    const std::string later = ours + "-later";
+    ASSERT_EQ(::mkdir(later.c_str(), 0755), 0) << std::strerror(errno);
+    Cleanup later_cleanup{marker, later};
+    const pid_t in_ours = spawn({"/bin/sleep", "30"}, marked_env(marker));
+    const pid_t in_later = spawn({"/bin/sleep", "30"}, marked_env(marker));
+    const pid_t in_other = spawn({"/bin/sleep", "30"}, marked_env(other_marker));
+    ASSERT_GT(in_ours, 0);
+    ASSERT_GT(in_later, 0);
+    ASSERT_GT(in_other, 0);
+    ASSERT_TRUE(write_file(ours + "/cgroup.procs", std::to_string(in_ours)));
+    ASSERT_TRUE(write_file(later + "/cgroup.procs", std::to_string(in_later)));
+    ASSERT_TRUE(write_file(other + "/cgroup.procs", std::to_string(in_other)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_TRUE(alive(in_ours)) << "killed while the owner lives";
+
+    guard.close_owner_end();
+    EXPECT_TRUE(time_until([&] { return processes_with_marker(marker).empty(); },
+                           std::chrono::milliseconds(1000)));
+    EXPECT_TRUE(time_until([&] { return !fs::exists(ours) && !fs::exists(later); },
+                           std::chrono::milliseconds(2000)))
+        << "the owner's directories still exist";
+    EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(3000))) << "the guard did not exit";
+    guard.pid = -1;
+    EXPECT_TRUE(alive(in_other)) << "a directory with another name was killed";
+    EXPECT_TRUE(fs::exists(other));
+    EXPECT_TRUE(reap(in_ours));
+    EXPECT_TRUE(reap(in_later));
+    ::kill(in_other, SIGKILL);
+    EXPECT_TRUE(reap(in_other));
+}
+
 TEST(OwnerGuard, ReportsAGuardThatCannotStart) {
     const std::string marker = unique_marker();
     int out[2];
@@ -561,7 +614,7 @@ TEST_P(OwnerDeath, EveryProcessDiesWithinOneSecond) {
     pid_t guard_pid = -1;
     std::string where;
     words >> guard_pid >> where;
-    const bool cgroup = std::string(param.mode) == "cgroup";
+    const bool cgroup = where.rfind('/', 0) == 0; // a directory, not a pgid
     if (cgroup) {
         cleanup.cgroup = where;
         EXPECT_TRUE(fs::is_directory(where)) << where;
@@ -599,7 +652,8 @@ TEST_P(OwnerDeath, EveryProcessDiesWithinOneSecond) {
 
 INSTANTIATE_TEST_SUITE_P(Guard, OwnerDeath,
                          ::testing::Values(OwnerCase{"cgroup", 0}, OwnerCase{"cgroup", 4},
-                                           OwnerCase{"pgroup", 0}, OwnerCase{"pgroup", 4}),
+                                           OwnerCase{"pgroup", 0}, OwnerCase{"pgroup", 4},
+                                           OwnerCase{"group", 0}, OwnerCase{"group", 4}),
                          [](const ::testing::TestParamInfo<OwnerCase>& p) {
                              return std::string(p.param.mode) + "_" +
                                     std::to_string(p.param.threads) + "_threads";

@@ -9,6 +9,10 @@
 //           cgroup holds it).
 //   pgroup  starts a shell with two sleeps in a new process group and has
 //           the guard watch that group.
+//   group   the same through a ProcessGroup (its cgroups are watched by name,
+//           not one by one): the cgroup case's shell in a cgroup, the pgroup
+//           case's where the group is process groups
+//           ($PROCESSKIT_TEST_MECHANISM is honoured).
 // Every process started carries PK_TEST_MARKER=<marker> in its environment.
 // With [threads] > 0 the group is started from a thread that then exits,
 // and that many extra threads sleep until the end.
@@ -19,6 +23,7 @@
 //   "error <reason>"
 
 #include "processkit/os/owner_guard.hpp"
+#include "processkit/os/process_group.hpp"
 #include "processkit/os/procfs.hpp"
 
 #include <cerrno>
@@ -133,6 +138,37 @@ pid_t spawn_shell(const std::string& script, const std::string& marker, bool new
     return pid;
 }
 
+/// The group of the "group" mode, which lives until the owner is killed.
+/// Returns the cgroup directory or the pgid of the shell.
+std::string start_process_group(const std::string& marker, std::string& error) {
+    processkit::GroupOptions options;
+    if (const char* m = std::getenv("PROCESSKIT_TEST_MECHANISM"); m != nullptr && *m != '\0') {
+        options.require = processkit::parse_mechanism(m);
+    }
+    if (const char* p = std::getenv("PK_TEST_CGROUP_PARENT"); p != nullptr && *p != '\0') {
+        options.cgroup_parent = p;
+    }
+    auto* group = new processkit::ProcessGroup(options); // never destroyed
+    const bool cgroup = group->mechanism() == processkit::Mechanism::CgroupV2;
+    processkit::Command shell("sh");
+    shell.arg("-c")
+        .arg(cgroup ? "sleep 300 & sleep 300 & (setsid sleep 300 &) ; wait"
+                    : "sleep 300 & sleep 300 & wait")
+        .env("PK_TEST_MARKER", marker)
+        .stdout_mode(processkit::StdioMode::Discard)
+        .stderr_mode(processkit::StdioMode::Discard);
+    auto* spawned = new processkit::os::SpawnedProcess(group->spawn(shell)); // never reaped
+    const pid_t pid = spawned->child.pid();
+    const bool started = wait_for([&] {
+        return cgroup ? sleeps_in(slurp(group->cgroup_path() + "/cgroup.procs")) >= 3
+                      : sleeps_in_group(pid) >= 2;
+    });
+    if (!started) {
+        error = "the processes did not start in the group";
+    }
+    return cgroup ? group->cgroup_path() : std::to_string(pid);
+}
+
 int fail(const std::string& what) {
     std::printf("error %s\n", what.c_str());
     std::fflush(stdout);
@@ -143,7 +179,7 @@ int fail(const std::string& what) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: pk_test_owner cgroup|pgroup <marker> [threads]\n");
+        std::fprintf(stderr, "usage: pk_test_owner cgroup|pgroup|group <marker> [threads]\n");
         return 2;
     }
     const std::string mode = argv[1];
@@ -193,6 +229,12 @@ int main(int argc, char** argv) {
             where = std::to_string(pid);
             if (!wait_for([&] { return sleeps_in_group(pid) >= 2; })) {
                 error = "the processes did not start in group " + where;
+            }
+        } else if (mode == "group") {
+            try {
+                where = start_process_group(marker, error);
+            } catch (const std::exception& e) {
+                error = e.what();
             }
         } else {
             error = "unknown mode " + mode;

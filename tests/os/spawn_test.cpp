@@ -16,12 +16,17 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <iterator>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <set>
 #include <sstream>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -593,6 +598,147 @@ TEST_F(SpawnTest, StdioIsShuffledWhenOurOwnStdioIsClosed) {
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(SpawnTest, NullDeviceWhereOurOwnStdioIsClosed) {
+    // Inherit with nothing open there, Empty and Discard: the child opens the
+    // null device itself, and each lands on its slot with the right mode.
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::close(0);
+        ::close(2);
+        int code = 0;
+        try {
+            auto p = os::spawn(Command("/bin/sleep")
+                                   .arg("30")
+                                   .stdin_inherit()
+                                   .stdout_mode(StdioMode::Discard)
+                                   .stderr_mode(StdioMode::Inherit),
+                               {});
+            const std::string fd = "/proc/" + std::to_string(p.child.pid()) + "/fd/";
+            const std::string info = "/proc/" + std::to_string(p.child.pid()) + "/fdinfo/";
+            for (int i = 0; i < 3 && code == 0; ++i) {
+                std::error_code ec;
+                if (fs::read_symlink(fd + std::to_string(i), ec) != "/dev/null") {
+                    code = 20 + i;
+                }
+                // "flags:\t0100002" (octal): the access mode is the last digit.
+                const std::string text = slurp(info + std::to_string(i));
+                const auto at = text.find("flags:");
+                const auto end = at == std::string::npos ? at : text.find('\n', at);
+                const char mode = end == std::string::npos ? '?' : text[end - 1];
+                if (mode != (i == 0 ? '0' : '1')) {
+                    code = 30 + i;
+                }
+            }
+            p.child.signal(SIGKILL);
+            (void)p.child.wait();
+        } catch (...) {
+            code = 14;
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+#if defined(__x86_64__)
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+/// Makes close_range and unshare fail with EPERM in this process and its
+/// children, as an old container runtime's seccomp filter does. Irreversible:
+/// only in a forked copy of the test process.
+bool refuse_close_range_and_unshare() {
+    constexpr std::uint32_t arch_x86_64 = 0xc000003e; // AUDIT_ARCH_X86_64
+    const auto stmt = [](std::uint16_t code, std::uint32_t k) {
+        return sock_filter{code, 0, 0, k};
+    };
+    const auto jump_if = [](std::uint32_t k, std::uint8_t yes, std::uint8_t no) {
+        return sock_filter{BPF_JMP | BPF_JEQ | BPF_K, yes, no, k};
+    };
+    sock_filter filter[] = {
+        stmt(BPF_LD | BPF_W | BPF_ABS, 4), // seccomp_data.arch
+        jump_if(arch_x86_64, 0, 5),
+        stmt(BPF_LD | BPF_W | BPF_ABS, 0), // seccomp_data.nr
+        jump_if(SYS_close_range, 2, 0),
+        jump_if(SYS_unshare, 1, 0),
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+TEST_F(SpawnTest, ChildThatCannotLeaveOurDescriptorTableIsCloned) {
+    // The child starts on our table and normally takes one of its own with
+    // close_range or unshare. Where both are refused, spawn still works (the
+    // children get a copy of the table) and still passes on only stdio.
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        const int leaky = ::open("/dev/null", O_RDONLY); // no O_CLOEXEC on purpose
+        if (leaky < 3 || !refuse_close_range_and_unshare()) {
+            ::_exit(10);
+        }
+        int code = 0;
+        try {
+            auto p = os::spawn(Command("/bin/sleep").arg("30"), {});
+            const std::string dir = "/proc/" + std::to_string(p.child.pid()) + "/fd";
+            const bool only_stdio = eventually([&] {
+                std::set<std::string> names;
+                std::error_code ec;
+                for (const auto& e : fs::directory_iterator(dir, ec)) {
+                    names.insert(e.path().filename());
+                }
+                return names == std::set<std::string>{"0", "1", "2"};
+            });
+            code = only_stdio ? 0 : 11;
+            p.child.signal(SIGKILL);
+            (void)p.child.wait();
+            // Later children are cloned with a copy of the table at once.
+            auto again = os::spawn(Command("/bin/sh").args({"-c", "exit 3"}), {});
+            if (code == 0 && again.child.wait().status != ExitStatus::exited(3)) {
+                code = 12;
+            }
+        } catch (...) {
+            code = 14;
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+#endif
+
+TEST_F(SpawnTest, SettingUpTheChildsStdioLeavesOursAlone) {
+    // The child starts on our descriptor table (CLONE_FILES) and must take a
+    // table of its own before it puts anything on 0-2.
+    const auto ours = [] {
+        std::vector<std::string> v;
+        for (int i = 0; i < 3; ++i) {
+            std::error_code ec;
+            v.push_back(fs::read_symlink("/proc/self/fd/" + std::to_string(i), ec).string() + " " +
+                        std::to_string(::fcntl(i, F_GETFD)));
+        }
+        return v;
+    };
+    const auto before = ours();
+    auto p = os::spawn(sh("echo out; echo err >&2"), {}); // pipes on all three
+    EXPECT_EQ(ours(), before);
+    std::string out;
+    std::string err;
+    read_until_eof(p.stdout_pipe.get(), p.stderr_pipe.get(), out, err);
+    EXPECT_EQ(out, "out\n");
+    EXPECT_EQ(err, "err\n");
+    EXPECT_EQ(p.child.wait().status, ExitStatus::exited(0));
 }
 
 // ---------- environment, directory, credentials, session ----------

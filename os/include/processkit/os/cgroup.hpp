@@ -48,12 +48,19 @@ public:
     ~Cgroup();
 
     const std::string& path() const { return path_; }
-    /// The directory itself (for clone3's CLONE_INTO_CGROUP).
-    int dir_fd() const { return dir_fd_.get(); }
-    /// `cgroup.procs`, open for writing (for spawn placement and adopt).
-    int procs_fd() const { return procs_fd_.get(); }
     /// `cgroup.events`, open for reading: POLLPRI when `populated` changes.
+    /// The only descriptor a Cgroup holds: with many groups alive, each one
+    /// held counts against the descriptor limit and sits in the table that
+    /// spawns may have to copy part of, so the directory and `cgroup.procs`
+    /// are opened on demand.
     int events_fd() const { return events_fd_.get(); }
+    /// A new descriptor of the directory itself (O_PATH), for clone3's
+    /// CLONE_INTO_CGROUP; the caller closes it after the spawn. Throws Error
+    /// (Io) once removed or if the directory is gone.
+    UniqueFd open_dir() const;
+    /// `cgroup.procs`, newly opened for writing (placement by the child where
+    /// clone3 cannot place it). Throws Error (Io) as open_dir().
+    UniqueFd open_procs() const;
 
     /// Moves a process into the group. Throws Error (Io) naming the pid.
     void adopt(pid_t pid);
@@ -76,7 +83,7 @@ public:
     ProcessGroupStats stats() const;
     /// rmdir (of nested cgroups left by the processes too, deepest first);
     /// false (and nothing changed) while processes remain. True if already
-    /// gone. Closes the descriptors on success.
+    /// gone. Closes cgroup.events on success.
     bool try_remove();
     bool removed() const { return removed_; }
     /// kill() was used on this directory. Linux 6.18 (at least) then kills
@@ -86,17 +93,22 @@ public:
     bool was_killed() const { return killed_; }
 
 private:
-    Cgroup(std::string path, UniqueFd dir, UniqueFd procs, UniqueFd events);
+    Cgroup(std::string path, UniqueFd events);
     /// kill() + one try_remove(), errors swallowed (destructor, assignment).
     void release() noexcept;
+    /// open(2) of `name` in the directory (the directory itself if empty).
+    UniqueFd open_in_dir(const char* name, int flags) const;
 
     std::string path_;
-    UniqueFd dir_fd_;
-    UniqueFd procs_fd_;
     UniqueFd events_fd_;
     bool removed_ = false;
     bool killed_ = false;
 };
+
+/// `processkit-<pid>-<start time>-`: how the names of the directories this
+/// process creates begin (the owner-death guard finds them by it). Throws
+/// Error (Io) if this process's start time cannot be read.
+std::string own_cgroup_name_prefix();
 
 /// X5: removes `processkit-*` directories under `parent_dir` whose owner
 /// process no longer exists (pid gone, or reused with another start time),

@@ -21,12 +21,14 @@ namespace processkit::os {
 struct Placement {
     enum class Kind { None, Cgroup, NewProcessGroup };
     Kind kind = Kind::None;
-    /// Cgroup: an open, writable `cgroup.procs` of the target directory.
+    /// Cgroup: an open, writable `cgroup.procs` of the target directory, or
+    /// -1 to have spawn() open it from cgroup_dir_fd only when it is needed.
     int cgroup_procs_fd = -1;
-    /// Cgroup: the directory itself. When given, the child is created inside
-    /// it by clone3(CLONE_INTO_CGROUP) (x86-64, Linux 5.7+): no migration at
-    /// all; otherwise, or if the kernel refuses, it writes itself into
-    /// cgroup.procs before anything else.
+    /// Cgroup: the directory itself (O_PATH is enough). When given, the child
+    /// is created inside it by clone3(CLONE_INTO_CGROUP) (x86-64, Linux
+    /// 5.7+): no migration at all; otherwise, or if the kernel refuses, it
+    /// writes itself into cgroup.procs before anything else. At least one of
+    /// the two descriptors must be given.
     int cgroup_dir_fd = -1;
 };
 
