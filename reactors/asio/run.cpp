@@ -58,6 +58,10 @@ std::shared_ptr<Run> Run::start(Executor io, const Command& command, ProcessGrou
         run->kill_group_ = run->driver_->private_group();
         run->kill_child_ = run->driver_->child_signaller();
     }
+    if (owner == Owner::Operation) {
+        run->tree_ = run->driver_->private_group();
+    }
+    ShutdownRegistry::enroll(run->io_, run);
     // Handlers may only start once construction is over: arm on the strand.
     ::asio::post(run->strand_, [run] { run->arm_all(); });
     return run;
@@ -446,10 +450,51 @@ void Run::finish_ops() {
     for (auto& op : std::exchange(profile_ops_, {})) {
         op.completion.release()->complete({}, op.builder.finish(*result_));
     }
+    if (stop_requested_ && tree_ && !tree_gone()) {
+        wait_for_tree(); // the tree's SIGKILL is on its way: complete once it is gone
+        return;
+    }
+    tree_.reset();
     for (auto& op : std::exchange(result_ops_, {})) {
         const auto ec = result_code(op);
         op.completion.release()->complete(ec, *result_);
     }
+}
+
+bool Run::tree_gone() noexcept {
+    try {
+        return tree_->empty();
+    } catch (...) {
+        return true; // the group cannot be read: nothing left to wait for
+    }
+}
+
+void Run::wait_for_tree() {
+    // Killed already (by the driver, at the run's end): a short poll, bounded
+    // in case something in the tree cannot die.
+    constexpr auto poll = std::chrono::milliseconds(5);
+    constexpr auto bound = std::chrono::seconds(5);
+    const auto now = Clock::now();
+    if (!tree_wait_until_) {
+        tree_wait_until_ = now + bound;
+    }
+    if (tree_waiting_) {
+        return;
+    }
+    if (now >= *tree_wait_until_) {
+        tree_.reset();
+        finish_ops();
+        return;
+    }
+    tree_waiting_ = true;
+    timer_.expires_after(poll);
+    timer_.async_wait([self = shared_from_this(), serial = ++timer_serial_](std::error_code ec) {
+        if (ec == ::asio::error::operation_aborted || serial != self->timer_serial_) {
+            return;
+        }
+        self->tree_waiting_ = false;
+        self->finish_ops();
+    });
 }
 
 void Run::abort_all_ops() {
@@ -475,6 +520,44 @@ void Run::abort_all_ops() {
 }
 
 // --- letting go ----------------------------------------------------------------
+
+void Run::drop_pending() noexcept {
+    // Moved out first: destroying a handler may destroy the Process that
+    // owns this run (the registry keeps the run itself alive meanwhile).
+    [[maybe_unused]] auto results = std::exchange(result_ops_, {});
+    [[maybe_unused]] auto lines = std::exchange(line_ops_, {});
+    [[maybe_unused]] auto events = std::exchange(event_ops_, {});
+    [[maybe_unused]] auto writes = std::exchange(write_ops_, {});
+    [[maybe_unused]] auto closes = std::exchange(close_ops_, {});
+    [[maybe_unused]] auto profiles = std::exchange(profile_ops_, {});
+}
+
+void ShutdownRegistry::add(std::weak_ptr<DropsOnShutdown> object) {
+    std::lock_guard lock(mutex_);
+    if (objects_.size() >= prune_at_) {
+        std::erase_if(objects_, [](const auto& o) { return o.expired(); });
+        prune_at_ = std::max<std::size_t>(64, objects_.size() * 2);
+    }
+    objects_.push_back(std::move(object));
+}
+
+void ShutdownRegistry::shutdown() {
+    for (;;) {
+        std::vector<std::weak_ptr<DropsOnShutdown>> objects;
+        {
+            std::lock_guard lock(mutex_);
+            objects.swap(objects_);
+        }
+        if (objects.empty()) {
+            return;
+        }
+        for (auto& o : objects) {
+            if (auto alive = o.lock()) {
+                alive->drop_pending();
+            }
+        }
+    }
+}
 
 void Run::forget_kill_handles() noexcept {
     std::lock_guard lock(kill_mutex_);

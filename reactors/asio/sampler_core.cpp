@@ -57,6 +57,11 @@ void SamplerCore::close() {
     });
 }
 
+void SamplerCore::drop_pending() noexcept {
+    pending_id_.reset();
+    pending_.reset(); // destroys the handler without calling it
+}
+
 void SamplerCore::try_sample() {
     if (!pending_) {
         return;

@@ -38,7 +38,9 @@ public:
 
     basic_stats_sampler(const executor_type& ex, ProcessGroup& group, Duration every)
         : executor_(ex)
-        , core_(std::make_shared<detail::SamplerCore>(ex, group, every)) {}
+        , core_(std::make_shared<detail::SamplerCore>(ex, group, every)) {
+        detail::ShutdownRegistry::enroll(core_->io_executor(), core_);
+    }
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>
     basic_stats_sampler(ExecutionContext& context, ProcessGroup& group, Duration every)

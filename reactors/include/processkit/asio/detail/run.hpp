@@ -9,6 +9,7 @@
 // (which then kills the tree, as destroying the RunDriver does).
 
 #include "processkit/asio/detail/completion.hpp"
+#include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/os/child.hpp"
@@ -48,7 +49,9 @@ enum class OnCancel {
     CloseStdin,  ///< a write: stdin is closed (what was written is unknown)
 };
 
-class Run final : public reactor::Watcher, public std::enable_shared_from_this<Run> {
+class Run final : public reactor::Watcher,
+                  public DropsOnShutdown,
+                  public std::enable_shared_from_this<Run> {
 public:
     using Executor = ::asio::any_io_executor;
     struct Private {}; // make_shared needs a public constructor
@@ -97,6 +100,9 @@ public:
     void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
     void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
 
+    // DropsOnShutdown (the context is being destroyed; no handler runs)
+    void drop_pending() noexcept override;
+
 private:
     struct Watch {
         ::asio::posix::stream_descriptor descriptor;
@@ -143,6 +149,8 @@ private:
     void sample_profiles(TimePoint now);
     void after_event();
     void finish_ops();
+    bool tree_gone() noexcept;
+    void wait_for_tree();
     void cancel_op(std::uint64_t id, ::asio::cancellation_type type);
     void abort_all_ops();
     void abandon_on_strand();
@@ -167,6 +175,12 @@ private:
     std::vector<CloseOp> close_ops_;
     std::vector<ProfileOp> profile_ops_;
     bool stop_requested_ = false; ///< an owning operation was cancelled
+    /// An operation's private group, kept past the driver's end: a cancelled
+    /// owning operation completes only once the tree is gone (the run's end
+    /// may come with the tree's SIGKILL still on its way).
+    std::shared_ptr<ProcessGroup> tree_;
+    bool tree_waiting_ = false;
+    std::optional<TimePoint> tree_wait_until_;
     bool abandoned_ = false;
     StartOptions options_;
     std::optional<ProcessResult> result_; ///< kept for operations started after the end

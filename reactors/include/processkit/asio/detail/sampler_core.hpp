@@ -2,6 +2,7 @@
 // The state of a StatsSampler (stats_sampler.hpp), on a strand of its own.
 
 #include "processkit/asio/detail/completion.hpp"
+#include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/os/process_group.hpp"
@@ -20,7 +21,7 @@ namespace processkit::asio::detail {
 
 using StatsCompletion = CompletionPtr<std::error_code, ProcessGroupStats>;
 
-class SamplerCore : public std::enable_shared_from_this<SamplerCore> {
+class SamplerCore : public DropsOnShutdown, public std::enable_shared_from_this<SamplerCore> {
 public:
     SamplerCore(::asio::any_io_executor io, ProcessGroup& group, Duration every);
     ~SamplerCore();
@@ -31,6 +32,8 @@ public:
     void async_next(std::uint64_t id, StatsCompletion c);
     void request_cancel(std::uint64_t id, ::asio::cancellation_type type);
     void close();
+    /// DropsOnShutdown: the pending handler is destroyed, never called.
+    void drop_pending() noexcept override;
 
 private:
     void try_sample();
