@@ -46,6 +46,10 @@ void SamplerCore::request_cancel(std::uint64_t id, ::asio::cancellation_type) {
 }
 
 void SamplerCore::close() {
+    {
+        const std::lock_guard lock(group_mutex_);
+        group_ = nullptr;
+    }
     ::asio::post(strand_, [self = shared_from_this()] {
         self->closed_ = true;
         ++self->timer_serial_;
@@ -71,9 +75,16 @@ void SamplerCore::try_sample() {
         return;
     }
     std::optional<ProcessGroupStats> stats;
-    try {
-        stats = group_->stats();
-    } catch (const Error&) {
+    {
+        const std::lock_guard lock(group_mutex_);
+        if (group_ == nullptr) {
+            closed_ = true; // close() ran; its posted handler completes pending_
+            return;
+        }
+        try {
+            stats = group_->stats();
+        } catch (const Error&) {
+        }
     }
     pending_id_.reset();
     auto c = std::move(pending_);

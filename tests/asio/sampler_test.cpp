@@ -150,6 +150,20 @@ TEST_F(Sampler, DestroyingTheSamplerAbortsThePendingWait) {
     io.run(); // nothing is left waiting
 }
 
+// The group and the sampler die before the io_context ever runs: the queued
+// first sample must not read the destroyed group (ASan would report it).
+TEST_F(Sampler, QueuedSampleNeverReadsAGroupDestroyedAfterTheSampler) {
+    ::asio::io_context io;
+    Got<pk::ProcessGroupStats> queued;
+    {
+        pk::ProcessGroup group(pktest::test_group_options());
+        pka::StatsSampler sampler(io, group, 100ms);
+        sampler.async_next(record(queued));
+    }
+    ASSERT_TRUE(run_until(io, [&] { return queued.done; }));
+    EXPECT_EQ(queued.ec, ::asio::error::operation_aborted);
+    io.run();
+}
 TEST_F(Sampler, MovedSamplerKeepsItsSeries) {
     pk::ProcessGroup group(pktest::test_group_options());
     ::asio::io_context io;

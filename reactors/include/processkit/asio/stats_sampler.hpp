@@ -12,8 +12,10 @@
 // completes with operation_aborted and the series goes on.
 //
 // Thread-safety: like an Asio I/O object (one thread or strand at a time);
-// the group must outlive the sampler. Destroying the sampler completes a
-// pending async_next with operation_aborted.
+// the group must outlive the sampler object (not its pending operations):
+// destroying the sampler detaches it from the group at once — a sample
+// already queued never reads the group afterwards — and completes a pending
+// async_next with operation_aborted.
 
 #include "processkit/asio/detail/sampler_core.hpp"
 #include "processkit/asio/error.hpp"

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <system_error>
 
@@ -31,6 +32,8 @@ public:
     // Any thread: post to the strand.
     void async_next(std::uint64_t id, StatsCompletion c);
     void request_cancel(std::uint64_t id, ::asio::cancellation_type type);
+    /// Any thread. Detaches the group at once (the caller may destroy it right
+    /// after), then completes a pending async_next on the strand.
     void close();
     /// DropsOnShutdown: the pending handler is destroyed, never called.
     void drop_pending() noexcept override;
@@ -42,6 +45,9 @@ private:
     ::asio::any_io_executor io_;
     ::asio::strand<::asio::any_io_executor> strand_;
     ::asio::steady_timer timer_;
+    // Guarded by group_mutex_: close() clears it synchronously, so a sample
+    // already queued on the strand never reads a group its owner destroyed.
+    std::mutex group_mutex_;
     ProcessGroup* group_;
     SamplerMachine machine_;
     std::optional<std::uint64_t> pending_id_;
