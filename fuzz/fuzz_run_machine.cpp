@@ -75,6 +75,8 @@ void drain_actions(RunMachine& m, World& w, bool after_tick) {
             w.sample_in_flight = true;
         } else if (std::holds_alternative<action::WriteStdin>(*a)) {
             w.write_pending = true;
+        } else if (std::holds_alternative<action::CloseStdin>(*a)) {
+            w.write_pending = false; // the reactor drops whatever is still queued
         } else if (std::holds_alternative<action::SendSignal>(*a)) {
             check(w.spawned && !w.exited, "signal without a live child");
             w.signalled_at = w.now;
@@ -251,9 +253,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 11:
             feed(m, w, input::WriteStdin{in.ConsumeRandomLengthString(8)});
             break;
-        case 12:
-            feed(m, w, input::CloseStdin{});
+        case 12: {
+            const bool discard = in.ConsumeBool();
+            feed(m, w, input::CloseStdin{discard});
             break;
+        }
         case 13:
             if (w.write_pending && w.spawned) {
                 w.write_pending = false;

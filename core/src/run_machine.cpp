@@ -306,11 +306,14 @@ void RunMachine::on(TimePoint, const input::WriteStdin& w) {
     emit(action::WriteStdin{w.bytes});
 }
 
-void RunMachine::on(TimePoint, const input::CloseStdin&) {
+void RunMachine::on(TimePoint, const input::CloseStdin& c) {
     if (stdin_ != StdinState::Open) {
         return;
     }
     stdin_close_requested_ = true;
+    if (c.discard_queued) {
+        stdin_write_pending_ = false; // the reactor drops its queue on CloseStdin
+    }
     close_stdin_when_drained();
 }
 

@@ -368,7 +368,7 @@ void Run::cancel_op(std::uint64_t id, ::asio::cancellation_type type) {
         }
         w->completion.release()->complete(aborted, 0);
         if (driver_) {
-            driver_->close_stdin(Clock::now());
+            driver_->close_stdin(Clock::now(), /*discard_queued=*/true);
         }
         after_event();
     }

@@ -331,8 +331,8 @@ bool RunDriver::write_stdin(std::string bytes, TimePoint now) {
     return !stdin_broken_;
 }
 
-void RunDriver::close_stdin(TimePoint now) {
-    feed(now, input::CloseStdin{});
+void RunDriver::close_stdin(TimePoint now, bool discard_queued) {
+    feed(now, input::CloseStdin{discard_queued});
 }
 
 } // namespace processkit::reactor

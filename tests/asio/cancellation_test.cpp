@@ -474,12 +474,9 @@ TEST_P(WriteCancel, TerminalAndPartialCloseStdinTotalIsIgnored) {
     }
 }
 
-// KNOWN BUG (not fixable in the Asio layer): a cancelled write asks the
-// driver to close stdin, but RunMachine delays CloseStdin until the queued
-// bytes are drained, so the rest of the cancelled write is still written.
-// process.hpp promises "closes stdin (part of the bytes may be in the pipe
-// already)". Enable once the driver can drop queued stdin bytes.
-TEST_F(AsioTest, DISABLED_CancelledWriteStopsWritingTheRest) {
+// A cancelled write closes stdin at once: what was still queued is dropped,
+// not written after the cancellation.
+TEST_F(AsioTest, CancelledWriteStopsWritingTheRest) {
     constexpr std::size_t big = 4 * 1024 * 1024;
     ::asio::io_context io;
     pk::StartOptions o;

@@ -173,6 +173,9 @@ Input parse_input(const std::vector<std::string>& w, const std::string& program)
     if (verb == "close-stdin") {
         return input::CloseStdin{};
     }
+    if (verb == "abort-stdin") {
+        return input::CloseStdin{/*discard_queued=*/true};
+    }
     if (verb == "handler-failed") {
         return input::HandlerFailed{stream_of(w.at(1))};
     }

@@ -53,7 +53,11 @@ struct Kill {};     ///< immediate kill requested
 struct WriteStdin { ///< caller writes to an interactive stdin
     std::string bytes;
 };
-struct CloseStdin {};  ///< caller closes an interactive stdin
+struct CloseStdin { ///< caller closes an interactive stdin
+    /// false: close once everything written so far is in the pipe; true:
+    /// close now and drop what is still queued (a cancelled write).
+    bool discard_queued = false;
+};
 struct HandlerFailed { ///< a line handler threw: stop delivering that stream
     Stream stream;
 };

@@ -21,7 +21,9 @@
 //   terminal → SIGKILL to the tree at once;
 //   partial  → the command's timeout signal, then SIGKILL after its grace;
 //   total    → SIGINT, then SIGKILL after the grace.
-// (In a shared group, the signals reach the direct child only.)
+// The grace is the direct child's: once it exited, the rest of a private
+// group's tree is killed with the group at once. (In a shared group, the
+// signals reach the direct child only.)
 //
 // Thread-safety: callable from any thread; runs are independent. Spawning
 // happens inside the initiating call; the completion is always posted.
@@ -69,7 +71,7 @@ template <class E>
 using default_token_t = ::asio::default_completion_token_t<executor_of_t<E>>;
 
 /// Turns the run's (code, result) into an operation's answer.
-template <class T, auto Decide>
+template <class T, Answer<T> (*Decide)(const ProcessResult&)>
 struct AnswerAs {
     template <class Handler>
     void operator()(Handler&& handler, std::error_code ec, ProcessResult result) const {

@@ -15,9 +15,9 @@
 // Cancellation (per-operation slots): every operation above is a wait and
 // supports all cancellation types: it completes with operation_aborted and
 // the child runs on — except async_write, which supports terminal and
-// partial cancellation only and closes stdin (part of the bytes may be in the
-// pipe already). To stop the child, call terminate() or kill(), or use the
-// free operations (operations.hpp), which own their child.
+// partial cancellation only and closes stdin at once (part of the bytes may
+// be in the pipe already; the rest is dropped). To stop the child, call terminate() or kill(), or
+// use the free operations (operations.hpp), which own their child.
 //
 // Error codes: a run that ended with an Error in its result (a Fail buffer
 // policy overflowed, ...) completes async_wait with that ErrorKind's code and

@@ -59,7 +59,9 @@ public:
     void kill(TimePoint now);
     /// Interactive stdin. False if stdin is not (or no longer) writable.
     bool write_stdin(std::string bytes, TimePoint now);
-    void close_stdin(TimePoint now);
+    /// Closes stdin once what was written is in the pipe, or at once dropping
+    /// the queued rest (discard_queued: a cancelled write).
+    void close_stdin(TimePoint now, bool discard_queued = false);
 
     bool finished() const { return result_.has_value(); }
     const std::optional<ProcessResult>& result() const { return result_; }
