@@ -19,6 +19,7 @@
 // Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
 // Exits 1 if any child did not exit as expected, 2 on bad usage.
 #include "processkit/processkit.hpp"
+#include "raw_jobs.hpp"
 #ifdef PK_BENCH_HAVE_ASIO
 #include "processkit/asio/asio.hpp"
 
@@ -34,20 +35,18 @@
 #include <map>
 #include <memory>
 #include <poll.h>
-#include <spawn.h>
 #include <string>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using processkit::Command;
 using processkit::ProcessGroup;
+using processkit::bench::line_stream;
+using processkit::bench::raw_shell;
 
 struct Outcome {
     bool ok = true;
@@ -94,18 +93,7 @@ Outcome spawn_shared(long n) {
 
 Outcome raw_spawn(long n) {
     Outcome o;
-    char prog[] = "/bin/true";
-    char* argv[] = {prog, nullptr};
-    for (long i = 0; i < n; ++i) {
-        pid_t pid = 0;
-        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
-            o.ok = false;
-            continue;
-        }
-        int status = 0;
-        o.ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-               o.ok;
-    }
+    o.ok = processkit::bench::raw_spawn(n);
     return o;
 }
 
@@ -159,42 +147,6 @@ Outcome teardown(long n) {
     const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     o.note += "teardown_ms=" + std::to_string(ms);
     return o;
-}
-
-/// Runs `sh -c script` with posix_spawn, returns its stdout (through a pipe).
-std::string raw_shell(const std::string& script, bool* ok) {
-    int fds[2];
-    if (::pipe(fds) != 0) {
-        *ok = false;
-        return {};
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    std::string s = script;
-    char sh[] = "/bin/sh";
-    char c[] = "-c";
-    char* argv[] = {sh, c, s.data(), nullptr};
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, sh, &fa, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(fds[1]);
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fds[0]);
-    int status = 0;
-    *ok = rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-          WEXITSTATUS(status) == 0;
-    return out;
-}
-
-std::string line_stream(long n) {
-    // 99 characters + newline = 100 bytes a line.
-    return "yes " + std::string(99, 'x') + " | head -n " + std::to_string(n);
 }
 
 long peak_rss_bytes() {
@@ -256,23 +208,7 @@ Outcome fanout(long n) {
 
 Outcome raw_fanout(long n) {
     Outcome o;
-    char prog[] = "/bin/sleep";
-    char arg[] = "0.2";
-    char* argv[] = {prog, arg, nullptr};
-    std::vector<pid_t> pids;
-    for (long i = 0; i < n; ++i) {
-        pid_t pid = 0;
-        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
-            o.ok = false;
-            continue;
-        }
-        pids.push_back(pid);
-    }
-    for (pid_t pid : pids) {
-        int status = 0;
-        o.ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-               o.ok;
-    }
+    o.ok = processkit::bench::raw_fanout(n);
     return o;
 }
 

@@ -2,14 +2,19 @@
 // for bench/compare. Benchmark-only: built only where Boost's headers are
 // (scripts/setup --bench), never a dependency of processkit.
 //
-//   asio-fanout N   N concurrent `sleep 0.2`, each started with
-//                   boost::process::v2::async_execute on one
-//                   boost::asio::io_context and awaited there
+//   spawn N         N x bp::process(/bin/true) + wait(), stdio inherited
+//   capture B       `head -c B /dev/zero` read to the end from an
+//                   asio::readable_pipe into a std::string
+//   lines N         N lines of 100 bytes (`sh -c 'yes | head'`), each taken
+//                   with asio::read_until(pipe, '\n')
+//   fanout N        N concurrent `/bin/sleep 0.2`, each started with
+//   asio-fanout N   bp::async_execute on one io_context and awaited there
 //
-// Same stdio as pk-bench's fanout jobs (inherited: Boost's default), same
-// verification (every child exited 0) and the same one-line output:
-// `job=... n=... total_ms=... per_op_us=... mechanism=none ok=...`.
-// Exits 1 if any child did not exit as expected, 2 on bad usage.
+// Each job checks its own result (exit statuses, bytes, lines); the output
+// line and exit codes are those of peer_main.hpp.
+#include "../raw_jobs.hpp"
+#include "peer_main.hpp"
+
 #include <algorithm>
 // Boost's headers are SYSTEM, but GCC 12 finds -Wnull-dereference after
 // inlining, inside Boost.Asio's scheduler, where SYSTEM does not reach: the
@@ -22,29 +27,72 @@
 #include <boost/optional.hpp>
 #include <type_traits>
 // clang-format on
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/readable_pipe.hpp>
 #include <boost/process/v2/execute.hpp>
 #include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
 #pragma GCC diagnostic pop
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <string>
 
 namespace {
 
+namespace asio = boost::asio;
 namespace bp = boost::process::v2;
-using Clock = std::chrono::steady_clock;
+using processkit::bench::Outcome;
 
-struct Outcome {
-    bool ok = true;
-    std::string note;
-};
-
-Outcome asio_fanout(long n) {
+Outcome spawn(long n) {
     Outcome o;
-    boost::asio::io_context io(1);
+    asio::io_context io(1);
+    for (long i = 0; i < n; ++i) {
+        bp::process child(io, "/bin/true", {});
+        o.ok = child.wait() == 0 && o.ok;
+    }
+    return o;
+}
+
+Outcome capture(long bytes) {
+    Outcome o;
+    asio::io_context io(1);
+    asio::readable_pipe out(io);
+    bp::process child(io, "/usr/bin/head", {"-c", std::to_string(bytes), "/dev/zero"},
+                      bp::process_stdio{{}, out, {}});
+    std::string data;
+    bp::error_code ec;
+    asio::read(out, asio::dynamic_buffer(data), ec); // to the end: ec is eof
+    const int status = child.wait();
+    o.ok = ec == asio::error::eof && status == 0 && data.size() == static_cast<std::size_t>(bytes);
+    return o;
+}
+
+Outcome lines(long n) {
+    Outcome o;
+    asio::io_context io(1);
+    asio::readable_pipe out(io);
+    bp::process child(io, "/bin/sh", {"-c", processkit::bench::line_stream(n)},
+                      bp::process_stdio{{}, out, {}});
+    std::string buffer;
+    long seen = 0;
+    bp::error_code ec;
+    for (;;) {
+        const std::size_t len = asio::read_until(out, asio::dynamic_buffer(buffer), '\n', ec);
+        if (ec) {
+            break;
+        }
+        seen += len == 100 ? 1 : 0; // 99 characters + '\n'
+        buffer.erase(0, len);
+    }
+    const int status = child.wait();
+    o.ok = ec == asio::error::eof && buffer.empty() && status == 0 && seen == n;
+    return o;
+}
+
+Outcome fanout(long n) {
+    Outcome o;
+    asio::io_context io(1);
     long succeeded = 0;
     long completed = 0;
     for (long i = 0; i < n; ++i) {
@@ -66,40 +114,15 @@ Outcome asio_fanout(long n) {
     return o;
 }
 
-int usage() {
-    std::fprintf(stderr, "usage: peer-boost-process JOB N\njobs: asio-fanout\n");
-    return 2;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        return usage();
-    }
-    const std::string job = argv[1];
-    char* end = nullptr;
-    const long n = std::strtol(argv[2], &end, 10);
-    if (end == argv[2] || *end != '\0' || n <= 0) {
-        std::fprintf(stderr, "peer-boost-process: N must be a positive integer, got '%s'\n",
-                     argv[2]);
-        return 2;
-    }
-    if (job != "asio-fanout") {
-        std::fprintf(stderr, "peer-boost-process: unknown job '%s'\n", job.c_str());
-        return usage();
-    }
-    Outcome o;
-    const auto start = Clock::now();
-    try {
-        o = asio_fanout(n);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "peer-boost-process: %s failed: %s\n", job.c_str(), e.what());
-        return 1;
-    }
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::printf("job=%s n=%ld total_ms=%.3f per_op_us=%.2f mechanism=none ok=%s%s%s\n", job.c_str(),
-                n, ms, ms * 1000.0 / static_cast<double>(n), o.ok ? "true" : "false",
-                o.note.empty() ? "" : " ", o.note.c_str());
-    return o.ok ? 0 : 1;
+    return processkit::bench::run_peer("peer-boost-process", argc, argv,
+                                       {
+                                           {"spawn", spawn},
+                                           {"capture", capture},
+                                           {"lines", lines},
+                                           {"fanout", fanout},
+                                           {"asio-fanout", fanout},
+                                       });
 }

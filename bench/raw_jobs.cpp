@@ -1,0 +1,179 @@
+#include "raw_jobs.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace processkit::bench {
+namespace {
+
+bool reaped_zero(pid_t pid) {
+    int status = 0;
+    return ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/// Spawns argv[0] with its stdout on a new pipe; returns the read end (-1 on
+/// failure) and sets *pid.
+int spawn_with_stdout_pipe(char* const argv[], pid_t* pid) {
+    int fds[2];
+    if (::pipe(fds) != 0) {
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    const int rc = posix_spawn(pid, argv[0], &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(fds[1]);
+    if (rc != 0) {
+        ::close(fds[0]);
+        return -1;
+    }
+    return fds[0];
+}
+
+} // namespace
+
+bool raw_spawn(long n) {
+    bool ok = true;
+    char prog[] = "/bin/true";
+    char* argv[] = {prog, nullptr};
+    for (long i = 0; i < n; ++i) {
+        pid_t pid = 0;
+        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
+            ok = false;
+            continue;
+        }
+        ok = reaped_zero(pid) && ok;
+    }
+    return ok;
+}
+
+bool raw_fanout(long n) {
+    bool ok = true;
+    char prog[] = "/bin/sleep";
+    char arg[] = "0.2";
+    char* argv[] = {prog, arg, nullptr};
+    std::vector<pid_t> pids;
+    for (long i = 0; i < n; ++i) {
+        pid_t pid = 0;
+        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
+            ok = false;
+            continue;
+        }
+        pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+        ok = reaped_zero(pid) && ok;
+    }
+    return ok;
+}
+
+std::string raw_shell(const std::string& script, bool* ok) {
+    std::string s = script;
+    char sh[] = "/bin/sh";
+    char c[] = "-c";
+    char* argv[] = {sh, c, s.data(), nullptr};
+    pid_t pid = 0;
+    const int fd = spawn_with_stdout_pipe(argv, &pid);
+    if (fd < 0) {
+        *ok = false;
+        return {};
+    }
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    *ok = reaped_zero(pid);
+    return out;
+}
+
+bool raw_capture_to_memory(long bytes) {
+    std::string count = std::to_string(bytes);
+    char head[] = "/usr/bin/head";
+    char c[] = "-c";
+    char zero[] = "/dev/zero";
+    char* argv[] = {head, c, count.data(), zero, nullptr};
+    pid_t pid = 0;
+    const int fd = spawn_with_stdout_pipe(argv, &pid);
+    if (fd < 0) {
+        return false;
+    }
+    // Grown as the data comes, as a caller that does not know the size
+    // would: realloc, which moves large blocks by remapping, not copying.
+    struct Buffer {
+        char* data = nullptr;
+        std::size_t capacity = 0;
+        ~Buffer() { std::free(data); }
+    } out;
+    std::size_t used = 0;
+    bool ok = true;
+    for (;;) {
+        if (out.capacity - used < 65536) {
+            const std::size_t grown = std::max<std::size_t>(out.capacity * 2, 1 << 20);
+            auto* p = static_cast<char*>(std::realloc(out.data, grown));
+            if (p == nullptr) {
+                ok = false;
+                break;
+            }
+            out.data = p;
+            out.capacity = grown;
+        }
+        const ssize_t n = ::read(fd, out.data + used, out.capacity - used);
+        if (n <= 0) {
+            break;
+        }
+        used += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return reaped_zero(pid) && ok && used == static_cast<std::size_t>(bytes);
+}
+
+bool raw_count_lines(long n) {
+    std::string script = line_stream(n);
+    char sh[] = "/bin/sh";
+    char c[] = "-c";
+    char* argv[] = {sh, c, script.data(), nullptr};
+    pid_t pid = 0;
+    const int fd = spawn_with_stdout_pipe(argv, &pid);
+    if (fd < 0) {
+        return false;
+    }
+    long good = 0;
+    std::size_t line_length = 0;
+    char buf[65536];
+    for (ssize_t r; (r = ::read(fd, buf, sizeof buf)) > 0;) {
+        const char* p = buf;
+        const char* end = buf + r;
+        while (p < end) {
+            const auto* nl =
+                static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+            if (nl == nullptr) {
+                line_length += static_cast<std::size_t>(end - p);
+                break;
+            }
+            line_length += static_cast<std::size_t>(nl - p);
+            good += line_length == 99 ? 1 : 0;
+            line_length = 0;
+            p = nl + 1;
+        }
+    }
+    ::close(fd);
+    return reaped_zero(pid) && good == n && line_length == 0;
+}
+
+std::string line_stream(long n) {
+    // 99 characters + newline = 100 bytes a line.
+    return "yes " + std::string(99, 'x') + " | head -n " + std::to_string(n);
+}
+
+} // namespace processkit::bench

@@ -1,0 +1,32 @@
+// The raw posix_spawn baselines, shared by pk-bench's raw-* jobs and the
+// peer-raw-spawn program: no library between the job and the kernel.
+#pragma once
+
+#include <string>
+
+namespace processkit::bench {
+
+/// N x posix_spawn(/bin/true) + waitpid, stdio inherited. True if every
+/// child exited 0.
+bool raw_spawn(long n);
+
+/// N x posix_spawn(/bin/sleep 0.2), then N waitpid. True if every child
+/// exited 0.
+bool raw_fanout(long n);
+
+/// Runs `/bin/sh -c script` with posix_spawn and returns its stdout, read
+/// through a pipe to the end. `*ok` is whether it started and exited 0.
+std::string raw_shell(const std::string& script, bool* ok);
+
+/// posix_spawn(`head -c BYTES /dev/zero`), its stdout read into memory. True
+/// if it exited 0 and exactly BYTES bytes arrived (pk-bench capture's check).
+bool raw_capture_to_memory(long bytes);
+
+/// The stream of `line_stream(n)` read through a pipe and split into lines
+/// in this process. True if it exited 0 and n lines of 99 characters came.
+bool raw_count_lines(long n);
+
+/// The shell script that writes N lines of 100 bytes (99 characters + '\n').
+std::string line_stream(long n);
+
+} // namespace processkit::bench
