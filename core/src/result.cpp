@@ -44,10 +44,12 @@ bool ProcessResult::success() const {
 }
 
 std::optional<Error> ProcessResult::failure() const {
-    if (error) {
-        return error;
-    }
     auto with_output = [&](Error e) { return e.with_output(stdout_text(), stderr_text()); };
+    if (error) {
+        // E1: a run error (e.g. OutputTooLarge) also ends with the stderr tail.
+        const bool has_output = !error->stdout_text().empty() || !error->stderr_text().empty();
+        return has_output ? error : with_output(*error);
+    }
     switch (outcome.kind) {
     case Outcome::Kind::SpawnFailed:
         return Error(ErrorKind::SpawnFailed, program, "the process did not start");

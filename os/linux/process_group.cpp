@@ -289,6 +289,10 @@ const std::string& ProcessGroup::cgroup_path() const {
 }
 
 os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
+    return spawn(command, os::StdioRedirect{});
+}
+
+os::SpawnedProcess ProcessGroup::spawn(const Command& command, const os::StdioRedirect& redirect) {
     std::lock_guard lock(impl_->mutex);
     if (impl_->suspended) {
         throw Error(ErrorKind::InvalidArgument, command.program(),
@@ -315,7 +319,7 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
         placement.kind = os::Placement::Kind::NewProcessGroup;
         impl_->prune();
     }
-    auto spawned = os::spawn(command, placement);
+    auto spawned = os::spawn(command, placement, redirect);
     if (!impl_->cgroup) {
         impl_->leaders.add(spawned.child.pid());
         if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {

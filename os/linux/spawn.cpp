@@ -483,11 +483,12 @@ struct Stdio {
     }
 };
 
-Stdio prepare_stdio(const Command& command) {
+Stdio prepare_stdio(const Command& command, const StdioRedirect& redirect) {
     const std::string& program = command.program();
     Stdio s;
     const StdinSource& in = command.stdin_source();
-    switch (in.kind) {
+    // A redirected stdin opens nothing for the Command's own source.
+    switch (redirect.stdin_fd >= 0 ? StdinSource::Kind::Inherit : in.kind) {
     case StdinSource::Kind::Empty:
         break; // the null device, opened by the child
     case StdinSource::Kind::Bytes:
@@ -504,9 +505,16 @@ Stdio prepare_stdio(const Command& command) {
         s.inherit(0);
         break;
     }
+    if (redirect.stdin_fd >= 0) {
+        s.source[0] = redirect.stdin_fd;
+    }
     for (Stream stream : {Stream::Stdout, Stream::Stderr}) {
         const int target = stream == Stream::Stdout ? 1 : 2;
         UniqueFd& parent_end = stream == Stream::Stdout ? s.stdout_pipe : s.stderr_pipe;
+        if (stream == Stream::Stdout && redirect.stdout_fd >= 0) {
+            s.source[1] = redirect.stdout_fd;
+            continue;
+        }
         switch (command.mode(stream)) {
         case StdioMode::Capture:
         case StdioMode::Tee: {
@@ -775,6 +783,11 @@ Error spawn_error(const Command& command, const std::vector<std::string>& candid
 } // namespace
 
 SpawnedProcess spawn(const Command& command, const Placement& placement) {
+    return spawn(command, placement, StdioRedirect{});
+}
+
+SpawnedProcess spawn(const Command& command, const Placement& placement,
+                     const StdioRedirect& redirect) {
     if (auto invalid = command.validate()) {
         throw *invalid;
     }
@@ -841,7 +854,7 @@ SpawnedProcess spawn(const Command& command, const Placement& placement) {
         close_limit = nofile.rlim_cur;
     }
 
-    Stdio stdio = prepare_stdio(command);
+    Stdio stdio = prepare_stdio(command, redirect);
 
     ChildPlan plan;
     plan.candidates = candidate_ptrs.data();

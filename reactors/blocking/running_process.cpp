@@ -111,7 +111,7 @@ std::optional<std::string> RunningProcess::next_line() {
 
 std::optional<OutputEvent> RunningProcess::next_event() {
     if (!state_->events_enabled) {
-        throw Error(ErrorKind::InvalidArgument, {},
+        throw Error(ErrorKind::InvalidArgument, state_->driver->command().program(),
                     "next_event() needs StartOptions::event_reader when the process is started");
     }
     auto& events = state_->driver->events();
@@ -124,10 +124,24 @@ std::optional<OutputEvent> RunningProcess::next_event() {
     return e;
 }
 
+reactor::RunDriver& RunningProcess::driver() {
+    return *state_->driver;
+}
+
+bool RunningProcess::run_until(const std::function<bool()>& done, std::optional<TimePoint> until) {
+    return state_->reactor.run_until(done, until);
+}
+
+void RunningProcess::dispatch_pending() {
+    state_->reactor.run_once(Clock::now());
+}
+
 void RunningProcess::require_stdin_ok(const char* what) {
     if (state_->driver->stdin_broken()) {
-        throw Error(ErrorKind::StdinFailed, {},
-                    std::string(what) + ": the child closed its stdin (broken pipe)");
+        // E1: name the program; the child's last stderr line often says why.
+        throw Error(ErrorKind::StdinFailed, state_->driver->command().program(),
+                    std::string(what) + ": the child closed its stdin (broken pipe)")
+            .with_output({}, state_->driver->stderr_tail());
     }
 }
 
@@ -138,7 +152,7 @@ void RunningProcess::write(std::string_view bytes) {
     }
     if (!state_->driver->write_stdin(std::string(bytes), Clock::now())) {
         require_stdin_ok("write");
-        throw Error(ErrorKind::StdinFailed, {},
+        throw Error(ErrorKind::StdinFailed, state_->driver->command().program(),
                     "write: stdin is not open for writing (use Command::stdin_interactive(), and "
                     "do not write after close_stdin() or after the run ended)");
     }

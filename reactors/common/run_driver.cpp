@@ -6,6 +6,7 @@
 #include "processkit/os/pipe_io.hpp"
 #include "processkit/os/signals.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <signal.h>
@@ -193,7 +194,7 @@ void RunDriver::spawn(TimePoint now) {
         if (!shared_) {
             own_group_ = std::make_shared<ProcessGroup>();
         }
-        process_.emplace(group()->spawn(command_));
+        process_.emplace(group()->spawn(command_, options_.stdio_redirect));
     } catch (const Error& e) {
         own_group_.reset();
         feed(now, input::SpawnFailed{e});
@@ -233,6 +234,7 @@ void RunDriver::on_ready(int fd, FdRole role, TimePoint now) {
     case FdRole::Child:
         if (auto exit = process_->child.try_wait()) {
             watcher_.unwatch(*this, process_->child.pidfd(), FdRole::Child);
+            exit_status_ = exit->status;
             feed(now, input::Exited{exit->status, exit->cpu_time, exit->peak_memory_bytes});
         }
         break;
@@ -265,11 +267,24 @@ void RunDriver::read_stream(Stream s, TimePoint now) {
             feed(now, input::OutputClosed{s});
             return;
         }
+        if (s == Stream::Stderr) {
+            remember_stderr(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+        }
         feed(now, input::Output{s, std::string_view(buffer.data(), static_cast<std::size_t>(n))});
         if (static_cast<std::size_t>(n) < buffer.size()) {
             return; // drained for now
         }
     }
+}
+
+void RunDriver::remember_stderr(std::string_view bytes) {
+    if (bytes.size() >= stderr_tail_bytes) {
+        stderr_tail_.assign(bytes.substr(bytes.size() - stderr_tail_bytes));
+        return;
+    }
+    const std::size_t keep = std::min(stderr_tail_.size(), stderr_tail_bytes - bytes.size());
+    stderr_tail_.erase(0, stderr_tail_.size() - keep);
+    stderr_tail_ += bytes;
 }
 
 void RunDriver::flush_stdin(TimePoint now) {

@@ -61,6 +61,8 @@ public:
     /// Spawning into a suspended group fails with InvalidArgument instead of
     /// hanging: the child would be frozen before it could exec.
     os::SpawnedProcess spawn(const Command& command);
+    /// The same with the child's stdin/stdout taken from given descriptors.
+    os::SpawnedProcess spawn(const Command& command, const os::StdioRedirect& redirect);
     /// G12: brings a running process into the group. With process groups it
     /// must be a process we may setpgid (our child, not a session leader).
     void adopt(pid_t pid);

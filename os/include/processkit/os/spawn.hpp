@@ -40,6 +40,16 @@ struct SpawnedProcess {
     UniqueFd stderr_pipe; ///< read end, when stderr is captured
 };
 
+/// Descriptors the child takes as its stdin or stdout instead of what the
+/// Command says (e.g. the ends of a pipe between two children). The caller
+/// keeps them (spawn duplicates them into the child) and must leave the
+/// Command's own setting for a redirected slot at Inherit, so nothing else
+/// expects a pipe there. -1: not redirected.
+struct StdioRedirect {
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+};
+
 /// Starts `command` (validated first). Throws processkit::Error:
 /// InvalidArgument (NUL byte, bad names...), NotFound (with the PATH
 /// candidates searched, or the missing working directory named),
@@ -47,6 +57,8 @@ struct SpawnedProcess {
 /// "argument list too long", ENOEXEC, setuid refused...), Io. A failed spawn
 /// leaves no child, no descriptor and no directory behind.
 SpawnedProcess spawn(const Command& command, const Placement& placement);
+SpawnedProcess spawn(const Command& command, const Placement& placement,
+                     const StdioRedirect& redirect);
 
 /// The paths a program name is tried at, in order (PATH lookup for a bare
 /// name; the name itself otherwise). An empty PATH entry means the current

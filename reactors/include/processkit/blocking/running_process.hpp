@@ -11,6 +11,7 @@
 #include "processkit/reactor/run_driver.hpp"
 #include "processkit/reactor/start_options.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 namespace processkit {
 
 using reactor::OutputEvent;
+class Readiness;
 class RunningProcess;
 /// Implementation of start() (api.hpp); shared group may be null.
 RunningProcess start_process(const Command& command, ProcessGroup* group,
@@ -75,12 +77,23 @@ public:
     /// and returns the summary (R4).
     RunProfile profile(Duration every);
 
+    /// Blocks until `probe` (blocking/readiness.hpp) finds the child ready,
+    /// at most `deadline` (R6). Throws Error NotReady at the deadline, or at
+    /// once when the child exits (or, for a line probe, closes stdout) first.
+    /// Never kills the child; lines read by a line probe stay queued.
+    void wait_ready(const Readiness& probe, Duration deadline);
+
 private:
     struct State;
     friend RunningProcess start_process(const Command&, ProcessGroup*, const StartOptions&);
     friend std::size_t wait_any(std::vector<RunningProcess*> processes);
     explicit RunningProcess(std::unique_ptr<State> state);
     void require_stdin_ok(const char* what);
+    // For wait_ready (readiness.cpp): the driver, the loop until done() or
+    // `until`, and a dispatch of what is pending without blocking.
+    reactor::RunDriver& driver();
+    bool run_until(const std::function<bool()>& done, std::optional<TimePoint> until);
+    void dispatch_pending();
     std::unique_ptr<State> state_;
 };
 

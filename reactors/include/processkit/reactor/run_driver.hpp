@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 
@@ -43,6 +44,8 @@ public:
         bool queue_stdout_lines = false;
         bool queue_events = false;
         std::function<void(const ProcessGroupStats&)> on_stats;
+        /// The child's stdin/stdout from these descriptors (pipeline stages).
+        os::StdioRedirect stdio_redirect;
     };
 
     RunDriver(Command command, Options options, Watcher& watcher);
@@ -64,6 +67,8 @@ public:
     void close_stdin(TimePoint now, bool discard_queued = false);
 
     bool finished() const { return result_.has_value(); }
+    /// The direct child was seen to exit (its output may still be draining).
+    bool child_exited() const { return machine_.exited(); }
     const std::optional<ProcessResult>& result() const { return result_; }
     std::optional<ProcessResult> take_result() { return std::exchange(result_, std::nullopt); }
     std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
@@ -99,11 +104,26 @@ public:
     std::deque<std::string>& stdout_lines() { return stdout_lines_; }
     std::deque<OutputEvent>& events() { return events_; }
 
+    // For readiness probes (blocking/readiness.hpp).
+    const Command& command() const { return command_; }
+    bool queues_stdout_lines() const { return options_.queue_stdout_lines; }
+    /// The stream's pipe is still open (not captured, or at its end: false).
+    bool output_open(Stream s) const {
+        return process_ && (s == Stream::Stdout ? process_->stdout_pipe : process_->stderr_pipe);
+    }
+    /// How the direct child ended, once it was reaped (before the run finishes).
+    const std::optional<ExitStatus>& exit_status() const { return exit_status_; }
+    /// The last bytes read from stderr (at most stderr_tail_bytes), for
+    /// error messages while the run goes on.
+    static constexpr std::size_t stderr_tail_bytes = 4096;
+    const std::string& stderr_tail() const { return stderr_tail_; }
+
 private:
     void feed(TimePoint now, Input in);
     void apply(TimePoint now, Action& a);
     void spawn(TimePoint now);
     void read_stream(Stream s, TimePoint now);
+    void remember_stderr(std::string_view bytes);
     void flush_stdin(TimePoint now);
     void close_fd(os::UniqueFd& fd, FdRole role);
     void release_everything() noexcept;
@@ -130,6 +150,8 @@ private:
     std::optional<ProcessResult> result_;
     std::deque<std::string> stdout_lines_;
     std::deque<OutputEvent> events_;
+    std::optional<ExitStatus> exit_status_;
+    std::string stderr_tail_;
 };
 
 } // namespace processkit::reactor

@@ -1,0 +1,97 @@
+#include "processkit/blocking/cancel_token.hpp"
+
+#include "processkit/blocking/reactor.hpp"
+#include "processkit/os/unique_fd.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <string>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace processkit {
+namespace {
+
+int poll_timeout_ms(std::optional<TimePoint> deadline) {
+    if (!deadline) {
+        return -1;
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+    return static_cast<int>(std::clamp<long long>(left.count(), 0, 86'400'000));
+}
+
+} // namespace
+
+struct CancelToken::State {
+    std::atomic<bool> cancelled{false};
+    os::UniqueFd event{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+};
+
+CancelToken::CancelToken()
+    : state_(std::make_shared<State>()) {
+    if (!state_->event) {
+        const int err = errno;
+        throw Error(ErrorKind::Io, {},
+                    std::string("cannot create an eventfd: ") + std::strerror(err))
+            .with_os_error(err);
+    }
+}
+
+void CancelToken::cancel() const noexcept {
+    if (!state_->cancelled.exchange(true)) {
+        const std::uint64_t one = 1;
+        // Level-triggered from now on: the counter is never read back.
+        [[maybe_unused]] const auto n = ::write(state_->event.get(), &one, sizeof one);
+    }
+}
+
+bool CancelToken::cancelled() const noexcept {
+    return state_->cancelled.load();
+}
+
+int CancelToken::fd() const noexcept {
+    return state_->event.get();
+}
+
+bool CancelToken::sleep_until(TimePoint deadline) const {
+    while (!cancelled()) {
+        if (Clock::now() >= deadline) {
+            return true;
+        }
+        pollfd p{fd(), POLLIN, 0};
+        ::poll(&p, 1, poll_timeout_ms(deadline)); // EINTR: loop and look again
+    }
+    return false;
+}
+
+bool CancelToken::sleep_for(Duration d) const {
+    return sleep_until(Clock::now() + d);
+}
+
+ProcessResult output_string(const Command& command, const CancelToken& cancel, CancelStop how) {
+    blocking::Reactor reactor;
+    reactor::RunDriver driver(command, reactor::RunDriver::Options{}, reactor);
+    driver.start(Clock::now());
+    bool cancel_sent = false;
+    while (!driver.finished()) {
+        if (!cancel_sent && cancel.cancelled()) {
+            cancel_sent = true;
+            driver.cancel(Clock::now());
+            if (how == CancelStop::Kill && !driver.finished()) {
+                driver.kill(Clock::now());
+            }
+            continue;
+        }
+        // Wait on the reactor's epoll and, until it fired, the token.
+        std::array<pollfd, 2> fds{{{reactor.fd(), POLLIN, 0}, {cancel.fd(), POLLIN, 0}}};
+        ::poll(fds.data(), cancel_sent ? 1 : 2, poll_timeout_ms(reactor.next_deadline()));
+        reactor.run_once(Clock::now()); // dispatches what is ready, never blocks
+    }
+    return *driver.take_result();
+}
+
+} // namespace processkit

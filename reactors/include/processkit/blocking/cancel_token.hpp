@@ -1,0 +1,50 @@
+#pragma once
+// CancelToken: a thread-safe "stop now" flag that blocking waits can poll
+// on, and a cancellable output_string built on it. Used by the retry
+// wrappers (C7) and the Supervisor (P2); usable on its own.
+//
+// Thread-safety: cancel() and cancelled() may be called from any thread.
+// Copies share one flag, so hand a copy to the thread that cancels.
+
+#include "processkit/core/command.hpp"
+#include "processkit/core/result.hpp"
+#include "processkit/core/time.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace processkit {
+
+class CancelToken {
+public:
+    /// A fresh, uncancelled token (owns an eventfd, shared by its copies).
+    CancelToken();
+
+    /// Idempotent; wakes every wait on this token.
+    void cancel() const noexcept;
+    bool cancelled() const noexcept;
+    /// Sleeps until `deadline` unless cancelled first. True if the time
+    /// passed without a cancel.
+    bool sleep_until(TimePoint deadline) const;
+    bool sleep_for(Duration d) const;
+    /// Readable (POLLIN) once cancelled, for callers with their own poll loop.
+    int fd() const noexcept;
+
+private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+/// How a cancelled run is stopped.
+enum class CancelStop : std::uint8_t {
+    Graceful, ///< the command's timeout signal to the tree, a kill after its grace
+    Kill,     ///< the whole tree is killed at once
+};
+
+/// Like output_string(command), in a private group, but `cancel` (from any
+/// thread) ends the run: its result then says Outcome::Cancelled, also if its
+/// timeout fired first (a cancel beats a timeout).
+ProcessResult output_string(const Command& command, const CancelToken& cancel,
+                            CancelStop how = CancelStop::Graceful);
+
+} // namespace processkit
