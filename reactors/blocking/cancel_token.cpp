@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <poll.h>
 #include <string>
 #include <sys/eventfd.h>
@@ -29,6 +31,8 @@ int poll_timeout_ms(std::optional<TimePoint> deadline) {
 struct CancelToken::State {
     std::atomic<bool> cancelled{false};
     os::UniqueFd event{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+    /// Set only by the stop_token constructor; destroyed with the last copy.
+    std::optional<std::stop_callback<std::function<void()>>> on_stop;
 };
 
 CancelToken::CancelToken()
@@ -41,12 +45,28 @@ CancelToken::CancelToken()
     }
 }
 
-void CancelToken::cancel() const noexcept {
-    if (!state_->cancelled.exchange(true)) {
+CancelToken::CancelToken(std::stop_token stop)
+    : CancelToken() {
+    // The callback holds the state weakly: a cycle through it would keep the
+    // eventfd alive forever.
+    std::weak_ptr<State> weak = state_;
+    state_->on_stop.emplace(std::move(stop), std::function<void()>([weak] {
+                                if (auto s = weak.lock()) {
+                                    CancelToken::cancel_state(*s);
+                                }
+                            }));
+}
+
+void CancelToken::cancel_state(State& s) noexcept {
+    if (!s.cancelled.exchange(true)) {
         const std::uint64_t one = 1;
         // Level-triggered from now on: the counter is never read back.
-        [[maybe_unused]] const auto n = ::write(state_->event.get(), &one, sizeof one);
+        [[maybe_unused]] const auto n = ::write(s.event.get(), &one, sizeof one);
     }
+}
+
+void CancelToken::cancel() const noexcept {
+    cancel_state(*state_);
 }
 
 bool CancelToken::cancelled() const noexcept {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <stop_token>
 #include <thread>
 
 namespace processkit {
@@ -224,6 +225,21 @@ TEST(CancelToken, SleepIsCutShortByACancelFromAnotherThread) {
     EXPECT_FALSE(cancel.sleep_for(1h));
     t.join();
     EXPECT_TRUE(cancel.cancelled());
+}
+
+TEST(CancelToken, FollowsAStopToken) {
+    std::stop_source stop;
+    CancelToken cancel(stop.get_token());
+    EXPECT_FALSE(cancel.cancelled());
+    EXPECT_TRUE(cancel.sleep_for(1ms));
+    std::thread t([&stop] { stop.request_stop(); });
+    EXPECT_FALSE(cancel.sleep_for(1h));
+    t.join();
+    EXPECT_TRUE(cancel.cancelled());
+
+    std::stop_source already;
+    already.request_stop();
+    EXPECT_TRUE(CancelToken(already.get_token()).cancelled());
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 
 namespace processkit {
 
@@ -19,6 +20,9 @@ class CancelToken {
 public:
     /// A fresh, uncancelled token (owns an eventfd, shared by its copies).
     CancelToken();
+    /// A token cancelled when stop is requested on `stop` (std::jthread, a
+    /// pipeline's PipelineOptions::stop): one cancellation for both APIs.
+    explicit CancelToken(std::stop_token stop);
 
     /// Idempotent; wakes every wait on this token.
     void cancel() const noexcept;
@@ -32,6 +36,7 @@ public:
 
 private:
     struct State;
+    static void cancel_state(State& s) noexcept;
     std::shared_ptr<State> state_;
 };
 
