@@ -46,11 +46,13 @@ Duration Backoff::delay(std::uint32_t n) const {
     // In floating point, clamped before converting back: base * factor^n
     // overflows any integer after a few dozen steps.
     const double ideal = static_cast<double>(base.count()) * std::pow(factor, n);
-    const double capped = std::min(ideal, static_cast<double>(cap.count()));
-    if (!(capped >= 0.0)) {
+    if (ideal >= static_cast<double>(cap.count())) {
+        return cap; // exact: a cap near Duration::max() would not survive a round trip
+    }
+    if (!(ideal >= 0.0)) {
         return Duration::zero();
     }
-    return Duration(static_cast<Duration::rep>(capped));
+    return Duration(static_cast<Duration::rep>(ideal));
 }
 
 Duration Backoff::delay(std::uint32_t n, double unit) const {

@@ -148,6 +148,46 @@ std::string debug_string(const Command& command) {
     return out;
 }
 
+namespace {
+
+/// The error's message without what may come from the caller's values: the
+/// paths it searched (built from PATH) and its path (a working directory,
+/// a stdin file), which is shown as <path>.
+std::string redacted_message(const Error& error) {
+    std::string message = error.message();
+    if (!error.searched().empty()) {
+        std::string searched = " (searched:";
+        for (const auto& p : error.searched()) {
+            searched += ' ';
+            append_utf8_lossy(p, searched);
+        }
+        searched += ')';
+        if (auto at = message.find(searched); at != std::string::npos) {
+            message.erase(at, searched.size());
+        }
+    }
+    if (!error.path().empty()) {
+        // Quoted, as messages quote paths, and after "'program': ": the
+        // program is always shown.
+        std::string skip;
+        if (!error.program().empty()) {
+            append_utf8_lossy(error.program(), skip);
+            skip = "'" + skip + "': ";
+        }
+        std::string quoted = "'";
+        append_utf8_lossy(error.path(), quoted);
+        quoted += '\'';
+        const std::string_view hidden = "'<path>'";
+        for (auto at = message.find(quoted, message.starts_with(skip) ? skip.size() : 0);
+             at != std::string::npos; at = message.find(quoted, at + hidden.size())) {
+            message.replace(at, quoted.size(), hidden);
+        }
+    }
+    return message;
+}
+
+} // namespace
+
 std::string debug_string(const Error& error) {
     std::string out = "Error{kind=";
     out += to_string(error.kind());
@@ -167,6 +207,9 @@ std::string debug_string(const Error& error) {
     if (!error.searched().empty()) {
         out += ", searched=" + std::to_string(error.searched().size()) + " paths";
     }
+    if (!error.path().empty()) {
+        out += ", path=set";
+    }
     if (!error.stdout_text().empty()) {
         out += ", stdout=" + std::to_string(error.stdout_text().size()) + " bytes";
     }
@@ -174,7 +217,7 @@ std::string debug_string(const Error& error) {
         out += ", stderr=" + std::to_string(error.stderr_text().size()) + " bytes";
     }
     out += ", message=";
-    append_quoted(out, error.message());
+    append_quoted(out, redacted_message(error));
     out += '}';
     return out;
 }

@@ -34,7 +34,7 @@ Pipeline& Pipeline::add_unchecked(Command next) {
 
 Pipeline& Pipeline::checked(std::size_t index, bool on) {
     if (index >= stages_.size()) {
-        throw Error(ErrorKind::InvalidArgument, {},
+        throw Error(ErrorKind::InvalidArgument, programs(),
                     "no " + stage_name(index) + " in a pipeline of " +
                         std::to_string(stages_.size()) + " stages");
     }
@@ -175,14 +175,30 @@ Outcome PipelineResult::outcome() const {
     return stages.empty() ? Outcome::spawn_failed() : stages.back().result.outcome;
 }
 
+namespace {
+
+/// The stderr of the last stage, in stage order, that wrote a non-empty line:
+/// what a timeout or cancel message ends with (E1).
+std::string last_stage_stderr(const std::vector<StageResult>& stages) {
+    for (auto it = stages.rbegin(); it != stages.rend(); ++it) {
+        std::string text = it->result.stderr_text();
+        if (!last_line_of(text).empty()) {
+            return text;
+        }
+    }
+    return {};
+}
+
+} // namespace
+
 std::optional<Error> PipelineResult::failure() const {
     if (cancelled()) {
         return Error(ErrorKind::Cancelled, programs, "the pipeline was cancelled")
-            .with_output(stdout_text(), {});
+            .with_output(stdout_text(), last_stage_stderr(stages));
     }
     if (timed_out()) {
         return Error(ErrorKind::Timeout, programs, "the pipeline's timeout fired")
-            .with_output(stdout_text(), {});
+            .with_output(stdout_text(), last_stage_stderr(stages));
     }
     const auto i = failed_stage();
     if (!i) {
@@ -235,6 +251,38 @@ Answer<int> exit_code_answer(const PipelineResult& result) {
             Error(ErrorKind::SpawnFailed, r.program, "the stage did not exit by itself")));
     }
     return Answer<int>::ok(r.outcome.value);
+}
+
+Pipeline probe_pipeline(const Pipeline& pipeline) {
+    Pipeline p;
+    for (std::size_t i = 0; i < pipeline.size(); ++i) {
+        Pipeline::Stage stage = pipeline.stages()[i];
+        if (i + 1 == pipeline.size()) {
+            stage.command.ok_codes({0, 1});
+        }
+        if (stage.checked) {
+            p.add(std::move(stage.command));
+        } else {
+            p.add_unchecked(std::move(stage.command));
+        }
+    }
+    if (pipeline.timeout()) {
+        p.timeout(*pipeline.timeout());
+    }
+    return p.grace(pipeline.grace()).timeout_signal(pipeline.timeout_signal());
+}
+
+Answer<bool> probe_answer(const PipelineResult& result) {
+    if (auto e = result.failure()) {
+        return Answer<bool>::failed(std::move(*e));
+    }
+    if (result.stages.empty()) {
+        return Answer<bool>::failed(
+            Error(ErrorKind::InvalidArgument, {}, "a pipeline needs at least one stage"));
+    }
+    // An unchecked last stage may still have ended otherwise: the single
+    // command's rule then names what it did.
+    return probe_answer(result.stages.back().result);
 }
 
 } // namespace processkit

@@ -58,7 +58,7 @@ RetryMachine::RetryMachine(RetryPolicy policy, const Command& command, UniformSo
     , stdin_replayable_(stdin_replayable(command.stdin_source()))
     , random_(std::move(random)) {
     if (auto e = policy_.validate()) {
-        throw *e;
+        throw Error(e->kind(), program_, e->detail()); // named after the command (E1)
     }
     if (!random_) {
         throw Error(ErrorKind::InvalidArgument, program_, "retry: no jitter source given");

@@ -128,7 +128,8 @@ SupervisorDecision SupervisorMachine::on_ended(TimePoint now, const ProcessResul
         d.delay = std::max(d.delay, policy_.storm_guard->cool_down);
         ++storm_pauses_;
     }
-    d.at = now + d.delay;
+    // Saturated: a cap of Duration::max() means "wait for stop()", not overflow.
+    d.at = d.delay > TimePoint::max() - now ? TimePoint::max() : now + d.delay;
     ++restarts_;
     return d;
 }

@@ -89,7 +89,8 @@ bool CancelToken::sleep_until(TimePoint deadline) const {
 }
 
 bool CancelToken::sleep_for(Duration d) const {
-    return sleep_until(Clock::now() + d);
+    const TimePoint now = Clock::now();
+    return sleep_until(d > TimePoint::max() - now ? TimePoint::max() : now + d); // no overflow
 }
 
 ProcessResult output_string(const Command& command, const CancelToken& cancel, CancelStop how) {

@@ -314,4 +314,12 @@ int exit_code(const Pipeline& pipeline, const PipelineOptions& options) {
     return *answer.value;
 }
 
+bool probe(const Pipeline& pipeline, const PipelineOptions& options) {
+    auto answer = probe_answer(run_to_end(probe_pipeline(pipeline), options));
+    if (answer.error) {
+        throw *answer.error;
+    }
+    return *answer.value;
+}
+
 } // namespace processkit

@@ -20,7 +20,7 @@ Supervisor::Supervisor(Command command, SupervisorPolicy policy)
     : command_(std::move(command))
     , policy_(std::move(policy)) {
     if (auto e = policy_.validate()) {
-        throw *e;
+        throw Error(e->kind(), command_.program(), e->detail()); // named after the command (E1)
     }
     if (policy_.capture_lines > 0) {
         command_.buffer_policy(BufferPolicy::keep_newest_lines(policy_.capture_lines));

@@ -101,6 +101,33 @@ TEST_F(Pipelines, EarlierStageFailureIsBlamedOverTheLaterOne) {
     EXPECT_TRUE(std::string(r.failure()->what()).ends_with("first")) << r.failure()->what();
 }
 
+// Pipefail: a failing first stage fails the pipeline even if the last succeeds.
+TEST_F(Pipelines, FalsePipeTrueFailsWithTheFirstStagesCode) {
+    EXPECT_EQ(exit_code(marked(Command("false")) | cat(), options()), 1);
+    try {
+        (void)run(marked(Command("false")) | cat(), options());
+        FAIL() << "run must throw";
+    } catch (const Error& thrown) {
+        EXPECT_EQ(thrown.kind(), ErrorKind::NonZeroExit);
+        EXPECT_EQ(thrown.program(), "false");
+        EXPECT_NE(thrown.message().find("stage 1 of 2"), std::string::npos) << thrown.message();
+    }
+}
+
+TEST_F(Pipelines, ProbeAnswersFromTheLastStage) {
+    EXPECT_TRUE(probe(yes() | marked(Command("grep").args({"-q", "y"})), options()));
+    EXPECT_FALSE(probe(sh("echo abc") | marked(Command("grep").args({"-q", "zzz"})), options()));
+    EXPECT_THROW((void)probe(sh("exit 4") | marked(Command("grep").args({"-q", "zzz"})), options()),
+                 Error);
+    try {
+        (void)probe(sh("echo abc") | sh("cat >/dev/null; exit 2"), options());
+        FAIL() << "probe must throw";
+    } catch (const Error& thrown) {
+        EXPECT_EQ(thrown.kind(), ErrorKind::NonZeroExit);
+        EXPECT_EQ(thrown.exit_code(), 2);
+    }
+}
+
 TEST_F(Pipelines, FailureTearsDownAStageThatWouldNeverEnd) {
     // sleep neither reads nor writes: no pipe would ever end it. The failure
     // of the next stage does, after the grace (TERM is ignored here).
@@ -172,6 +199,18 @@ TEST_F(Pipelines, TimeoutEndsTheWholePipeline) {
     EXPECT_GE(r.duration, 300ms);
     EXPECT_LT(r.duration, 20s);
     EXPECT_TRUE(r.stages[0].ended_in_teardown);
+}
+
+// E1: the timeout's message ends with the last stderr line a stage wrote.
+TEST_F(Pipelines, TimeoutMessageEndsWithTheLastStderrLine) {
+    try {
+        (void)run(Pipeline(sh("echo warming up >&2; sleep 30")).add(cat()).timeout(500ms),
+                  options());
+        FAIL() << "run must throw";
+    } catch (const Error& thrown) {
+        EXPECT_EQ(thrown.kind(), ErrorKind::Timeout);
+        EXPECT_TRUE(thrown.message().ends_with("; stderr: warming up")) << thrown.message();
+    }
 }
 
 TEST_F(Pipelines, TimeoutKillsATermIgnoringStageAfterTheGrace) {

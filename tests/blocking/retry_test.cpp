@@ -227,6 +227,16 @@ TEST(CancelToken, SleepIsCutShortByACancelFromAnotherThread) {
     EXPECT_TRUE(cancel.cancelled());
 }
 
+TEST(CancelToken, TheLongestSleepDoesNotOverflow) {
+    CancelToken cancel;
+    std::thread t([copy = cancel] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        copy.cancel();
+    });
+    EXPECT_FALSE(cancel.sleep_for(Duration::max())); // ends on the cancel, not at once
+    t.join();
+}
+
 TEST(CancelToken, FollowsAStopToken) {
     std::stop_source stop;
     CancelToken cancel(stop.get_token());

@@ -222,6 +222,7 @@ TEST(SupervisorPolicyCheck, InvalidPolicyIsRejected) {
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
         EXPECT_NE(e.message().find("factor"), std::string::npos) << e.message();
+        EXPECT_EQ(e.program(), "true"); // E1: every error names the program
     }
 }
 

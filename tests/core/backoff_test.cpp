@@ -26,6 +26,17 @@ TEST(Backoff, StopsAtTheCap) {
     EXPECT_EQ(b.delay(UINT32_MAX), 100ms);
 }
 
+// Duration::max() as "no cap": the delay reaches it exactly instead of going
+// through a double that cannot hold it.
+TEST(Backoff, TheLargestCapIsReachedExactly) {
+    Backoff b{1s, 2.0, Duration::max(), 0.0};
+    EXPECT_EQ(b.delay(3), 8s);
+    EXPECT_EQ(b.delay(200), Duration::max());
+    b.jitter = 1.0;
+    EXPECT_EQ(b.delay(200, 0.0), Duration::max());
+    EXPECT_GT(b.delay(200, 0.999), Duration::zero());
+}
+
 TEST(Backoff, FactorOneIsConstant) {
     Backoff b{7ms, 1.0, 1s, 0.0};
     EXPECT_EQ(b.delay(0), 7ms);

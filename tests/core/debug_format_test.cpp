@@ -70,10 +70,42 @@ TEST(DebugFormat, ErrorOtherFields) {
                         .with_searched({"/a/tool", "/b/tool"})
                         .with_os_error(2);
     EXPECT_EQ(debug_string(e), "Error{kind=not found, program=\"tool\", os_error=2, searched=2 "
-                               "paths, message=\"'tool': not found: not on PATH (searched: "
-                               "/a/tool /b/tool)\"}");
+                               "paths, message=\"'tool': not found: not on PATH\"}");
     EXPECT_EQ(debug_string(Error(ErrorKind::Signalled, "", "x").with_signal(9)),
               "Error{kind=killed by signal, signal=9, message=\"killed by signal: x\"}");
+}
+
+// The searched paths come from PATH and the path may be a working directory
+// or a stdin file: values the caller set, which a debug rendering never shows.
+TEST(DebugFormat, ErrorHidesSearchedPathsAndPath) {
+    const Error not_found = Error(ErrorKind::NotFound, "tool", "no such program on PATH")
+                                .with_searched({"/s3cr3t-dir/tool"})
+                                .with_path("/s3cr3t-dir/tool");
+    EXPECT_TRUE(contains(not_found.message(), "/s3cr3t-dir/tool")); // the message keeps them
+    EXPECT_EQ(debug_string(not_found), "Error{kind=not found, program=\"tool\", searched=1 paths, "
+                                       "path=set, message=\"'tool': not found: no such program "
+                                       "on PATH\"}");
+
+    const Error bad_cwd =
+        Error(ErrorKind::NotFound, "/opt/tool", "working directory '/home/s3cr3t' does not exist")
+            .with_path("/home/s3cr3t");
+    EXPECT_EQ(debug_string(bad_cwd),
+              "Error{kind=not found, program=\"/opt/tool\", path=set, message=\"'/opt/tool': not "
+              "found: working directory '<path>' does not exist\"}");
+
+    // Only the quoted path goes, even when it is short.
+    const Error no_stdin =
+        Error(ErrorKind::NotFound, "cat", "cannot open 'a': No such file or directory")
+            .with_path("a");
+    EXPECT_EQ(debug_string(no_stdin), "Error{kind=not found, program=\"cat\", path=set, "
+                                      "message=\"'cat': not found: cannot open '<path>': No "
+                                      "such file or directory\"}");
+
+    // A program that is its own path stays named.
+    const Error no_file =
+        Error(ErrorKind::NotFound, "/opt/tool", "no such file").with_path("/opt/tool");
+    EXPECT_EQ(debug_string(no_file), "Error{kind=not found, program=\"/opt/tool\", path=set, "
+                                     "message=\"'/opt/tool': not found: no such file\"}");
 }
 
 TEST(DebugFormat, Durations) {

@@ -138,6 +138,65 @@ TEST(PipelineBlame, CancelIsReportedAsSuch) {
     EXPECT_EQ(r.failure()->kind(), ErrorKind::Cancelled);
 }
 
+TEST(PipelineProbe, AcceptsZeroAndOneOnTheLastStageOnly) {
+    const Pipeline p = Pipeline(Command("a").ok_codes({0, 3})).add_unchecked(Command("b"));
+    const Pipeline probed = probe_pipeline(Pipeline(p).add(Command("grep")).timeout(5s).grace(1s));
+    ASSERT_EQ(probed.size(), 3u);
+    EXPECT_EQ(probed.stages()[0].command.ok_codes(), (std::vector<int>{0, 3}));
+    EXPECT_FALSE(probed.stages()[1].checked);
+    EXPECT_EQ(probed.stages()[2].command.ok_codes(), (std::vector<int>{0, 1}));
+    EXPECT_EQ(probed.timeout(), Duration(5s));
+    EXPECT_EQ(probed.grace(), Duration(1s));
+}
+
+TEST(PipelineProbe, AnswersFromTheLastStageUnlessThePipelineFailed) {
+    const auto yes = result_of(
+        {ended("ps", Outcome::signalled(sigpipe)), ended("grep", Outcome::exited(0), {0, 1})});
+    EXPECT_EQ(probe_answer(yes).value, true);
+    const auto no =
+        result_of({ended("ps", Outcome::exited(0)), ended("grep", Outcome::exited(1), {0, 1})});
+    EXPECT_EQ(probe_answer(no).value, false);
+
+    const auto other =
+        result_of({ended("ps", Outcome::exited(0)), ended("grep", Outcome::exited(2), {0, 1})},
+                  PipelineStop::StageFailed);
+    ASSERT_TRUE(probe_answer(other).error);
+    EXPECT_EQ(probe_answer(other).error->program(), "grep");
+    EXPECT_EQ(probe_answer(other).error->exit_code(), 2);
+
+    const auto first_failed =
+        result_of({ended("ps", Outcome::exited(4)), ended("grep", Outcome::exited(1), {0, 1})},
+                  PipelineStop::StageFailed);
+    EXPECT_EQ(probe_answer(first_failed).error->program(), "ps");
+
+    auto killed = ended("grep", Outcome::signalled(9), {0, 1});
+    killed.checked = false;
+    const auto unchecked = result_of({ended("ps", Outcome::exited(0)), killed});
+    ASSERT_TRUE(unchecked.success());
+    EXPECT_EQ(probe_answer(unchecked).error->kind(), ErrorKind::Signalled);
+    EXPECT_EQ(probe_answer(result_of({}, PipelineStop::TimedOut)).error->kind(),
+              ErrorKind::Timeout);
+}
+
+// E1: a timeout or cancel message ends with the last non-empty stderr line of
+// the last stage (in stage order) that wrote one.
+TEST(PipelineBlame, TimeoutAndCancelEndWithTheLastStderrLine) {
+    auto a = ended("server", Outcome::signalled(15));
+    a.result.stderr_bytes = "starting\nwaiting for the lock\n\n";
+    a.ended_in_teardown = true;
+    auto b = ended("cat", Outcome::signalled(15));
+    b.ended_in_teardown = true;
+    for (const auto stop : {PipelineStop::TimedOut, PipelineStop::Cancelled}) {
+        const auto e = result_of({a, b}, stop).failure();
+        ASSERT_TRUE(e.has_value());
+        EXPECT_EQ(e->stderr_text(), a.result.stderr_bytes);
+        const std::string tail = "; stderr: waiting for the lock";
+        EXPECT_TRUE(e->message().ends_with(tail)) << e->message();
+    }
+    const auto quiet = result_of({b}, PipelineStop::TimedOut).failure();
+    EXPECT_EQ(quiet->message(), "'a | b | c': timed out: the pipeline's timeout fired");
+}
+
 TEST(PipelineBlame, SpawnFailureReportsThatStagesTypedError) {
     auto a = ended("yes", Outcome::signalled(9));
     a.ended_in_teardown = true;
@@ -203,6 +262,14 @@ TEST(PipelineValue, ValidationNamesTheStage) {
     EXPECT_FALSE(
         (Command("a").stdin_bytes("x") | Command("b").stdout_mode(StdioMode::Discard)).validate());
     EXPECT_THROW(Pipeline(Command("a")).checked(1, false), Error);
+    try {
+        (Command("a") | Command("b")).checked(2, false);
+        FAIL() << "expected an error";
+    } catch (const Error& err) {
+        EXPECT_EQ(err.kind(), ErrorKind::InvalidArgument);
+        EXPECT_EQ(err.program(), "a | b"); // E1: the error names the programs
+        EXPECT_NE(err.message().find("no stage 3"), std::string::npos) << err.message();
+    }
 }
 
 } // namespace

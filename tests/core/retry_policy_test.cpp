@@ -148,6 +148,7 @@ TEST(RetryMachine, InvalidPolicyIsRejected) {
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
         EXPECT_NE(e.message().find("factor"), std::string::npos);
+        EXPECT_EQ(e.program(), "tool"); // E1: every error names the program
     }
 }
 

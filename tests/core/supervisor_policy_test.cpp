@@ -144,6 +144,19 @@ TEST(SupervisorBackoff, DelaysGrowToTheCapAndSetTheRestartTime) {
     }
 }
 
+TEST(SupervisorBackoff, TheLargestCapSaturatesTheRestartTime) {
+    auto p = plain(RestartPolicy::Always);
+    p.backoff = Backoff{1h, 2.0, Duration::max(), 0.0};
+    SupervisorMachine m(p, zero());
+    EXPECT_EQ(m.on_ended(t0, exited(1)).at, t0 + 1h);
+    SupervisorDecision d;
+    for (int i = 0; i < 64; ++i) {
+        d = m.on_ended(t0, exited(1));
+    }
+    EXPECT_EQ(d.delay, Duration::max());
+    EXPECT_EQ(d.at, TimePoint::max()) << "no overflow: wait until stop()";
+}
+
 TEST(SupervisorBackoff, ResetsAfterAHealthyRun) {
     SupervisorMachine m(plain(RestartPolicy::Always), zero());
     EXPECT_EQ(m.on_ended(t0, exited(1)).delay, 10ms);

@@ -24,7 +24,9 @@ std::string format_duration(Duration d);
 
 std::string debug_string(const Command& command);
 /// The error's message is included: it names the program and quotes at most
-/// the last stderr line, never arguments or environment values.
+/// the last stderr line, never arguments or environment values. The paths
+/// searched for the program (they come from PATH) are left out and the
+/// error's path() (a working directory, a stdin file) shows as <path>.
 std::string debug_string(const Error& error);
 
 std::ostream& operator<<(std::ostream& out, const Command& command);

@@ -138,7 +138,9 @@ struct PipelineResult {
     Outcome outcome() const;
     bool success() const { return !failure().has_value(); }
     /// The error ensure_success() would throw: it names the blamed stage's
-    /// program and ends with that stage's last non-empty stderr line.
+    /// program and ends with that stage's last non-empty stderr line. On a
+    /// timeout or cancel it names the programs and ends with the last
+    /// non-empty stderr line of the last stage (in stage order) that wrote one.
     std::optional<Error> failure() const;
     const PipelineResult& ensure_success() const;
 };
@@ -150,5 +152,12 @@ Answer<std::string> run_answer(const PipelineResult& result);
 /// exit_code: the blamed stage's code, else the last stage's; an error on
 /// timeout, cancel, spawn failure, or if that stage did not exit by itself.
 Answer<int> exit_code_answer(const PipelineResult& result);
+/// probe runs the pipeline with exit codes 0 and 1 both accepted on its last
+/// stage (`a | grep -q x`)...
+Pipeline probe_pipeline(const Pipeline& pipeline);
+/// ...and answers from the last stage, 0 → true, 1 → false, unless the
+/// pipeline failed (an earlier stage, another code, a signal, a timeout, a
+/// cancel): then that error.
+Answer<bool> probe_answer(const PipelineResult& result);
 
 } // namespace processkit

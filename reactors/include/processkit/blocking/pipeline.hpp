@@ -45,5 +45,9 @@ std::string run(const Pipeline& pipeline, const PipelineOptions& options = {});
 /// The blamed stage's exit code, else the last stage's; throws Error if that
 /// stage did not exit by itself, on spawn failure, timeout or cancel.
 int exit_code(const Pipeline& pipeline, const PipelineOptions& options = {});
+/// The last stage's answer, 0 → true, 1 → false (both accepted on it), e.g.
+/// `probe(Command("ps").arg("ax") | Command("grep").args({"-q", "sshd"}))`;
+/// throws Error for any other code or if the pipeline failed otherwise.
+bool probe(const Pipeline& pipeline, const PipelineOptions& options = {});
 
 } // namespace processkit
