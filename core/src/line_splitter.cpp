@@ -27,12 +27,35 @@ std::size_t find_line_end(std::string_view s) {
 /// long line is not grown (and copied) by doubling.
 constexpr std::size_t reserve_threshold = 64 * 1024;
 
+class LineCollector final : public LineSink {
+public:
+    explicit LineCollector(std::vector<Line>& out)
+        : out_(out) {}
+    void on_line(std::string_view content, LineEnding ending, bool cut,
+                 std::string* owned) override {
+        out_.push_back(Line{owned ? std::move(*owned) : std::string(content), ending, cut});
+    }
+
+private:
+    std::vector<Line>& out_;
+};
+
 } // namespace
 
 LineSplitter::LineSplitter(std::size_t max_line_bytes)
     : max_line_bytes_(std::max<std::size_t>(max_line_bytes, 1)) {}
 
 void LineSplitter::feed(std::string_view chunk, std::vector<Line>& out) {
+    LineCollector collector(out);
+    feed(chunk, collector);
+}
+
+void LineSplitter::finish(std::vector<Line>& out) {
+    LineCollector collector(out);
+    finish(collector);
+}
+
+void LineSplitter::feed(std::string_view chunk, LineSink& out) {
     if (chunk.empty()) {
         return;
     }
@@ -70,7 +93,7 @@ void LineSplitter::feed(std::string_view chunk, std::vector<Line>& out) {
     }
 }
 
-void LineSplitter::finish(std::vector<Line>& out) {
+void LineSplitter::finish(LineSink& out) {
     if (held_cr_) {
         held_cr_ = false;
         emit(LineEnding::Cr, out);
@@ -80,16 +103,16 @@ void LineSplitter::finish(std::vector<Line>& out) {
     }
 }
 
-void LineSplitter::emit(LineEnding ending, std::vector<Line>& out) {
-    out.push_back(Line{std::move(pending_), ending, false});
+void LineSplitter::emit(LineEnding ending, LineSink& out) {
+    out.on_line(pending_, ending, false, &pending_);
     pending_.clear(); // a moved-from string is only "valid but unspecified"
 }
 
-void LineSplitter::end_line(std::string_view tail, LineEnding ending, std::vector<Line>& out) {
+void LineSplitter::end_line(std::string_view tail, LineEnding ending, LineSink& out) {
     if (pending_.size() + tail.size() <= max_line_bytes_) {
-        // Common case: the line fits, so build it without staging in pending_.
+        // Common case: the line fits, so hand out a view of the chunk.
         if (pending_.empty()) {
-            out.push_back(Line{std::string(tail), ending, false});
+            out.on_line(tail, ending, false, nullptr);
             return;
         }
         pending_.append(tail);
@@ -99,7 +122,7 @@ void LineSplitter::end_line(std::string_view tail, LineEnding ending, std::vecto
     emit(ending, out);
 }
 
-void LineSplitter::append_content(std::string_view bytes, std::vector<Line>& out) {
+void LineSplitter::append_content(std::string_view bytes, LineSink& out) {
     // Fill up to the cap; cut only when more content arrives for a full line,
     // so a line of exactly max_line_bytes ends normally. The cut points depend
     // only on the content, never on chunk boundaries.
@@ -116,17 +139,17 @@ void LineSplitter::append_content(std::string_view bytes, std::vector<Line>& out
     }
 }
 
-void LineSplitter::cut(std::vector<Line>& out) {
+void LineSplitter::cut(LineSink& out) {
     std::size_t keep = utf8_complete_prefix(pending_);
     if (keep == 0) {
         keep = pending_.size(); // the cap is too small to back off and still progress
     }
     if (keep == pending_.size()) {
-        out.push_back(Line{std::move(pending_), LineEnding::None, true});
+        out.on_line(pending_, LineEnding::None, true, &pending_);
         pending_.clear();
         return;
     }
-    out.push_back(Line{pending_.substr(0, keep), LineEnding::None, true});
+    out.on_line(std::string_view(pending_).substr(0, keep), LineEnding::None, true, nullptr);
     pending_.erase(0, keep);
 }
 

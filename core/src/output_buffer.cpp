@@ -1,5 +1,6 @@
 #include "processkit/core/output_buffer.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -8,40 +9,104 @@ namespace processkit {
 OutputBuffer::OutputBuffer(BufferPolicy policy)
     : policy_(policy) {}
 
+namespace {
+
+/// Dropped segments up to this capacity are kept for reuse; a larger one is
+/// freed rather than held for lines that may be short.
+constexpr std::size_t max_spare_capacity = 64 * 1024;
+
+/// Unbounded storage grows in blocks of whole lines, each about the size of
+/// what is stored so far (within these bounds): few allocations, no regrowth
+/// copies, and little unused capacity.
+constexpr std::size_t min_block_bytes = 4 * 1024;
+constexpr std::size_t max_block_bytes = 1024 * 1024;
+
+} // namespace
+
 void OutputBuffer::push(const Line& line) {
-    push(Line(line));
+    push(line.content, line.ending);
 }
 
 void OutputBuffer::push(Line&& line) {
-    // The line's content becomes the segment: no copy, only the terminator
-    // is appended.
-    std::string raw = std::move(line.content);
-    raw.append(terminator_bytes(line.ending));
+    push(line.content, line.ending, &line.content);
+}
 
-    counters_.total_bytes += raw.size();
+void OutputBuffer::push(std::string_view content, LineEnding ending, std::string* owned) {
+    const std::string_view terminator = terminator_bytes(ending);
+    counters_.total_bytes += content.size() + terminator.size();
     counters_.total_lines += 1;
-
     if (!policy_.bounded()) {
-        stored_bytes_ += raw.size();
-        segments_.push_back(std::move(raw));
-    } else if (policy_.mode == BufferPolicy::Mode::KeepNewest) {
+        push_unbounded(content, terminator, owned);
+        return;
+    }
+    std::string raw;
+    if (owned != nullptr) {
+        raw = std::move(*owned); // `content` is gone with it; only `raw` is read
+    } else {
+        raw = new_segment(content.size() + terminator.size());
+        raw.assign(content);
+    }
+    raw.append(terminator);
+    if (policy_.mode == BufferPolicy::Mode::KeepNewest) {
         push_keep_newest(std::move(raw));
     } else {
         push_keep_oldest(std::move(raw)); // KeepOldest and Fail store alike
     }
 }
 
+void OutputBuffer::push_unbounded(std::string_view content, std::string_view terminator,
+                                  std::string* owned) {
+    const std::size_t size = content.size() + terminator.size();
+    if (owned != nullptr && owned->size() >= min_block_bytes &&
+        owned->capacity() / 2 <= owned->size()) {
+        // A long line (a piece of a huge one) is moved in as a block of its
+        // own, unless that would keep much unused capacity.
+        segments_.push_back(std::move(*owned));
+        segments_.back().append(terminator);
+    } else {
+        if (segments_.empty() || segments_.back().capacity() - segments_.back().size() < size) {
+            std::string block;
+            block.reserve(
+                std::max(size, std::clamp(stored_bytes_, min_block_bytes, max_block_bytes)));
+            segments_.push_back(std::move(block));
+        }
+        segments_.back().append(content).append(terminator);
+    }
+    stored_bytes_ += size;
+    line_ends_.push_back(stored_bytes_);
+}
+
+std::string OutputBuffer::new_segment(std::size_t size) {
+    std::string segment = std::move(spare_);
+    spare_.clear(); // a moved-from string is only "valid but unspecified"
+    segment.clear();
+    segment.reserve(size);
+    return segment;
+}
+
+void OutputBuffer::recycle(std::string&& segment) {
+    if (segment.capacity() <= max_spare_capacity) {
+        spare_ = std::move(segment);
+    }
+}
+
 std::string OutputBuffer::take_bytes() {
-    // Segment by segment, freeing each as it is copied: the peak stays at
-    // the stored size plus one segment, never twice the output.
     apply_front_trim();
     std::string out;
-    out.reserve(stored_bytes_);
-    while (!segments_.empty()) {
-        out.append(segments_.front());
-        segments_.pop_front();
+    if (segments_.size() == 1) {
+        out = std::move(segments_.front()); // nothing to join
+        segments_.clear();
+    } else {
+        // Segment by segment, freeing each as it is copied: the peak stays at
+        // the stored size plus one segment, never twice the output.
+        out.reserve(stored_bytes_);
+        while (!segments_.empty()) {
+            out.append(segments_.front());
+            segments_.pop_front();
+        }
     }
     stored_bytes_ = 0;
+    line_ends_ = {};
     return out;
 }
 
@@ -56,9 +121,33 @@ std::string OutputBuffer::bytes() const {
 }
 
 std::vector<std::string_view> OutputBuffer::segments() const {
+    if (!policy_.bounded()) {
+        return unbounded_lines();
+    }
     std::vector<std::string_view> out(segments_.begin(), segments_.end());
     if (!out.empty()) {
         out.front().remove_prefix(front_trim_);
+    }
+    return out;
+}
+
+std::vector<std::string_view> OutputBuffer::unbounded_lines() const {
+    // Lines never straddle blocks: find each line's block, then its bytes.
+    std::vector<std::string_view> out;
+    out.reserve(line_ends_.size());
+    std::size_t start = 0;
+    std::size_t block = 0;
+    std::size_t block_start = 0;
+    for (const std::size_t end : line_ends_) {
+        while (end > start && start >= block_start + segments_[block].size()) {
+            block_start += segments_[block].size();
+            ++block;
+        }
+        out.push_back(
+            end == start
+                ? std::string_view()
+                : std::string_view(segments_[block]).substr(start - block_start, end - start));
+        start = end;
     }
     return out;
 }
@@ -69,6 +158,7 @@ void OutputBuffer::push_keep_oldest(std::string raw) {
     }
     if (closed_) {
         drop(raw.size(), true);
+        recycle(std::move(raw));
         return;
     }
     if (policy_.max_bytes != 0 && stored_bytes_ + raw.size() > policy_.max_bytes) {
@@ -122,6 +212,7 @@ void OutputBuffer::drop_front_segment() {
     const std::size_t size = segments_.front().size() - front_trim_;
     stored_bytes_ -= size;
     drop(size, !front_counted_); // a line already trimmed was counted then
+    recycle(std::move(segments_.front()));
     segments_.pop_front();
     front_trim_ = 0;
     front_counted_ = false;

@@ -20,6 +20,21 @@ std::string decode(std::string_view bytes, Encoding e) {
 
 } // namespace
 
+class RunMachine::LineTaker final : public LineSink {
+public:
+    LineTaker(RunMachine& machine, Stream stream)
+        : machine_(machine)
+        , stream_(stream) {}
+    void on_line(std::string_view content, LineEnding ending, bool cut,
+                 std::string* owned) override {
+        machine_.take_line(stream_, content, ending, cut, owned);
+    }
+
+private:
+    RunMachine& machine_;
+    Stream stream_;
+};
+
 RunMachine::RunMachine(const Command& command, RunOptions options)
     : command_(command)
     , owns_group_(options.owns_group)
@@ -42,11 +57,14 @@ void RunMachine::handle(TimePoint now, const Input& in) {
 }
 
 std::optional<Action> RunMachine::poll_action() {
-    if (actions_.empty()) {
+    if (next_action_ == actions_.size()) {
         return std::nullopt;
     }
-    Action a = std::move(actions_.front());
-    actions_.pop_front();
+    Action a = std::move(actions_[next_action_++]);
+    if (next_action_ == actions_.size()) {
+        actions_.clear();
+        next_action_ = 0;
+    }
     return a;
 }
 
@@ -264,9 +282,8 @@ void RunMachine::on(TimePoint, const input::Output& o) {
     if (command_.mode(o.stream) == StdioMode::Tee && !o.bytes.empty()) {
         emit(action::Tee{o.stream, std::string(o.bytes)});
     }
-    lines_.clear();
-    splitters_[i].feed(o.bytes, lines_);
-    take_lines(o.stream);
+    LineTaker taker(*this, o.stream);
+    splitters_[i].feed(o.bytes, taker);
 }
 
 void RunMachine::on(TimePoint now, const input::OutputClosed& c) {
@@ -276,20 +293,18 @@ void RunMachine::on(TimePoint now, const input::OutputClosed& c) {
         throw std::logic_error("RunMachine: OutputClosed on a stream that is not open");
     }
     stream_open_[i] = false;
-    lines_.clear();
-    splitters_[i].finish(lines_);
-    take_lines(c.stream);
+    LineTaker taker(*this, c.stream);
+    splitters_[i].finish(taker);
     finish_if_done(now);
 }
 
-void RunMachine::take_lines(Stream s) {
+void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending, bool cut,
+                           std::string* owned) {
     const auto i = idx(s);
-    for (auto& line : lines_) {
-        if (deliver_lines_[i]) {
-            emit(action::DeliverLine{s, decode(line.content, command_.encoding()), line.cut});
-        }
-        buffers_[i].push(std::move(line));
+    if (deliver_lines_[i]) {
+        emit(action::DeliverLine{s, decode(content, command_.encoding()), cut});
     }
+    buffers_[i].push(content, ending, owned); // may move from `owned`: last use of `content`
 }
 
 void RunMachine::on(TimePoint, const input::HandlerFailed& h) {

@@ -51,15 +51,34 @@ struct Line {
     friend bool operator==(const Line&, const Line&) = default;
 };
 
+/// Receives the lines of a LineSplitter without a copy per line.
+class LineSink {
+public:
+    /// `content` is valid only during the call. `owned`, when not null, is the
+    /// splitter's string holding exactly `content`: the sink may move from it
+    /// (keeping a long line without copying it), and must then not read `content`.
+    virtual void on_line(std::string_view content, LineEnding ending, bool cut,
+                         std::string* owned) = 0;
+
+protected:
+    LineSink() = default;
+    LineSink(const LineSink&) = default;
+    LineSink& operator=(const LineSink&) = default;
+    ~LineSink() = default;
+};
+
 class LineSplitter {
 public:
     static constexpr std::size_t default_max_line_bytes = 1024 * 1024;
 
     explicit LineSplitter(std::size_t max_line_bytes = default_max_line_bytes);
 
-    /// Feeds a chunk; complete lines are appended to `out`.
-    void feed(std::string_view chunk, std::vector<Line>& out);
+    /// Feeds a chunk; complete lines go to `sink`, in order.
+    void feed(std::string_view chunk, LineSink& sink);
     /// End of stream: emits what is pending (a held CR, an unfinished line).
+    void finish(LineSink& sink);
+    /// The same, collecting owned lines into `out`.
+    void feed(std::string_view chunk, std::vector<Line>& out);
     void finish(std::vector<Line>& out);
 
     /// Bytes held for an unfinished line (never more than max_line_bytes).
@@ -67,10 +86,10 @@ public:
     std::size_t max_line_bytes() const { return max_line_bytes_; }
 
 private:
-    void emit(LineEnding ending, std::vector<Line>& out);
-    void cut(std::vector<Line>& out);
-    void append_content(std::string_view bytes, std::vector<Line>& out);
-    void end_line(std::string_view tail, LineEnding ending, std::vector<Line>& out);
+    void emit(LineEnding ending, LineSink& sink);
+    void cut(LineSink& sink);
+    void append_content(std::string_view bytes, LineSink& sink);
+    void end_line(std::string_view tail, LineEnding ending, LineSink& sink);
 
     std::size_t max_line_bytes_;
     std::string pending_;

@@ -59,6 +59,9 @@ public:
     /// Stores one line (content and terminator) as the policy allows.
     void push(const Line& line);
     void push(Line&& line);
+    /// The same for a line given as a view. `owned`, when not null, holds
+    /// exactly `content` and may be moved from (no copy of a long line).
+    void push(std::string_view content, LineEnding ending, std::string* owned = nullptr);
     /// Moves the stored bytes out (the buffer is left empty; counters stay).
     std::string take_bytes();
 
@@ -73,6 +76,10 @@ public:
     const BufferPolicy& policy() const { return policy_; }
 
 private:
+    void push_unbounded(std::string_view content, std::string_view terminator, std::string* owned);
+    std::vector<std::string_view> unbounded_lines() const;
+    std::string new_segment(std::size_t size);
+    void recycle(std::string&& segment);
     void push_keep_oldest(std::string raw);
     void push_keep_newest(std::string raw);
     void drop(std::size_t bytes, bool whole_line);
@@ -81,10 +88,16 @@ private:
     void apply_front_trim();
 
     BufferPolicy policy_;
+    // Bounded policies store one segment per line. Unbounded stores blocks of
+    // whole lines, and where each line ends (no allocation per line).
     // KeepNewest trims the front segment lazily (front_trim_ bytes of it are
     // already dropped): erasing a prefix of a large segment on every push
     // would be quadratic.
     std::deque<std::string> segments_;
+    std::vector<std::size_t> line_ends_;
+    // A dropped segment's storage, reused by the next push: a buffer that keeps
+    // the newest lines does not allocate per line.
+    std::string spare_;
     std::size_t front_trim_ = 0;
     bool front_counted_ = false; ///< the front segment already counts as dropped
     bool closed_ = false;        ///< KeepOldest/Fail hit a limit: drop all that follows

@@ -30,8 +30,8 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <optional>
+#include <vector>
 
 namespace processkit {
 
@@ -70,6 +70,7 @@ public:
 
 private:
     enum class StdinState : std::uint8_t { None, Open, Closed };
+    class LineTaker; // passes a stream's lines to take_line
 
     static constexpr std::size_t idx(Stream s) { return static_cast<std::size_t>(s); }
     Target target() const { return owns_group_ ? Target::Tree : Target::Child; }
@@ -96,7 +97,8 @@ private:
     void require_running(const char* what) const;
     void begin_termination(TimePoint now, Signal signal);
     void kill_now();
-    void take_lines(Stream s);
+    void take_line(Stream s, std::string_view content, LineEnding ending, bool cut,
+                   std::string* owned);
     void close_stdin_when_drained();
     void sample_if_due(TimePoint now);
     void finish_if_done(TimePoint now);
@@ -116,7 +118,6 @@ private:
     std::array<bool, 2> stream_open_{};
     std::array<LineSplitter, 2> splitters_;
     std::array<OutputBuffer, 2> buffers_;
-    std::vector<Line> lines_; // scratch, reused between chunks
     StdinState stdin_ = StdinState::None;
     bool stdin_close_requested_ = false;
     bool stdin_write_pending_ = false;
@@ -133,7 +134,10 @@ private:
     std::optional<SamplerMachine> sampler_;
     RunProfile profile_;
     TimerTable timers_;
-    std::deque<Action> actions_;
+    // Polled from next_action_ on; cleared once drained, keeping its capacity,
+    // so queuing an action does not allocate.
+    std::vector<Action> actions_;
+    std::size_t next_action_ = 0;
 };
 
 } // namespace processkit
