@@ -16,18 +16,6 @@
 #include <unistd.h>
 
 namespace processkit {
-namespace {
-
-int poll_timeout_ms(std::optional<TimePoint> deadline) {
-    if (!deadline) {
-        return -1;
-    }
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
-    return static_cast<int>(std::clamp<long long>(left.count(), 0, 86'400'000));
-}
-
-} // namespace
-
 struct CancelToken::State {
     std::atomic<bool> cancelled{false};
     os::UniqueFd event{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
@@ -83,7 +71,7 @@ bool CancelToken::sleep_until(TimePoint deadline) const {
             return true;
         }
         pollfd p{fd(), POLLIN, 0};
-        ::poll(&p, 1, poll_timeout_ms(deadline)); // EINTR: loop and look again
+        ::poll(&p, 1, blocking::poll_timeout_ms(deadline)); // EINTR: loop and look again
     }
     return false;
 }
@@ -109,7 +97,7 @@ ProcessResult output_string(const Command& command, const CancelToken& cancel, C
         }
         // Wait on the reactor's epoll and, until it fired, the token.
         std::array<pollfd, 2> fds{{{reactor.fd(), POLLIN, 0}, {cancel.fd(), POLLIN, 0}}};
-        ::poll(fds.data(), cancel_sent ? 1 : 2, poll_timeout_ms(reactor.next_deadline()));
+        ::poll(fds.data(), cancel_sent ? 1 : 2, blocking::poll_timeout_ms(reactor.next_deadline()));
         reactor.run_once(Clock::now()); // dispatches what is ready, never blocks
     }
     return *driver.take_result();

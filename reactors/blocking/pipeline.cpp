@@ -72,18 +72,6 @@ private:
     std::optional<std::stop_callback<Notify>> callback_;
 };
 
-int poll_timeout_ms(std::optional<TimePoint> at) {
-    if (!at) {
-        return -1;
-    }
-    const auto left = *at - Clock::now();
-    if (left <= Duration::zero()) {
-        return 0;
-    }
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, 24 * 3600 * 1000));
-}
-
 /// The stage's Command as the driver runs it: the pipe ends replace its
 /// stdin (after the first) and stdout (before the last).
 Command stage_command(const Pipeline& pipeline, std::size_t i) {
@@ -257,7 +245,7 @@ private:
         }
         std::array<pollfd, 2> fds{{{reactor_.fd(), POLLIN, 0}, {cancel_.fd(), POLLIN, 0}}};
         const nfds_t count = cancel_pending_ && cancel_.fd() >= 0 ? 2 : 1;
-        if (::poll(fds.data(), count, poll_timeout_ms(wake)) < 0 && errno != EINTR) {
+        if (::poll(fds.data(), count, blocking::poll_timeout_ms(wake)) < 0 && errno != EINTR) {
             throw os_error({}, "poll failed");
         }
         reactor_.run_once(Clock::now()); // dispatch what is ready, without waiting

@@ -20,7 +20,9 @@ std::uint32_t events_for(reactor::FdRole role) {
     }
 }
 
-int timeout_ms(std::optional<TimePoint> at) {
+} // namespace
+
+int poll_timeout_ms(std::optional<TimePoint> at) {
     if (!at) {
         return -1;
     }
@@ -32,8 +34,6 @@ int timeout_ms(std::optional<TimePoint> at) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
     return static_cast<int>(std::min<decltype(ms)>(ms, 24 * 3600 * 1000));
 }
-
-} // namespace
 
 Reactor::Reactor()
     : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
@@ -92,7 +92,7 @@ bool Reactor::run_once(std::optional<TimePoint> until) {
     }
     std::array<epoll_event, 64> events;
     int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                         timeout_ms(wake));
+                         poll_timeout_ms(wake));
     if (n < 0) {
         if (errno != EINTR) {
             const int err = errno;

@@ -1,27 +1,19 @@
 #include "processkit/blocking/retry.hpp"
 
+#include "jitter_source.hpp"
 #include "processkit/core/answers.hpp"
 
-#include <random>
 #include <utility>
 
 namespace processkit {
 namespace {
-
-UniformSource jitter_source(const std::optional<std::uint64_t>& seed) {
-    if (seed) {
-        return seeded_uniform(*seed);
-    }
-    std::random_device device;
-    return seeded_uniform((std::uint64_t{device()} << 32) | device());
-}
 
 // Runs attempts until `answer_of` (a ProcessResult -> Answer<T>) has a value,
 // the machine gives up, or the caller cancels.
 template <class T, class AnswerOf>
 T with_retry(const Command& command, const RetryPolicy& policy, const CancelToken& cancel,
              AnswerOf answer_of) {
-    RetryMachine machine(policy, command, jitter_source(policy.jitter_seed));
+    RetryMachine machine(policy, command, detail::jitter_source(policy.jitter_seed));
     for (;;) {
         if (cancel.cancelled()) {
             throw *machine.on_cancelled().error;

@@ -1,20 +1,10 @@
 #include "processkit/blocking/supervisor.hpp"
 
-#include <random>
+#include "jitter_source.hpp"
+
 #include <utility>
 
 namespace processkit {
-namespace {
-
-UniformSource jitter_source(const std::optional<std::uint64_t>& seed) {
-    if (seed) {
-        return seeded_uniform(*seed);
-    }
-    std::random_device device;
-    return seeded_uniform((std::uint64_t{device()} << 32) | device());
-}
-
-} // namespace
 
 Supervisor::Supervisor(Command command, SupervisorPolicy policy)
     : command_(std::move(command))
@@ -37,7 +27,7 @@ SupervisorReport Supervisor::run() {
                     "Supervisor::run() called twice; create a new Supervisor");
     }
     ran_ = true;
-    SupervisorMachine machine(policy_, jitter_source(policy_.jitter_seed));
+    SupervisorMachine machine(policy_, detail::jitter_source(policy_.jitter_seed));
     SupervisorReport report;
     for (;;) {
         if (stop_.cancelled()) {

@@ -18,6 +18,10 @@
 
 namespace processkit::blocking {
 
+/// The timeout for poll()/epoll_wait() that wakes at `at` (rounded up to
+/// whole milliseconds, never early; -1 without a deadline, capped at a day).
+int poll_timeout_ms(std::optional<TimePoint> at);
+
 class Reactor final : public reactor::Watcher {
 public:
     Reactor();
