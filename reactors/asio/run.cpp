@@ -176,6 +176,11 @@ void Run::reschedule_timer() {
             next = d;
         }
     }
+    for (const auto& r : ready_ops_) {
+        if (const auto d = r.machine.next_deadline(); d && (!next || *d < *next)) {
+            next = d;
+        }
+    }
     if (next == timer_at_) {
         return;
     }
@@ -358,6 +363,9 @@ void Run::cancel_op(std::uint64_t id, ::asio::cancellation_type type) {
         reschedule_timer();
     } else if (auto cl = take_op(close_ops_, id)) {
         cl->completion.release()->complete(aborted);
+    } else if (auto r = take_op(ready_ops_, id)) {
+        r->completion.release()->complete(aborted);
+        reschedule_timer();
     } else if (auto w = take_op(write_ops_, id)) {
         // Part of it may be in the pipe already: the stream is no longer
         // coherent, so stdin is closed (total cancellation is not offered).
@@ -394,12 +402,14 @@ void Run::after_event() {
     if (!armed_ || !driver_) {
         return;
     }
+    step_ready_ops(); // before lines are popped: a probe sees them first
     auto& lines = driver_->stdout_lines();
     while (!line_ops_.empty() && !lines.empty()) {
         auto op = std::move(line_ops_.front());
         line_ops_.pop_front();
         std::string line = std::move(lines.front());
         lines.pop_front();
+        ++lines_popped_;
         op.completion.release()->complete({}, std::move(line));
     }
     auto& events = driver_->events();
@@ -517,6 +527,9 @@ void Run::abort_all_ops() {
     for (auto& op : std::exchange(profile_ops_, {})) {
         op.completion.release()->complete(aborted, {});
     }
+    for (auto& op : std::exchange(ready_ops_, {})) {
+        op.completion.release()->complete(aborted);
+    }
 }
 
 // --- letting go ----------------------------------------------------------------
@@ -530,6 +543,7 @@ void Run::drop_pending() noexcept {
     [[maybe_unused]] auto writes = std::exchange(write_ops_, {});
     [[maybe_unused]] auto closes = std::exchange(close_ops_, {});
     [[maybe_unused]] auto profiles = std::exchange(profile_ops_, {});
+    [[maybe_unused]] auto readies = std::exchange(ready_ops_, {});
 }
 
 void ShutdownRegistry::add(std::weak_ptr<DropsOnShutdown> object) {

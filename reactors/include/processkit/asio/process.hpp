@@ -8,6 +8,7 @@
 //   async_write         void(std::error_code, std::size_t)         once the bytes are in the pipe
 //   async_close_stdin   void(std::error_code)                      once stdin is closed
 //   async_profile       void(std::error_code, RunProfile)          samples until the run ends
+//   async_wait_ready    void(std::error_code)                      readiness probe (R6)
 // Any completion token works (callbacks, use_future, use_awaitable, deferred,
 // and the executor's default token). An operation never completes inside its
 // initiating call, and completes on its handler's associated executor.
@@ -26,6 +27,14 @@
 // stdin, ErrorKind::StdinFailed when stdin is not open for writing
 // (Command::stdin_interactive() not set, already closed, or the run is over).
 // Readers without their StartOptions: errc::not_enabled.
+// async_wait_ready: ErrorKind::NotReady at the deadline, or at once when the
+// child exits (or stdout closes, for a line probe) first, or when a custom
+// check throws; ErrorKind::InvalidArgument for a negative deadline or a line
+// probe without captured stdout; errc::not_enabled for a line probe without
+// StartOptions::line_reader. It never kills the child. A line probe does not
+// consume lines: async_read_line still reads them. Port and custom probes
+// run on the run's strand at the probe's interval (a port check waits at
+// most 1 ms for the loopback connect; keep a custom check quick).
 //
 // Thread-safety: like an Asio I/O object, a Process is not thread-safe: use
 // it from one thread at a time (or one strand). Its internal handlers run on
@@ -162,6 +171,17 @@ public:
         return initiate<std::error_code, RunProfile>(
             std::forward<Token>(token), [every](auto& run, std::uint64_t id, auto completion) {
                 run->async_profile(id, every, std::move(completion));
+            });
+    }
+
+    /// Completes without error once `probe` passes, with ErrorKind::NotReady
+    /// when it cannot within `deadline` (see above). A pure wait.
+    template <class Token = ::asio::default_completion_token_t<executor_type>>
+    auto async_wait_ready(const Readiness& probe, Duration deadline, Token&& token = {}) {
+        return initiate<std::error_code>(
+            std::forward<Token>(token),
+            [probe, deadline](auto& run, std::uint64_t id, auto completion) mutable {
+                run->async_wait_ready(id, std::move(probe), deadline, std::move(completion));
             });
     }
 

@@ -11,8 +11,10 @@
 #include "processkit/asio/detail/completion.hpp"
 #include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/core/profile_builder.hpp"
+#include "processkit/core/readiness.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/os/child.hpp"
+#include "processkit/reactor/readiness_probe.hpp"
 #include "processkit/reactor/run_driver.hpp"
 #include "processkit/reactor/start_options.hpp"
 
@@ -86,6 +88,7 @@ public:
     void async_write(std::uint64_t id, std::string bytes, SizeCompletion c);
     void async_close_stdin(std::uint64_t id, VoidCompletion c);
     void async_profile(std::uint64_t id, Duration every, ProfileCompletion c);
+    void async_wait_ready(std::uint64_t id, Readiness probe, Duration deadline, VoidCompletion c);
     void terminate();
     void kill();
     /// From a cancellation slot (the emitter's thread).
@@ -139,6 +142,14 @@ private:
         ProfileCompletion completion;
     };
 
+    struct ReadyOp {
+        std::uint64_t id;
+        Readiness probe;
+        ReadinessMachine machine;
+        std::uint64_t lines_scanned; ///< counted like lines_popped_
+        VoidCompletion completion;
+    };
+
     template <class F>
     void on_strand(F&& f);
     void arm_all();
@@ -147,6 +158,10 @@ private:
     void reschedule_timer();
     void on_timer(std::uint64_t serial, std::error_code ec);
     void sample_profiles(TimePoint now);
+    std::error_code ready_usable(const Readiness& probe, Duration deadline) const;
+    /// Feeds every pending readiness probe what happened; completes the decided ones.
+    void step_ready_ops();
+    bool step_ready(ReadyOp& op);
     void after_event();
     void finish_ops();
     bool tree_gone() noexcept;
@@ -174,7 +189,9 @@ private:
     std::deque<WriteOp> write_ops_;
     std::vector<CloseOp> close_ops_;
     std::vector<ProfileOp> profile_ops_;
-    bool stop_requested_ = false; ///< an owning operation was cancelled
+    std::vector<ReadyOp> ready_ops_;
+    std::uint64_t lines_popped_ = 0; ///< stdout lines handed to async_read_line so far
+    bool stop_requested_ = false;    ///< an owning operation was cancelled
     /// An operation's private group, kept past the driver's end: a cancelled
     /// owning operation completes only once the tree is gone (the run's end
     /// may come with the tree's SIGKILL still on its way).
