@@ -151,25 +151,10 @@ void RunDriver::apply(TimePoint now, Action& a) {
         }
         feed(now, stats ? Input{input::StatsSampled{*stats}} : Input{input::StatsFailed{}});
     } else if (auto* t = std::get_if<action::Tee>(&a)) {
-        if (const auto& sink = command_.tee_sink(t->stream)) {
-            try {
-                sink(t->bytes);
-            } catch (...) {
-                // A failing sink loses its copy, never the capture.
-            }
-        }
+        call_tee_sink(command_, *t);
     } else if (auto* l = std::get_if<action::DeliverLine>(&a)) {
-        const auto si = static_cast<std::size_t>(l->stream);
-        if (const auto& handler = command_.line_handler(l->stream);
-            handler && !handler_failed_[si]) {
-            try {
-                handler(l->text);
-            } catch (...) {
-                // C8: disabled, capture goes on. Lines of the same chunk are
-                // already queued as actions, so skip them here too.
-                handler_failed_[si] = true;
-                feed(now, input::HandlerFailed{l->stream});
-            }
+        if (call_line_handler(command_, *l, handler_failed_)) {
+            feed(now, input::HandlerFailed{l->stream});
         }
         if (options_.queue_events) {
             events_.push_back({l->stream, l->text});

@@ -220,23 +220,10 @@ void ScriptedRun::apply(Action& a) {
     } else if (std::holds_alternative<action::SampleStats>(a)) {
         feed(input::StatsFailed{}); // a script has no tree to measure
     } else if (auto* t = std::get_if<action::Tee>(&a)) {
-        if (const auto& sink = command_.tee_sink(t->stream)) {
-            try {
-                sink(t->bytes);
-            } catch (...) {
-                // As for a real child: a failing sink loses its copy only.
-            }
-        }
+        reactor::call_tee_sink(command_, *t); // as for a real child
     } else if (auto* l = std::get_if<action::DeliverLine>(&a)) {
-        const auto si = static_cast<std::size_t>(l->stream);
-        if (const auto& handler = command_.line_handler(l->stream);
-            handler && !handler_failed_[si]) {
-            try {
-                handler(l->text);
-            } catch (...) {
-                handler_failed_[si] = true;
-                feed(input::HandlerFailed{l->stream});
-            }
+        if (reactor::call_line_handler(command_, *l, handler_failed_)) {
+            feed(input::HandlerFailed{l->stream});
         }
         if (queue_events_) {
             events_.push_back({l->stream, l->text});

@@ -61,7 +61,7 @@ private:
     bool end_played_ = false;
     TimePoint next_chunk_at_{};
     TimePoint spawned_at_{};
-    bool handler_failed_[2] = {false, false};
+    reactor::HandlerFailures handler_failed_{};
     std::deque<Input> inputs_;
     bool feeding_ = false;
     std::optional<ProcessResult> result_;

@@ -12,6 +12,7 @@
 #include "processkit/core/run_machine.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/os/spawn.hpp"
+#include "processkit/reactor/user_callbacks.hpp"
 #include "processkit/reactor/watcher.hpp"
 
 #include <cstdint>
@@ -141,7 +142,7 @@ private:
     bool stdin_broken_ = false;
     std::uint64_t stdin_queued_total_ = 0;
     std::uint64_t stdin_written_total_ = 0;
-    bool handler_failed_[2] = {false, false};
+    HandlerFailures handler_failed_{};
     bool stdin_watched_ = false;
     bool group_watched_ = false;
     std::deque<Input> inputs_;

@@ -1,0 +1,31 @@
+#include "processkit/reactor/user_callbacks.hpp"
+
+namespace processkit::reactor {
+
+void call_tee_sink(const Command& command, const action::Tee& tee) noexcept {
+    if (const auto& sink = command.tee_sink(tee.stream)) {
+        try {
+            sink(tee.bytes);
+        } catch (...) {
+            // A failing sink loses its copy, never the capture.
+        }
+    }
+}
+
+bool call_line_handler(const Command& command, const action::DeliverLine& line,
+                       HandlerFailures& failed) {
+    auto& failed_here = failed[static_cast<std::size_t>(line.stream)];
+    const auto& handler = command.line_handler(line.stream);
+    if (!handler || failed_here) {
+        return false;
+    }
+    try {
+        handler(line.text);
+        return false;
+    } catch (...) {
+        failed_here = true;
+        return true;
+    }
+}
+
+} // namespace processkit::reactor
