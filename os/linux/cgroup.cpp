@@ -168,7 +168,7 @@ std::string join_path(std::string_view dir, std::string_view name) {
 
 /// 0 on success, else the errno of open or write.
 int write_file(const std::string& path, std::string_view content) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    UniqueFd fd(above_stdio(::open(path.c_str(), O_WRONLY | O_CLOEXEC)));
     if (!fd) {
         return errno;
     }
@@ -225,7 +225,7 @@ std::optional<std::vector<pid_t>> read_pids(const std::string& dir) {
 /// Re-reads `dir`/cgroup.events until `done(content)` holds, waiting for
 /// POLLPRI in between, for at most settle_bound. True if `done` held.
 bool wait_for_events(const std::string& dir, const std::function<bool(std::string_view)>& done) {
-    UniqueFd fd(::open((dir + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(above_stdio(::open((dir + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC)));
     if (!fd) {
         return false;
     }
@@ -286,7 +286,7 @@ struct DirCloser {
 
 std::vector<std::string> subdirectory_names(const std::string& dir) {
     std::vector<std::string> names;
-    std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
+    std::unique_ptr<DIR, DirCloser> d(open_directory(dir));
     if (!d) {
         return names;
     }
@@ -549,7 +549,7 @@ Cgroup Cgroup::create(const std::string& parent_dir, const ResourceLimits& limit
     }
     // Only cgroup.events is kept open (see events_fd()); the directory and
     // cgroup.procs are opened when a spawn or an adoption needs them.
-    UniqueFd events(::open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd events(above_stdio(::open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC)));
     if (!events) {
         throw io_error("cannot open " + path + "/cgroup.events", errno, path);
     }
@@ -563,7 +563,7 @@ UniqueFd Cgroup::open_in_dir(const char* name, int flags) const {
         throw Error(ErrorKind::Io, {}, "cannot open " + file + ": the cgroup was removed")
             .with_path(path_);
     }
-    UniqueFd fd(::open(file.c_str(), flags | O_CLOEXEC));
+    UniqueFd fd(above_stdio(::open(file.c_str(), flags | O_CLOEXEC)));
     if (!fd) {
         throw io_error("cannot open " + file, errno, path_);
     }
@@ -587,7 +587,7 @@ void Cgroup::adopt(pid_t pid) {
     }
     // Adoption is rare: cgroup.procs is opened for it rather than held by
     // every group.
-    UniqueFd procs(::open((path_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    UniqueFd procs(above_stdio(::open((path_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC)));
     if (!procs) {
         throw io_error(what, errno, path_);
     }

@@ -204,7 +204,7 @@ ChildSignaller Child::signaller() const noexcept {
     if (reaped_ || !pidfd_) {
         return {};
     }
-    const int copy = ::fcntl(pidfd_.get(), F_DUPFD_CLOEXEC, 0);
+    const int copy = ::fcntl(pidfd_.get(), F_DUPFD_CLOEXEC, 3); // off 0-2 (S2)
     if (copy < 0) {
         return {};
     }

@@ -1,25 +1,26 @@
 // processkit-guard: the owner-death guard (X1). See
-// processkit/os/owner_guard.hpp for the contract; this program depends on
-// nothing but libc.
+// processkit/os/owner_guard.hpp for the contract and guard_protocol.hpp for
+// the messages; this program depends on nothing but libc.
 //
-// Started by the owner with one end of a socket pair as descriptor 3 (the
-// owner's end is close-on-exec, so only the owner holds it). Reads commands,
-// one per line:
-//   C <path>   watch a cgroup directory (kill its tree when the owner dies)
-//   c <path>   forget it
-//   N <dir>/<prefix>  watch every directory in <dir> whose name starts with
-//              <prefix>, whenever it was created: the owner names its
-//              directories processkit-<pid>-<start time>-<n>, so one command
-//              per parent directory covers all of them (no message per group)
-//   Z <path>   the cgroup was killed: remove the directory once it is empty
-//   P <pgid>   watch a process group (SIGKILL to it when the owner dies)
-//   p <pgid>   forget it
-// End-of-file (or an error) on descriptor 3 means the owner is gone, however
-// it died: every watched cgroup is killed (cgroup.kill, or SIGKILL to each
-// member where the kernel has no cgroup.kill), every watched process group is
-// sent SIGKILL, the directories are removed once empty (bounded waits), and
-// the guard exits. The N directories are found by listing <dir> at that
-// point: the owner is dead, so no directory of its can appear any more.
+//   processkit-guard --owner PID     (started by the owner; descriptor 3 is
+//                                     its end of a SOCK_SEQPACKET pair)
+//   processkit-guard --version
+//
+// It trusts nothing it cannot verify (S1):
+// * only messages whose kernel-filled credentials name the owner's pid count;
+// * it acts only on descriptors the owner handed over: a cgroup directory
+//   (checked to be on the cgroup2 filesystem, and to be the entry `name` of
+//   the parent directory handed over with it), or a pidfd. No path or bare
+//   number from a message is ever opened, killed or removed;
+// * a directory is removed only while its parent's entry is still the very
+//   directory the owner registered (same device and inode).
+// End-of-file on descriptor 3 means the owner is gone, however it died:
+// every registered cgroup is killed (cgroup.kill, or SIGKILL to each member
+// of a frozen tree where the kernel has no cgroup.kill), every registered
+// process group and process gets SIGKILL, the directories are removed once
+// empty (bounded waits), and the guard exits.
+
+#include "guard_protocol.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -33,20 +34,29 @@
 #include <poll.h>
 #include <string>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <vector>
 
+#ifndef PROCESSKIT_VERSION
+#define PROCESSKIT_VERSION "unknown"
+#endif
+
 namespace {
 
+namespace proto = processkit::os::guard_protocol;
+
 constexpr int command_fd = 3;
-// A line longer than this is not a command (the owner never sends one).
-constexpr std::size_t max_line = 8192;
+constexpr long cgroup2_magic = 0x63677270; // CGROUP2_SUPER_MAGIC
 // Bounds of the clean-up after the owner died.
 constexpr long cgroup_wait_ms = 5000;
 constexpr long pgroup_wait_ms = 2000;
 constexpr long rekill_interval_ms = 10;
+constexpr int max_depth = 64;
 
 long now_ms() {
     timespec ts{};
@@ -60,8 +70,19 @@ void sleep_ms(long ms) {
     }
 }
 
-bool write_file(const std::string& path, const char* text) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+int pidfd_signal(int pidfd, int sig) {
+    return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
+void close_fd(int& fd) {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+bool write_at(int dir, const char* file, const char* text) {
+    const int fd = ::openat(dir, file, O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
         return false;
     }
@@ -74,15 +95,12 @@ bool write_file(const std::string& path, const char* text) {
     return n == static_cast<ssize_t>(len);
 }
 
-/// Reads a small file from offset 0 of an open descriptor.
+/// A small file from offset 0 of an open descriptor.
 std::string read_fd(int fd) {
     std::string out;
-    if (::lseek(fd, 0, SEEK_SET) < 0) {
-        return out;
-    }
     char buf[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
+    for (off_t off = 0;;) {
+        const ssize_t n = ::pread(fd, buf, sizeof buf, off);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -90,12 +108,13 @@ std::string read_fd(int fd) {
             break;
         }
         out.append(buf, static_cast<std::size_t>(n));
+        off += n;
     }
     return out;
 }
 
-std::string read_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+std::string read_at(int dir, const char* file) {
+    const int fd = ::openat(dir, file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return {};
     }
@@ -104,40 +123,52 @@ std::string read_file(const std::string& path) {
     return s;
 }
 
-/// Child directories (nested cgroups) of a cgroup directory.
-std::vector<std::string> subdirectories(const std::string& path) {
+/// Names of the directories (nested cgroups) in directory `dir`.
+std::vector<std::string> subdirectories(int dir) {
     std::vector<std::string> out;
-    DIR* d = ::opendir(path.c_str());
+    const int list = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (list < 0) {
+        return out;
+    }
+    DIR* d = ::fdopendir(list);
     if (d == nullptr) {
+        ::close(list);
         return out;
     }
     while (const dirent* e = ::readdir(d)) {
-        if (e->d_type != DT_DIR || std::strcmp(e->d_name, ".") == 0 ||
-            std::strcmp(e->d_name, "..") == 0) {
-            continue;
+        if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 &&
+            std::strcmp(e->d_name, "..") != 0) {
+            out.emplace_back(e->d_name);
         }
-        out.push_back(path + "/" + e->d_name);
     }
     ::closedir(d);
     return out;
 }
 
-/// Removes a cgroup directory and the cgroups nested in it, deepest first.
-/// True once the directory is gone.
-bool remove_tree(const std::string& path, int depth = 0) {
-    if (depth < 64) {
-        for (const auto& sub : subdirectories(path)) {
-            remove_tree(sub, depth + 1);
+/// Removes the cgroups nested in `dir`, deepest first. True if none is left.
+bool remove_nested(int dir, int depth = 0) {
+    bool all = true;
+    for (const auto& name : subdirectories(dir)) {
+        const int sub = ::openat(dir, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) {
+            continue;
+        }
+        if (depth < max_depth) {
+            remove_nested(sub, depth + 1);
+        }
+        ::close(sub);
+        if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+            all = false;
         }
     }
-    return ::rmdir(path.c_str()) == 0 || errno == ENOENT;
+    return all;
 }
 
 /// SIGKILL to every member of the tree, one by one (kernels before 5.14
-/// have no cgroup.kill). Returns how many were signalled.
-int kill_members(const std::string& path, int depth = 0) {
+/// have no cgroup.kill; the tree is frozen first, so its pids stay put).
+int kill_members(int dir, int depth = 0) {
     int count = 0;
-    const std::string procs = read_file(path + "/cgroup.procs");
+    const std::string procs = read_at(dir, "cgroup.procs");
     const char* p = procs.c_str();
     while (*p != '\0') {
         char* end = nullptr;
@@ -153,168 +184,85 @@ int kill_members(const std::string& path, int depth = 0) {
             ++p;
         }
     }
-    if (depth < 64) {
-        for (const auto& sub : subdirectories(path)) {
-            count += kill_members(sub, depth + 1);
+    if (depth < max_depth) {
+        for (const auto& name : subdirectories(dir)) {
+            const int sub =
+                ::openat(dir, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) {
+                count += kill_members(sub, depth + 1);
+                ::close(sub);
+            }
         }
     }
     return count;
 }
 
-/// A cgroup directory being watched or waited for.
+/// A parent directory of registered cgroups, shared by all of them.
+struct Parent {
+    int fd = -1;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    int refs = 0;
+};
+
+/// A registered cgroup directory.
 struct Cgroup {
-    std::string path;
-    int events_fd = -1;   // cgroup.events, for POLLPRI when `populated` changes
-    bool watched = false; // C: kill when the owner dies
-    bool remove = false;  // Z: remove once empty
+    std::uint64_t id = 0;
+    int dir = -1; // the directory (O_PATH), from the owner
+    Parent* parent = nullptr;
+    std::string name; // its entry in the parent
+    dev_t dev = 0;
+    ino_t ino = 0;
+    int events = -1;     // cgroup.events, for POLLPRI when `populated` changes
+    bool remove = false; // RemoveWhenEmpty: the owner is done with it
 
     void open_events() {
-        if (events_fd < 0) {
-            events_fd = ::open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
-        }
-    }
-    void close_events() {
-        if (events_fd >= 0) {
-            ::close(events_fd);
-            events_fd = -1;
+        if (events < 0) {
+            events = ::openat(dir, "cgroup.events", O_RDONLY | O_CLOEXEC);
         }
     }
     /// Reading also re-arms POLLPRI. A directory that cannot be read (gone)
     /// counts as empty.
     bool populated() {
         open_events();
-        if (events_fd < 0) {
+        if (events < 0) {
             return false;
         }
-        const std::string s = read_fd(events_fd);
+        const std::string s = read_fd(events);
         const auto at = s.find("populated ");
         return at != std::string::npos && at + 10 < s.size() && s[at + 10] == '1';
     }
-    bool exists() const { return ::access(path.c_str(), F_OK) == 0; }
-};
-
-struct State {
-    std::vector<Cgroup> cgroups;
-    std::vector<pid_t> pgroups;
-    std::vector<std::string> named; ///< N: "<dir>/<name prefix>"
-
-    Cgroup* find(const std::string& path) {
-        for (auto& c : cgroups) {
-            if (c.path == path) {
-                return &c;
-            }
-        }
-        return nullptr;
-    }
-    Cgroup& get(const std::string& path) {
-        if (Cgroup* c = find(path)) {
-            return *c;
-        }
-        cgroups.push_back(Cgroup{path});
-        return cgroups.back();
-    }
-    void drop_unused() {
-        for (auto it = cgroups.begin(); it != cgroups.end();) {
-            if (!it->watched && !it->remove) {
-                it->close_events();
-                it = cgroups.erase(it);
-            } else {
-                ++it;
-            }
+    void kill() {
+        if (!write_at(dir, "cgroup.kill", "1")) {
+            // No cgroup.kill (before 5.14): freeze the tree first where the
+            // kernel can (5.2), so nothing forks while we kill one by one;
+            // frozen processes still die of SIGKILL.
+            write_at(dir, "cgroup.freeze", "1");
+            kill_members(dir);
         }
     }
-    /// N: every directory the owner created under a named prefix becomes a
-    /// watched one (called once the owner is gone).
-    void watch_named() {
-        for (const auto& entry : named) {
-            const auto slash = entry.rfind('/');
-            const std::string dir = slash == 0 ? "/" : entry.substr(0, slash);
-            const std::string prefix = entry.substr(slash + 1);
-            for (const auto& sub : subdirectories(dir)) {
-                if (sub.compare(sub.rfind('/') + 1, prefix.size(), prefix) == 0) {
-                    get(sub).watched = true;
-                }
-            }
+    /// Removes the directory, and only while the parent's entry `name` is
+    /// still the directory the owner registered. True once it is gone (or
+    /// is no longer ours to remove).
+    bool try_remove() {
+        remove_nested(dir);
+        struct stat st {};
+        if (::fstatat(parent->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            return errno == ENOENT;
         }
-    }
-    /// Z directories: rmdir those that are empty; true if one is empty but
-    /// could not be removed yet (worth a retry soon).
-    bool try_removals() {
-        bool retry = false;
-        for (auto& c : cgroups) {
-            if (!c.remove || c.populated()) {
-                continue;
-            }
-            if (remove_tree(c.path)) {
-                c.remove = false;
-                c.watched = false;
-            } else {
-                retry = true;
-            }
+        if (st.st_dev != dev || st.st_ino != ino) {
+            return true; // renamed or replaced: not the directory we were given
         }
-        drop_unused();
-        return retry;
+        return ::unlinkat(parent->fd, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT;
     }
 };
 
-bool valid_path(const std::string& p) {
-    return p.size() > 1 && p[0] == '/' && p.find('\0') == std::string::npos;
-}
-
-void apply(State& st, const std::string& line) {
-    if (line.size() < 3 || line[1] != ' ') {
-        return;
-    }
-    const char op = line[0];
-    const std::string arg = line.substr(2);
-    switch (op) {
-    case 'C':
-        if (valid_path(arg)) {
-            st.get(arg).watched = true;
-        }
-        break;
-    case 'c':
-        if (Cgroup* c = st.find(arg)) {
-            c->watched = false;
-        }
-        break;
-    case 'N': {
-        const auto slash = arg.rfind('/');
-        if (valid_path(arg) && slash + 1 < arg.size() &&
-            std::find(st.named.begin(), st.named.end(), arg) == st.named.end()) {
-            st.named.push_back(arg);
-        }
-        break;
-    }
-    case 'Z':
-        if (valid_path(arg)) {
-            Cgroup& c = st.get(arg);
-            c.remove = true;
-            c.open_events();
-        }
-        break;
-    case 'P':
-    case 'p': {
-        char* end = nullptr;
-        errno = 0;
-        const long v = std::strtol(arg.c_str(), &end, 10);
-        // Never 0 or 1: kill(0) is our own group, kill(-1) everything.
-        if (errno != 0 || end == arg.c_str() || *end != '\0' || v <= 1 || v > 0x7fffffffL) {
-            break;
-        }
-        const auto pgid = static_cast<pid_t>(v);
-        auto& groups = st.pgroups;
-        groups.erase(std::remove(groups.begin(), groups.end(), pgid), groups.end());
-        if (op == 'P') {
-            groups.push_back(pgid);
-        }
-        break;
-    }
-    default:
-        break;
-    }
-    st.drop_unused();
-}
+/// A registered process group (pgid > 0) or single process (pgid == 0).
+struct Process {
+    std::uint64_t id = 0;
+    int pidfd = -1; // the process, or the group's leader
+    pid_t pgid = 0;
+};
 
 /// Whether a live (non-zombie) process is left in process group `pgid`.
 bool group_has_live_member(pid_t pgid) {
@@ -327,7 +275,13 @@ bool group_has_live_member(pid_t pgid) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') {
             continue;
         }
-        const std::string stat = read_file(std::string("/proc/") + e->d_name + "/stat");
+        const std::string path = std::string("/proc/") + e->d_name + "/stat";
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        const std::string stat = read_fd(fd);
+        ::close(fd);
         const auto close = stat.rfind(')');
         if (close == std::string::npos || close + 2 >= stat.size()) {
             continue;
@@ -346,34 +300,252 @@ bool group_has_live_member(pid_t pgid) {
     return found;
 }
 
+/// Whether number `pgid` still names the group the owner registered. While
+/// the leader is not reaped its pid pins the number; once it is, a process
+/// holding that pid is a newcomer (the number was free when it got it, so no
+/// member of ours was left), and otherwise the number is still pinned by the
+/// group's remaining members, if any. The one window left: the number
+/// reused, made a group by the newcomer, and the newcomer gone, all since
+/// the last member of ours died (docs/security.md).
+bool number_is_ours(const Process& p) {
+    if (pidfd_signal(p.pidfd, 0) == 0) {
+        return true;
+    }
+    return ::kill(p.pgid, 0) != 0 && errno == ESRCH;
+}
+
+/// SIGKILL to a registered process group or process. True if the group may
+/// still have members worth killing again.
+bool kill_process(const Process& p) {
+    pidfd_signal(p.pidfd, SIGKILL);
+    if (p.pgid <= 1 || !number_is_ours(p)) {
+        return false;
+    }
+    return ::kill(-p.pgid, SIGKILL) == 0 || errno != ESRCH;
+}
+
+struct State {
+    pid_t owner = 0;
+    std::vector<Cgroup> cgroups;
+    std::vector<Process> processes;
+    std::vector<Parent*> parents;
+
+    Cgroup* find_cgroup(std::uint64_t id) {
+        for (auto& c : cgroups) {
+            if (c.id == id) {
+                return &c;
+            }
+        }
+        return nullptr;
+    }
+    bool known(std::uint64_t id) {
+        return find_cgroup(id) != nullptr ||
+               std::any_of(processes.begin(), processes.end(),
+                           [&](const Process& p) { return p.id == id; });
+    }
+    /// The parent entry for directory `fd` (taking the descriptor, or
+    /// closing it when that directory is already known).
+    Parent* parent_for(int fd, const struct stat& st) {
+        for (Parent* p : parents) {
+            if (p->dev == st.st_dev && p->ino == st.st_ino) {
+                ::close(fd);
+                ++p->refs;
+                return p;
+            }
+        }
+        auto* p = new Parent{fd, st.st_dev, st.st_ino, 1};
+        parents.push_back(p);
+        return p;
+    }
+    void release(Cgroup& c) {
+        close_fd(c.dir);
+        close_fd(c.events);
+        if (c.parent != nullptr && --c.parent->refs == 0) {
+            close_fd(c.parent->fd);
+            parents.erase(std::remove(parents.begin(), parents.end(), c.parent), parents.end());
+            delete c.parent;
+        }
+        c.parent = nullptr;
+    }
+    void erase_cgroup(std::uint64_t id) {
+        for (auto it = cgroups.begin(); it != cgroups.end(); ++it) {
+            if (it->id == id) {
+                release(*it);
+                cgroups.erase(it);
+                return;
+            }
+        }
+    }
+    void forget(std::uint64_t id) {
+        erase_cgroup(id);
+        for (auto it = processes.begin(); it != processes.end(); ++it) {
+            if (it->id == id) {
+                close_fd(it->pidfd);
+                processes.erase(it);
+                return;
+            }
+        }
+    }
+
+    /// A cgroup the owner hands over, if it checks out. Takes the two
+    /// descriptors whether it keeps them or not.
+    void watch_cgroup(const proto::Message& m, int dir, int parent) {
+        struct statfs dir_fs {};
+        struct statfs parent_fs {};
+        struct stat dir_st {};
+        struct stat parent_st {};
+        struct stat entry {};
+        const std::string name(m.name, strnlen(m.name, sizeof m.name));
+        const bool ok = name.size() <= proto::max_name && name.rfind("processkit-", 0) == 0 &&
+                        name.find('/') == std::string::npos && ::fstatfs(dir, &dir_fs) == 0 &&
+                        ::fstatfs(parent, &parent_fs) == 0 && dir_fs.f_type == cgroup2_magic &&
+                        parent_fs.f_type == cgroup2_magic && ::fstat(dir, &dir_st) == 0 &&
+                        ::fstat(parent, &parent_st) == 0 && S_ISDIR(dir_st.st_mode) &&
+                        S_ISDIR(parent_st.st_mode) &&
+                        ::fstatat(parent, name.c_str(), &entry, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        entry.st_dev == dir_st.st_dev && entry.st_ino == dir_st.st_ino &&
+                        !known(m.id);
+        if (!ok) {
+            ::close(dir);
+            ::close(parent);
+            return;
+        }
+        Cgroup c;
+        c.id = m.id;
+        c.dir = dir;
+        c.parent = parent_for(parent, parent_st);
+        c.name = name;
+        c.dev = dir_st.st_dev;
+        c.ino = dir_st.st_ino;
+        cgroups.push_back(std::move(c));
+    }
+
+    void watch_process(const proto::Message& m, int pidfd) {
+        const bool group = m.op == proto::Op::WatchProcessGroup;
+        // A pidfd answers signal 0 with success or ESRCH (reaped); any other
+        // descriptor with EBADF or EINVAL.
+        const bool is_pidfd = pidfd_signal(pidfd, 0) == 0 || errno == ESRCH;
+        // Never 0 or 1: kill(-0) is our own group, kill(-1) everything.
+        if (!is_pidfd || (group && (m.number <= 1 || m.number > 0x7fffffff)) || known(m.id)) {
+            ::close(pidfd);
+            return;
+        }
+        processes.push_back(Process{m.id, pidfd, group ? static_cast<pid_t>(m.number) : 0});
+    }
+
+    void apply(const proto::Message& m, std::vector<int>& fds) {
+        switch (m.op) {
+        case proto::Op::WatchCgroup:
+            watch_cgroup(m, fds[0], fds[1]);
+            fds.clear();
+            break;
+        case proto::Op::WatchProcessGroup:
+        case proto::Op::WatchProcess:
+            watch_process(m, fds[0]);
+            fds.clear();
+            break;
+        case proto::Op::RemoveWhenEmpty:
+            if (Cgroup* c = find_cgroup(m.id)) {
+                c->remove = true;
+                c->open_events();
+            }
+            break;
+        case proto::Op::Forget:
+            forget(m.id);
+            break;
+        }
+    }
+
+    /// RemoveWhenEmpty directories: remove those that are empty; true if
+    /// one is empty but could not be removed yet (worth a retry soon).
+    bool try_removals() {
+        bool retry = false;
+        std::vector<std::uint64_t> done;
+        for (auto& c : cgroups) {
+            if (!c.remove || c.populated()) {
+                continue;
+            }
+            if (c.try_remove()) {
+                done.push_back(c.id);
+            } else {
+                retry = true;
+            }
+        }
+        for (auto id : done) {
+            erase_cgroup(id);
+        }
+        return retry;
+    }
+};
+
+bool valid_op(proto::Op op) {
+    return proto::fds_of(op) >= 0;
+}
+
+/// Reads one message. False once the owner is gone (end-of-file or error).
+bool receive(State& st) {
+    proto::Message m;
+    iovec iov{&m, sizeof m};
+    alignas(
+        cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * proto::max_fds)];
+    msghdr h{};
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(command_fd, &h, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n == 0) {
+        return false;
+    }
+    if (n < 0) {
+        return errno == EINTR || errno == EAGAIN;
+    }
+    std::vector<int> fds;
+    bool from_owner = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level != SOL_SOCKET) {
+            continue;
+        }
+        if (c->cmsg_type == SCM_RIGHTS) {
+            const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (std::size_t i = 0; i < count; ++i) {
+                int fd = -1;
+                std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+                fds.push_back(fd);
+            }
+        } else if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+            ucred cred{};
+            std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            from_owner = cred.pid == st.owner;
+        }
+    }
+    const bool whole =
+        static_cast<std::size_t>(n) == sizeof m && (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0;
+    if (from_owner && whole && m.magic == proto::magic && valid_op(m.op) && m.id != 0 &&
+        static_cast<int>(fds.size()) == proto::fds_of(m.op)) {
+        st.apply(m, fds);
+    }
+    for (int fd : fds) { // whatever was not taken: refused or surplus
+        ::close(fd);
+    }
+    return true;
+}
+
 /// The owner is gone: kill everything registered, wait (bounded) until it is
 /// gone, remove the directories.
 void clean_up(State& st) {
     const long start = now_ms();
-    st.watch_named();
-    std::vector<Cgroup*> without_kill_file;
     for (auto& c : st.cgroups) {
-        // Z directories were killed already; killing again is harmless and
-        // covers a process that was being moved in meanwhile.
-        if (!write_file(c.path + "/cgroup.kill", "1")) {
-            // No cgroup.kill (before 5.14): freeze the tree first where the
-            // kernel can (5.2), so nothing forks while we kill one by one;
-            // frozen processes still die of SIGKILL.
-            write_file(c.path + "/cgroup.freeze", "1");
-            if (kill_members(c.path) > 0 || c.exists()) {
-                without_kill_file.push_back(&c);
-            }
+        // RemoveWhenEmpty directories were killed already; killing again is
+        // harmless and covers a process that was being moved in meanwhile.
+        c.kill();
+    }
+    std::vector<const Process*> groups;
+    for (const auto& p : st.processes) {
+        if (kill_process(p)) {
+            groups.push_back(&p);
         }
     }
-    std::vector<pid_t> pgroups = st.pgroups;
-    for (auto it = pgroups.begin(); it != pgroups.end();) {
-        if (::kill(-*it, SIGKILL) != 0 && errno == ESRCH) {
-            it = pgroups.erase(it);
-        } else {
-            ++it;
-        }
-    }
-
     std::vector<Cgroup*> pending;
     for (auto& c : st.cgroups) {
         pending.push_back(&c);
@@ -382,38 +554,31 @@ void clean_up(State& st) {
         const long elapsed = now_ms() - start;
         // Process groups: re-kill (a member may have been forking) until
         // none is left alive or the bound is reached.
-        if (!pgroups.empty()) {
-            if (elapsed >= pgroup_wait_ms) {
-                pgroups.clear();
-            }
-            for (auto it = pgroups.begin(); it != pgroups.end();) {
-                if ((::kill(-*it, SIGKILL) != 0 && errno == ESRCH) || !group_has_live_member(*it)) {
-                    it = pgroups.erase(it);
-                } else {
-                    ++it;
-                }
+        if (elapsed >= pgroup_wait_ms) {
+            groups.clear();
+        }
+        for (auto it = groups.begin(); it != groups.end();) {
+            if (!kill_process(**it) || !group_has_live_member((*it)->pgid)) {
+                it = groups.erase(it);
+            } else {
+                ++it;
             }
         }
-        for (Cgroup* c : without_kill_file) {
-            kill_members(c->path);
-        }
-        bool retry_soon = !without_kill_file.empty();
+        bool retry_soon = false;
         for (auto it = pending.begin(); it != pending.end();) {
             Cgroup& c = **it;
             if (!c.populated()) {
-                if (remove_tree(c.path)) {
-                    c.close_events();
-                    without_kill_file.erase(
-                        std::remove(without_kill_file.begin(), without_kill_file.end(), &c),
-                        without_kill_file.end());
+                if (c.try_remove()) {
                     it = pending.erase(it);
                     continue;
                 }
                 retry_soon = true; // empty but not removable yet
+            } else {
+                c.kill(); // without cgroup.kill, a member may have forked
             }
             ++it;
         }
-        if (pending.empty() && pgroups.empty()) {
+        if (pending.empty() && groups.empty()) {
             return;
         }
         const long now = now_ms() - start;
@@ -428,28 +593,22 @@ void clean_up(State& st) {
         // retry is due).
         std::vector<pollfd> fds;
         for (Cgroup* c : pending) {
-            if (c->events_fd >= 0) {
-                fds.push_back(pollfd{c->events_fd, POLLPRI, 0});
+            if (c->events >= 0) {
+                fds.push_back(pollfd{c->events, POLLPRI, 0});
             }
         }
         long timeout = cgroup_wait_ms - now;
-        if (!pgroups.empty() || retry_soon || fds.empty()) {
+        if (!groups.empty() || retry_soon || fds.empty()) {
             timeout = std::min(timeout, rekill_interval_ms);
         }
         ::poll(fds.data(), fds.size(), static_cast<int>(timeout));
     }
 }
 
-} // namespace
-
-int main() {
-    // Only descriptor 3 is ours to keep; nothing else the owner left open.
-    if (::fcntl(command_fd, F_GETFD) < 0) {
-        return 2; // not started by an owner
-    }
-    // Standard streams: the owner's terminal or pipes are not ours to hold
-    // (a reader waiting for end-of-file must not wait for the guard). Done
-    // before closing the rest, so that holding only 0-3 means settled.
+/// Standard streams on the null device (the owner's terminal or pipes are
+/// not ours to hold), everything but 0-3 closed, as many descriptors
+/// allowed as we may (one or two per registration).
+void settle_descriptors() {
     const int null = ::open("/dev/null", O_RDWR);
     for (int fd = 0; fd <= 2; ++fd) {
         if (null >= 0 && null != fd) {
@@ -467,56 +626,65 @@ int main() {
             ::close(fd);
         }
     }
-    // One descriptor per cgroup waiting for removal: allow as many as we may.
     rlimit files{};
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
         files.rlim_cur = files.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &files);
     }
+}
+
+int usage() {
+    std::fputs("usage: processkit-guard --owner PID   (started by a processkit owner)\n"
+               "       processkit-guard --version\n",
+               stderr);
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+        std::printf("processkit-guard %s\n", PROCESSKIT_VERSION);
+        return 0;
+    }
+    if (argc != 3 || std::strcmp(argv[1], "--owner") != 0) {
+        return usage();
+    }
+    char* end = nullptr;
+    const long owner = std::strtol(argv[2], &end, 10);
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (end == argv[2] || *end != '\0' || owner <= 0 || owner > 0x7fffffffL ||
+        ::getsockopt(command_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET) {
+        return usage(); // not started by an owner
+    }
+    settle_descriptors();
     ::signal(SIGPIPE, SIG_IGN);
+    // The owner set SO_PASSCRED on this end before starting us; setting it
+    // again costs nothing and covers an owner that did not.
+    const int on = 1;
+    ::setsockopt(command_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
 
     State st;
-    std::string buffer;
-    bool discarding = false;
+    st.owner = static_cast<pid_t>(owner);
     bool retry_soon = false;
     for (;;) {
         std::vector<pollfd> fds;
         fds.push_back(pollfd{command_fd, POLLIN, 0});
         for (auto& c : st.cgroups) {
-            if (c.remove && c.events_fd >= 0) {
-                fds.push_back(pollfd{c.events_fd, POLLPRI, 0});
+            if (c.remove && c.events >= 0) {
+                fds.push_back(pollfd{c.events, POLLPRI, 0});
             }
         }
         const int ready = ::poll(fds.data(), fds.size(), retry_soon ? 100 : -1);
         if (ready < 0 && errno != EINTR) {
             break;
         }
-        if (ready > 0 && fds[0].revents != 0) {
-            char buf[4096];
-            const ssize_t n = ::read(command_fd, buf, sizeof buf);
-            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-                break; // the owner is gone
-            }
-            if (n > 0) {
-                buffer.append(buf, static_cast<std::size_t>(n));
-                std::size_t start = 0;
-                for (std::size_t nl; (nl = buffer.find('\n', start)) != std::string::npos;
-                     start = nl + 1) {
-                    if (!discarding) {
-                        apply(st, buffer.substr(start, nl - start));
-                    }
-                    discarding = false;
-                }
-                buffer.erase(0, start);
-                if (buffer.size() > max_line) {
-                    buffer.clear(); // not a command: dropped up to its end
-                    discarding = true;
-                }
-            }
+        if (ready > 0 && fds[0].revents != 0 && !receive(st)) {
+            break; // the owner is gone
         }
         retry_soon = st.try_removals();
     }
-    // A command cut short by the owner's death is not applied.
     clean_up(st);
     return 0;
 }

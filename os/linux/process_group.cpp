@@ -13,10 +13,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
 #include <poll.h>
 #include <set>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 
@@ -82,25 +84,35 @@ public:
     struct Reused {
         os::Cgroup cgroup;
         Duration cpu_used; ///< CPU time already in its cpu.stat
+        os::OwnerGuard::Registration registration;
+        os::OwnerGuard* guard;
     };
 
+    /// A cached directory of `parent`, if one is still there. One removed
+    /// from outside meanwhile is dropped, not handed out.
     std::optional<Reused> take(const std::string& parent) {
         std::lock_guard lock(mutex_);
         if (owner_ != ::getpid()) {
             return std::nullopt; // a forked child must not reuse its parent's groups
         }
-        for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-            if (it->parent == parent) {
-                Reused r{std::move(it->cgroup), it->cpu_used};
-                idle_.erase(it);
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            if (it->parent != parent) {
+                ++it;
+                continue;
+            }
+            Reused r{std::move(it->cgroup), it->cpu_used, it->registration, it->guard};
+            it = idle_.erase(it);
+            if (::access(r.cgroup.path().c_str(), F_OK) == 0) {
                 return r;
             }
+            forget(r.guard, r.registration);
         }
         return std::nullopt;
     }
 
     /// Takes the group if it can be reused; returns false (leaving it alone) otherwise.
-    bool give(const std::string& parent, os::Cgroup& cg) {
+    bool give(const std::string& parent, os::Cgroup& cg, os::OwnerGuard* guard,
+              os::OwnerGuard::Registration registration) {
         std::lock_guard lock(mutex_);
         if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.was_killed() || cg.populated() ||
             ::access((cg.path() + "/memory.peak").c_str(), F_OK) == 0) {
@@ -112,7 +124,7 @@ public:
         if (!cpu) {
             return false;
         }
-        idle_.push_back({parent, std::move(cg), usage_of(*cpu)});
+        idle_.push_back({parent, std::move(cg), usage_of(*cpu), registration, guard});
         return true;
     }
 
@@ -123,9 +135,17 @@ public:
             return;
         }
         for (auto& idle : idle_) {
-            idle.cgroup.try_remove();
+            if (idle.cgroup.try_remove()) {
+                forget(idle.guard, idle.registration);
+            }
         }
         idle_.clear();
+    }
+
+    static void forget(os::OwnerGuard* guard, os::OwnerGuard::Registration registration) {
+        if (guard != nullptr) {
+            guard->forget(registration);
+        }
     }
 
 private:
@@ -136,18 +156,11 @@ private:
         std::string parent;
         os::Cgroup cgroup;
         Duration cpu_used;
+        os::OwnerGuard::Registration registration;
+        os::OwnerGuard* guard;
     };
     std::vector<Idle> idle_;
 };
-
-/// Has the guard watch every directory this process will create under
-/// `parent` (by their names: one message per parent, none per group), before
-/// the first is created. Throws Error (Io) if our names cannot be made.
-void watch_own_cgroups(os::OwnerGuard* guard, const std::string& parent) {
-    if (guard != nullptr) {
-        guard->watch_cgroups_named(parent, os::own_cgroup_name_prefix());
-    }
-}
 
 int poll_ms(Duration d) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
@@ -162,31 +175,50 @@ struct ProcessGroup::Impl {
     std::optional<os::Cgroup> cgroup;
     std::string cgroup_parent;
     Duration cpu_baseline{0}; ///< CPU time the directory held before this group
-    /// ProcessGroup mechanism: the pgids we created. None: the child pids.
+    /// ProcessGroup mechanism: the groups we created and the processes we
+    /// adopted. None: the child pids.
     os::LeaderSet leaders{true};
     bool suspended = false;
     os::OwnerGuard* guard = nullptr;
+    /// The cgroup's registration with the guard (0: none).
+    os::OwnerGuard::Registration cgroup_registration = 0;
+    /// Something of this group could not be registered with the guard.
+    bool registration_failed = false;
 
     /// Every live process of the group, read from /proc.
     std::vector<pid_t> live_processes() const {
-        if (leaders.groups()) {
-            return os::processes_in_groups(leaders.entries());
-        }
-        std::vector<pid_t> live;
-        for (pid_t p : leaders.live()) {
-            if (os::process_start_time(p)) { // not a zombie or gone
+        auto live = os::processes_in_groups(leaders.group_ids());
+        for (pid_t p : leaders.live_processes()) {
+            if (std::find(live.begin(), live.end(), p) == live.end()) {
                 live.push_back(p);
             }
         }
         return live;
     }
-    /// Forgets the groups that have no live process left.
+    /// Forgets the entries that have no live process left.
     void prune() {
-        for (pid_t gone : leaders.prune()) {
-            if (guard && leaders.groups()) {
-                guard->forget_process_group(gone);
-            }
+        for (const auto& gone : leaders.prune()) {
+            forget(gone.registration);
         }
+    }
+    void forget(os::OwnerGuard::Registration r) const {
+        if (guard != nullptr && r != 0) {
+            guard->forget(r);
+        }
+    }
+    /// Adds a process group (`group`) or process with a pidfd of its own,
+    /// registered with the guard where the mechanism contains anything.
+    void track(pid_t id, int pidfd, bool group, Mechanism mechanism) {
+        os::UniqueFd own(pidfd >= 0 ? ::fcntl(pidfd, F_DUPFD_CLOEXEC, 3) : -1);
+        auto& entry = leaders.add(id, std::move(own), group);
+        if (mechanism != Mechanism::ProcessGroup) {
+            return; // None contains nothing, so it promises nothing either
+        }
+        if (guard != nullptr && entry.pidfd) {
+            entry.registration = group ? guard->watch_process_group(id, entry.pidfd.get())
+                                       : guard->watch_process(entry.pidfd.get());
+        }
+        registration_failed = registration_failed || entry.registration == 0;
     }
 };
 
@@ -199,10 +231,19 @@ ProcessGroup::ProcessGroup(GroupOptions options)
     if (required == Mechanism::JobObject) {
         throw unsupported(Mechanism::JobObject, "Job Objects exist only on Windows");
     }
+    if (options.require_owner_death_protection && required == Mechanism::None) {
+        throw Error(ErrorKind::InvalidArgument, {},
+                    "owner-death protection was required of Mechanism::None, which contains "
+                    "nothing");
+    }
     bool want_cgroup = !required || required == Mechanism::CgroupV2;
     std::string why_not_cgroup;
-    // First: the guard must know of a directory before it exists.
+    // First: the guard must know of a directory before a process can be in it.
     impl_->guard = os::OwnerGuard::instance();
+    if (impl_->guard == nullptr && options.require_owner_death_protection) {
+        throw Error(ErrorKind::Unsupported, {},
+                    "owner-death protection is not available: " + os::OwnerGuard::last_error());
+    }
     if (want_cgroup) {
         auto parent = options.cgroup_parent ? options.cgroup_parent : own_cgroup_dir_cached();
         if (!parent) {
@@ -213,13 +254,21 @@ ProcessGroup::ProcessGroup(GroupOptions options)
                 impl_->cgroup_parent = *parent;
                 auto pooled =
                     options.limits.any() ? std::nullopt : CgroupPool::instance().take(*parent);
-                if (pooled) {
+                if (pooled && pooled->guard == impl_->guard) {
                     impl_->cgroup.emplace(std::move(pooled->cgroup));
                     impl_->cpu_baseline = pooled->cpu_used;
+                    impl_->cgroup_registration = pooled->registration;
                 } else {
-                    watch_own_cgroups(impl_->guard, *parent);
+                    pooled.reset(); // registered with a guard that died: ~Cgroup removes it
                     impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
+                    // Registered before the group is handed out, so before any
+                    // process can be placed in it.
+                    if (impl_->guard != nullptr) {
+                        impl_->cgroup_registration =
+                            impl_->guard->watch_cgroup(impl_->cgroup->path());
+                    }
                 }
+                impl_->registration_failed = impl_->cgroup_registration == 0;
             } catch (const Error& e) {
                 if (e.kind() != ErrorKind::Io) {
                     throw; // a limit that cannot be enforced is never silently dropped
@@ -239,6 +288,14 @@ ProcessGroup::ProcessGroup(GroupOptions options)
     } else {
         mechanism_ = required == Mechanism::None ? Mechanism::None : Mechanism::ProcessGroup;
     }
+    if (options.require_owner_death_protection && impl_->registration_failed) {
+        // ~Impl removes the directory again (and the guard is gone or
+        // refused it, so there is nothing to forget).
+        throw Error(ErrorKind::Unsupported, {},
+                    "owner-death protection is not available: the group could not be "
+                    "registered with the guard: " +
+                        os::OwnerGuard::last_error());
+    }
     impl_->options = std::move(options);
     impl_->leaders = os::LeaderSet(mechanism_ == Mechanism::ProcessGroup);
 }
@@ -251,32 +308,39 @@ ProcessGroup::~ProcessGroup() {
         std::lock_guard lock(impl_->mutex);
         if (impl_->cgroup) {
             auto& cg = *impl_->cgroup;
-            if (!impl_->options.limits.any() && !impl_->suspended &&
-                CgroupPool::instance().give(impl_->cgroup_parent, cg)) {
-                return; // kept, empty, for the next group
+            if (!impl_->options.limits.any() && !impl_->suspended && !impl_->registration_failed &&
+                CgroupPool::instance().give(impl_->cgroup_parent, cg, impl_->guard,
+                                            impl_->cgroup_registration)) {
+                return; // kept, empty and still registered, for the next group
             }
-            // Fast path: an empty group is removed at once (the guard has
-            // nothing to forget: it watches our directories by name).
-            // Otherwise kill it atomically and let the guard remove the
-            // directory once the kernel reports it empty: a destructor never
-            // waits (X4).
-            if (!cg.try_remove()) {
+            // Fast path: an empty group is removed at once. Otherwise kill it
+            // atomically and let the guard remove the directory once the
+            // kernel reports it empty: a destructor never waits (X4).
+            if (cg.try_remove()) {
+                impl_->forget(impl_->cgroup_registration);
+            } else {
                 cg.kill();
-                if (!cg.try_remove() && impl_->guard) {
-                    impl_->guard->remove_when_empty(cg.path());
+                if (cg.try_remove()) {
+                    impl_->forget(impl_->cgroup_registration);
+                } else if (impl_->guard != nullptr && impl_->cgroup_registration != 0) {
+                    impl_->guard->remove_when_empty(impl_->cgroup_registration);
                 }
             }
         } else {
             impl_->leaders.signal_all(SIGKILL);
-            if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
-                for (pid_t p : impl_->leaders.entries()) {
-                    impl_->guard->forget_process_group(p);
-                }
+            for (const auto& e : impl_->leaders.entries()) {
+                impl_->forget(e.registration);
             }
         }
     } catch (...) {
         // Destructors never throw; the guard or X5 finishes what failed here.
     }
+}
+
+bool ProcessGroup::owner_death_protected() const {
+    std::lock_guard lock(impl_->mutex);
+    return mechanism_ != Mechanism::None && impl_->guard != nullptr &&
+           !impl_->registration_failed && impl_->guard->alive();
 }
 
 void ProcessGroup::release_cached_groups() {
@@ -321,10 +385,8 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command, const os::StdioRe
     }
     auto spawned = os::spawn(command, placement, redirect);
     if (!impl_->cgroup) {
-        impl_->leaders.add(spawned.child.pid());
-        if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
-            impl_->guard->watch_process_group(spawned.child.pid());
-        }
+        impl_->track(spawned.child.pid(), spawned.child.pidfd(),
+                     mechanism_ == Mechanism::ProcessGroup, mechanism_);
     }
     return spawned;
 }
@@ -335,19 +397,21 @@ void ProcessGroup::adopt(pid_t pid) {
         impl_->cgroup->adopt(pid);
         return;
     }
-    if (mechanism_ == Mechanism::ProcessGroup && ::setpgid(pid, pid) != 0) {
+    // A pidfd first: from here on the process is known by it, not by a
+    // number that could be reused.
+    os::UniqueFd pidfd(os::above_stdio(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))));
+    if (!pidfd) {
         const int err = errno;
-        throw Error(ErrorKind::Unsupported, {},
-                    "cannot adopt pid " + std::to_string(pid) +
-                        " into a process group: " + std::strerror(err) +
-                        " (only a child that has not called exec, and is not a session leader, "
-                        "can be moved)")
+        throw Error(err == ESRCH ? ErrorKind::NotFound : ErrorKind::Io, {},
+                    "cannot adopt pid " + std::to_string(pid) + ": " + std::strerror(err))
             .with_os_error(err);
     }
-    impl_->leaders.add(pid);
-    if (impl_->guard && mechanism_ == Mechanism::ProcessGroup) {
-        impl_->guard->watch_process_group(pid);
-    }
+    // A child that has not called exec (and is no session leader) can get a
+    // process group of its own, which then also holds what it starts. Any
+    // other process is tracked alone, by its pidfd: it is killed with the
+    // group, what it starts is not (docs/platform-support.md).
+    const bool own_group = mechanism_ == Mechanism::ProcessGroup && ::setpgid(pid, pid) == 0;
+    impl_->track(pid, pidfd.get(), own_group, mechanism_);
 }
 
 void ProcessGroup::kill_all() {

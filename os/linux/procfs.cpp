@@ -63,8 +63,22 @@ struct DirCloser {
 
 } // namespace
 
+DIR* open_directory(const std::string& path) noexcept {
+    const int fd = above_stdio(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd < 0) {
+        return nullptr;
+    }
+    DIR* dir = ::fdopendir(fd);
+    if (dir == nullptr) {
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+    }
+    return dir;
+}
+
 std::optional<std::string> read_small_file(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    UniqueFd fd(above_stdio(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)));
     if (!fd) {
         return std::nullopt;
     }
@@ -134,7 +148,7 @@ std::vector<pid_t> processes_in_groups(const std::vector<pid_t>& pgids) {
     std::vector<pid_t> wanted = pgids;
     std::sort(wanted.begin(), wanted.end());
 
-    std::unique_ptr<DIR, DirCloser> dir(::opendir("/proc"));
+    std::unique_ptr<DIR, DirCloser> dir(open_directory("/proc"));
     if (!dir) {
         return found;
     }

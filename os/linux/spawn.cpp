@@ -116,6 +116,9 @@ struct ChildPlan {
     /// The parent's descriptor for 0, 1, 2 (which may be that number itself),
     /// or null_device.
     std::array<int, 3> stdio{null_device, null_device, null_device};
+    /// Which of 0-2 pass on the parent's own descriptor of that number
+    /// (StdioMode::Inherit). The child re-checks them (see (5)).
+    std::array<bool, 3> inherited{false, false, false};
     /// The clone shares the parent's descriptor table (CLONE_FILES); the
     /// child's own table then keeps the parent's descriptors below
     /// keep_below (>= 3). Otherwise the clone copies all of them.
@@ -199,7 +202,21 @@ PK_CHILD_CODE int child_main(void* arg) {
     // (5) stdio. The sources are distinct descriptors owned by the parent
     // (or the parent's own 0-2), or the null device opened here; a source
     // that sits on another stdio slot is first moved out of the way.
+    // An inherited slot passes on only a standard stream: if the number is
+    // closed, or close-on-exec (then it is somebody's internal descriptor —
+    // a library's eventfd, a /proc read in flight — that landed on 0-2
+    // because the program runs with them closed), the child gets the null
+    // device instead (S2). Checked here, on the child's own copy of the
+    // table, so no other thread can swap the descriptor after the check.
     int src[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
+    for (int i = 0; i < 3; ++i) {
+        if (plan.inherited[static_cast<std::size_t>(i)]) {
+            const long fd_flags = ::syscall(SYS_fcntl, i, F_GETFD);
+            if (fd_flags < 0 || (fd_flags & FD_CLOEXEC) != 0) {
+                src[i] = null_device;
+            }
+        }
+    }
     for (int i = 0; i < 3; ++i) {
         if (src[i] == null_device) {
             const int flags = (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY;
@@ -456,6 +473,7 @@ struct Stdio {
     /// What the child takes as 0, 1, 2: child[i], the parent's own i
     /// (inherited), or null_device.
     std::array<int, 3> source{null_device, null_device, null_device};
+    std::array<bool, 3> inherited{false, false, false};
     UniqueFd stdin_pipe;
     UniqueFd stdout_pipe;
     UniqueFd stderr_pipe;
@@ -469,9 +487,14 @@ struct Stdio {
     /// table copy then stays below 3), or the null device if the parent has
     /// nothing open there. Like a duplicate made here, it is the parent's
     /// descriptor at one moment of the spawn.
+    /// A closed or close-on-exec descriptor is not a standard stream: the
+    /// null device instead (checked again by the child, see child_main).
     void inherit(int target) {
-        source[static_cast<std::size_t>(target)] =
-            ::fcntl(target, F_GETFD) >= 0 ? target : null_device;
+        const auto i = static_cast<std::size_t>(target);
+        const int fd_flags = ::fcntl(target, F_GETFD);
+        const bool stream = fd_flags >= 0 && (fd_flags & FD_CLOEXEC) == 0;
+        source[i] = stream ? target : null_device;
+        inherited[i] = stream;
     }
     /// 1 + the highest parent descriptor the child needs (at least 3).
     unsigned keep_below() const {
@@ -507,12 +530,14 @@ Stdio prepare_stdio(const Command& command, const StdioRedirect& redirect) {
     }
     if (redirect.stdin_fd >= 0) {
         s.source[0] = redirect.stdin_fd;
+        s.inherited[0] = false; // the caller's descriptor, taken as given
     }
     for (Stream stream : {Stream::Stdout, Stream::Stderr}) {
         const int target = stream == Stream::Stdout ? 1 : 2;
         UniqueFd& parent_end = stream == Stream::Stdout ? s.stdout_pipe : s.stderr_pipe;
         if (stream == Stream::Stdout && redirect.stdout_fd >= 0) {
             s.source[1] = redirect.stdout_fd;
+            s.inherited[1] = false;
             continue;
         }
         switch (command.mode(stream)) {
@@ -544,7 +569,8 @@ int procs_fd_for_child(const Placement& placement, UniqueFd& opened, const std::
     if (placement.cgroup_procs_fd >= 0) {
         return placement.cgroup_procs_fd;
     }
-    opened.reset(::openat(placement.cgroup_dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+    opened.reset(
+        above_stdio(::openat(placement.cgroup_dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC)));
     if (!opened) {
         const int err = errno;
         throw Error(ErrorKind::SpawnFailed, program, "cannot enter the group: " + errno_text(err))
@@ -863,6 +889,7 @@ SpawnedProcess spawn(const Command& command, const Placement& placement,
     plan.envp = envp.data();
     plan.cwd = command.working_directory() ? command.working_directory()->c_str() : nullptr;
     plan.stdio = stdio.source;
+    plan.inherited = stdio.inherited;
     plan.keep_below = stdio.keep_below();
     plan.new_process_group = placement.kind == Placement::Kind::NewProcessGroup;
     plan.new_session = posix.new_session;
@@ -889,7 +916,8 @@ SpawnedProcess spawn(const Command& command, const Placement& placement,
                     "cannot create a process: " + errno_text(clone_error))
             .with_os_error(clone_error);
     }
-    Child child(pid, UniqueFd(pidfd));
+    // The pidfd is the lowest free number: keep it off 0-2 (S2).
+    Child child(pid, UniqueFd(above_stdio(pidfd)));
     for (auto& fd : stdio.child) {
         fd.reset(); // the child has its copies (or is gone)
     }

@@ -15,7 +15,7 @@ namespace processkit::os {
 namespace {
 
 UniqueFd connecting_socket(int family) {
-    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    UniqueFd fd(above_stdio(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)));
     if (!fd) {
         const int err = errno;
         throw Error(ErrorKind::Io, {},

@@ -19,6 +19,17 @@ void UniqueFd::reset(int fd) noexcept {
     fd_ = fd;
 }
 
+int above_stdio(int fd) noexcept {
+    if (fd < 0 || fd > 2) {
+        return fd;
+    }
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return moved;
+}
+
 namespace {
 
 constexpr int pipe_size = 1 << 20; // 1 MiB: fewer wake-ups for bulk output
@@ -35,7 +46,10 @@ Pipe make_child_pipe(ParentEnd parent_end) {
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throw io_error({}, "cannot create a pipe", errno);
     }
-    Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+    Pipe p{UniqueFd(above_stdio(fds[0])), UniqueFd(above_stdio(fds[1]))};
+    if (!p.read || !p.write) {
+        throw io_error({}, "cannot create a pipe", errno);
+    }
     const int parent_fd = parent_end == ParentEnd::Read ? p.read.get() : p.write.get();
     const int flags = ::fcntl(parent_fd, F_GETFL);
     if (flags < 0 || ::fcntl(parent_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
@@ -48,7 +62,8 @@ Pipe make_child_pipe(ParentEnd parent_end) {
 }
 
 UniqueFd open_for_child(const char* path, bool for_writing, std::string_view program) {
-    const int fd = ::open(path, (for_writing ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
+    const int fd =
+        above_stdio(::open(path, (for_writing ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY));
     if (fd < 0) {
         const int err = errno;
         const ErrorKind kind = err == ENOENT   ? ErrorKind::NotFound

@@ -18,7 +18,7 @@
 namespace processkit {
 struct CancelToken::State {
     std::atomic<bool> cancelled{false};
-    os::UniqueFd event{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+    os::UniqueFd event{os::above_stdio(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))};
     /// Set only by the stop_token constructor; destroyed with the last copy.
     std::optional<std::stop_callback<std::function<void()>>> on_stop;
 };

@@ -37,7 +37,11 @@ os::Pipe make_inter_stage_pipe(const std::string& program) {
     if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
         throw os_error(program, "cannot create the pipe to the next stage");
     }
-    return {os::UniqueFd(fds[0]), os::UniqueFd(fds[1])};
+    os::Pipe p{os::UniqueFd(os::above_stdio(fds[0])), os::UniqueFd(os::above_stdio(fds[1]))};
+    if (!p.read || !p.write) {
+        throw os_error(program, "cannot create the pipe to the next stage");
+    }
+    return p;
 }
 
 /// An eventfd that becomes readable when stop is requested on the token.
@@ -47,7 +51,7 @@ public:
         if (!token.stop_possible()) {
             return;
         }
-        fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        fd_.reset(os::above_stdio(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)));
         if (!fd_) {
             throw os_error({}, "cannot create an eventfd for cancellation");
         }

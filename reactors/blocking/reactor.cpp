@@ -36,7 +36,7 @@ int poll_timeout_ms(std::optional<TimePoint> at) {
 }
 
 Reactor::Reactor()
-    : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    : epoll_(os::above_stdio(::epoll_create1(EPOLL_CLOEXEC))) {
     if (!epoll_) {
         const int err = errno;
         throw Error(ErrorKind::Io, {},

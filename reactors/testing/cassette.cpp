@@ -208,7 +208,8 @@ void write_file(const std::string& path, const std::vector<Entry>& entries) {
         text += i + 1 < entries.size() ? ",\n" : "\n";
     }
     text += "]}\n";
-    os::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    os::UniqueFd fd(
+        os::above_stdio(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)));
     if (!fd || ::fchmod(fd.get(), 0600) != 0) {
         throw io_error("cannot create the cassette", path, errno);
     }

@@ -7,7 +7,10 @@
 //
 // The owner is tests/os/owner_program.cpp (PK_TEST_OWNER, or $PK_TEST_OWNER).
 
+#include "guard_protocol.hpp"
+#include "processkit/core/error.hpp"
 #include "processkit/os/owner_guard.hpp"
+#include "processkit/os/process_group.hpp"
 #include "processkit/os/procfs.hpp"
 #include "test_support.hpp"
 
@@ -28,8 +31,10 @@
 #include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -234,27 +239,39 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     }
     EXPECT_EQ(same.load(), 8);
 
-    // The guard is in a session of its own, and holds exactly 0-3 (3 being
-    // its end of the socket) once it has closed what it inherited (a
-    // descriptor of ours without close-on-exec, e.g. from the test runner).
+    // The guard is in a session of its own, and holds 0-3 (3 being its end
+    // of the socket) once it has closed what it inherited (a descriptor of
+    // ours without close-on-exec, e.g. from the test runner); beyond them
+    // only what it was handed: cgroup directories and pidfds of groups that
+    // other tests of this process registered.
     EXPECT_EQ(::getsid(guard->pid()), guard->pid());
     std::vector<int> guard_fds;
+    std::vector<std::string> unexpected;
     std::string guard_socket;
     const auto settled = time_until(
         [&] {
             guard_fds.clear();
+            unexpected.clear();
             std::error_code ec;
             const std::string dir = "/proc/" + std::to_string(guard->pid()) + "/fd";
             for (const auto& e : fs::directory_iterator(dir, ec)) {
-                guard_fds.push_back(std::stoi(e.path().filename()));
-                if (e.path().filename() == "3") {
-                    guard_socket = fs::read_symlink(e.path(), ec);
+                const int fd = std::stoi(e.path().filename());
+                const std::string target = fs::read_symlink(e.path(), ec).string();
+                if (fd <= 3) {
+                    guard_fds.push_back(fd);
+                } else if (target.rfind("/sys/fs/cgroup", 0) != 0 &&
+                           target.find("pidfd") == std::string::npos) {
+                    unexpected.push_back(target);
+                }
+                if (fd == 3) {
+                    guard_socket = target;
                 }
             }
             std::sort(guard_fds.begin(), guard_fds.end());
-            return guard_fds == std::vector<int>{0, 1, 2, 3};
+            return guard_fds == std::vector<int>{0, 1, 2, 3} && unexpected.empty();
         },
         std::chrono::milliseconds(2000));
+    EXPECT_TRUE(unexpected.empty()) << ::testing::PrintToString(unexpected);
     EXPECT_TRUE(settled.has_value()) << "the guard holds " << ::testing::PrintToString(guard_fds);
     EXPECT_EQ(guard_socket.rfind("socket:", 0), 0U) << guard_socket;
     // Its standard streams are /dev/null, not ours.
@@ -336,8 +353,10 @@ TEST(OwnerGuard, RemovesKilledCgroupOnceEmpty) {
     const pid_t child = spawn({"/bin/sleep", "30"}, marked_env(marker));
     ASSERT_GT(child, 0);
     ASSERT_TRUE(write_file(dir + "/cgroup.procs", std::to_string(child)));
+    const auto registration = guard->watch_cgroup(dir);
+    ASSERT_NE(registration, 0U) << OwnerGuard::last_error();
     ASSERT_TRUE(write_file(dir + "/cgroup.kill", "1"));
-    guard->remove_when_empty(dir);
+    guard->remove_when_empty(registration);
     // Nothing waits for the child here: the directory goes away by itself.
     const auto took = time_until([&] { return !fs::exists(dir); }, std::chrono::milliseconds(2000));
     EXPECT_TRUE(took.has_value()) << dir << " still exists after 2 s";
@@ -363,7 +382,9 @@ TEST(OwnerGuard, WaitsForCgroupToEmptyBeforeRemoving) {
     const pid_t child = spawn({"/bin/sleep", "30"}, marked_env(marker));
     ASSERT_GT(child, 0);
     ASSERT_TRUE(write_file(dir + "/cgroup.procs", std::to_string(child)));
-    guard->remove_when_empty(dir); // still populated: the guard must wait
+    const auto registration = guard->watch_cgroup(dir);
+    ASSERT_NE(registration, 0U) << OwnerGuard::last_error();
+    guard->remove_when_empty(registration); // still populated: the guard must wait
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     EXPECT_TRUE(fs::exists(dir));
     EXPECT_TRUE(alive(child)); // "remove when empty" never kills
@@ -375,17 +396,27 @@ TEST(OwnerGuard, WaitsForCgroupToEmptyBeforeRemoving) {
 
 // --- the guard program on its own -----------------------------------------
 
-/// A guard started by the test itself, with the test holding the owner's end.
+namespace proto = processkit::os::guard_protocol;
+
+int pidfd_of(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+/// A guard started by the test itself, with the test holding the owner's end
+/// (as OwnerGuard starts it: SOCK_SEQPACKET, SO_PASSCRED on the guard's end,
+/// --owner naming this process).
 struct DirectGuard {
     pid_t pid = -1;
     int fd = -1;
 
     DirectGuard() {
         int sv[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
             return;
         }
-        pid = spawn({guard_program()}, {}, false, -1, sv[1]);
+        const int on = 1;
+        ::setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+        pid = spawn({guard_program(), "--owner", std::to_string(::getpid())}, {}, false, -1, sv[1]);
         ::close(sv[1]);
         fd = sv[0];
     }
@@ -397,10 +428,55 @@ struct DirectGuard {
             reap(pid);
         }
     }
-    void send(const std::string& text) const {
-        ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL),
-                  static_cast<ssize_t>(text.size()));
+    DirectGuard(const DirectGuard&) = delete;
+    DirectGuard& operator=(const DirectGuard&) = delete;
+
+    /// Sends raw bytes with descriptors attached; true if the socket took them.
+    bool send_raw(const void* data, std::size_t size, const std::vector<int>& fds = {}) const {
+        iovec iov{const_cast<void*>(data), size};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)] = {};
+        msghdr h{};
+        h.msg_iov = &iov;
+        h.msg_iovlen = 1;
+        if (!fds.empty()) {
+            h.msg_control = control;
+            h.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+            cmsghdr* c = CMSG_FIRSTHDR(&h);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+            std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+        }
+        return ::sendmsg(fd, &h, MSG_NOSIGNAL) == static_cast<ssize_t>(size);
     }
+    bool send(proto::Op op, std::uint64_t id, const std::vector<int>& fds = {},
+              std::int64_t number = 0, const std::string& name = {}) const {
+        proto::Message m;
+        m.op = op;
+        m.id = id;
+        m.number = number;
+        std::memcpy(m.name, name.data(), std::min<std::size_t>(name.size(), proto::max_name));
+        return send_raw(&m, sizeof m, fds);
+    }
+    /// Registers a cgroup directory as OwnerGuard does.
+    bool watch_cgroup(std::uint64_t id, const std::string& dir) const {
+        const auto path = fs::path(dir);
+        const int d = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        const int p = ::open(path.parent_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        const bool ok = d >= 0 && p >= 0 &&
+                        send(proto::Op::WatchCgroup, id, {d, p}, 0, path.filename().string());
+        ::close(d);
+        ::close(p);
+        return ok;
+    }
+    bool watch_group(std::uint64_t id, pid_t pgid) const {
+        const int pidfd = pidfd_of(pgid);
+        const bool ok = pidfd >= 0 && send(proto::Op::WatchProcessGroup, id, {pidfd}, pgid);
+        ::close(pidfd);
+        return ok;
+    }
+    /// Waits until the guard has read everything sent so far.
+    void settle() const { std::this_thread::sleep_for(std::chrono::milliseconds(100)); }
     /// The owner "dies": end-of-file for the guard.
     void close_owner_end() {
         ::close(fd);
@@ -408,7 +484,7 @@ struct DirectGuard {
     }
 };
 
-TEST(OwnerGuard, ForgottenProcessGroupsAreLeftAlone) {
+TEST(OwnerGuard, ForgottenAndMalformedRegistrationsChangeNothing) {
     const std::string marker_kill = unique_marker();
     const std::string marker_keep = unique_marker();
     Cleanup c1{marker_kill, {}};
@@ -420,28 +496,161 @@ TEST(OwnerGuard, ForgottenProcessGroupsAreLeftAlone) {
 
     DirectGuard guard;
     ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
-    // A command split over two writes, junk, an over-long line, refused pgids.
-    const std::string v = std::to_string(victim);
-    guard.send("P " + v.substr(0, 1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    guard.send(v.substr(1) + "\n");
-    guard.send("P " + std::to_string(kept) + "\nX nonsense\nP 0\nP -" + std::to_string(kept) +
-               "\nC relative/path\n" + std::string(20000, 'P') + "\n");
-    guard.send("p " + std::to_string(kept) + "\n");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(guard.watch_group(1, victim));
+    ASSERT_TRUE(guard.watch_group(2, kept));
+    ASSERT_TRUE(guard.send(proto::Op::Forget, 2));
+    // Malformed: each is refused, and none may register `kept` again.
+    const int kept_pidfd = pidfd_of(kept);
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(kept_pidfd, 0);
+    proto::Message bad_magic;
+    bad_magic.magic = 0x41414141;
+    bad_magic.op = proto::Op::WatchProcessGroup;
+    bad_magic.id = 3;
+    bad_magic.number = kept;
+    EXPECT_TRUE(guard.send_raw(&bad_magic, sizeof bad_magic, {kept_pidfd}));
+    proto::Message m;
+    m.op = proto::Op::WatchProcessGroup;
+    m.id = 4;
+    m.number = kept;
+    EXPECT_TRUE(guard.send_raw(&m, sizeof m - 1, {kept_pidfd}));                  // short
+    EXPECT_TRUE(guard.send(proto::Op::WatchProcessGroup, 5, {}, kept));           // no pidfd
+    EXPECT_TRUE(guard.send(proto::Op::WatchProcessGroup, 6, {null}, kept));       // not a pidfd
+    EXPECT_TRUE(guard.send(proto::Op::WatchProcessGroup, 7, {kept_pidfd}, 1));    // kill(-1)
+    EXPECT_TRUE(guard.send(proto::Op::WatchProcessGroup, 8, {kept_pidfd}, 0));    // own group
+    EXPECT_TRUE(guard.send(proto::Op::WatchProcessGroup, 0, {kept_pidfd}, kept)); // id 0
+    EXPECT_TRUE(guard.send(static_cast<proto::Op>(99), 9, {kept_pidfd}, kept));   // unknown
+    EXPECT_TRUE(guard.send(proto::Op::WatchProcessGroup, 10, {kept_pidfd, null}, kept)); // 2 fds
+    ::close(kept_pidfd);
+    ::close(null);
+    guard.settle();
     EXPECT_TRUE(alive(victim));
     EXPECT_TRUE(alive(kept));
     EXPECT_TRUE(alive(guard.pid));
+    // The guard keeps no descriptor of what it refused: 0-3 plus the
+    // victim's pidfd.
+    std::size_t held = 0;
+    for ([[maybe_unused]] const auto& e :
+         fs::directory_iterator("/proc/" + std::to_string(guard.pid) + "/fd")) {
+        ++held;
+    }
+    EXPECT_EQ(held, 5U);
 
     guard.close_owner_end();
     const auto took = time_until([&] { return !alive(victim); }, std::chrono::milliseconds(1000));
     EXPECT_TRUE(took.has_value()) << "the watched group survived its owner";
     EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(3000))) << "the guard did not exit";
     guard.pid = -1;
-    EXPECT_TRUE(alive(kept)) << "a forgotten group was killed";
+    EXPECT_TRUE(alive(kept)) << "a forgotten or refused group was killed";
     ::kill(kept, SIGKILL);
     EXPECT_TRUE(reap(victim));
     EXPECT_TRUE(reap(kept));
+}
+
+TEST(OwnerGuard, IgnoresMessagesFromAnyProcessButItsOwner) {
+    // Another process holding the socket (it should never get it: S2) can
+    // neither make the guard forget the owner's group nor register its own.
+    const std::string marker_kill = unique_marker();
+    const std::string marker_keep = unique_marker();
+    Cleanup c1{marker_kill, {}};
+    Cleanup c2{marker_keep, {}};
+    const pid_t victim = spawn({"/bin/sleep", "30"}, marked_env(marker_kill), true);
+    const pid_t bystander = spawn({"/bin/sleep", "30"}, marked_env(marker_keep), true);
+    ASSERT_GT(victim, 0);
+    ASSERT_GT(bystander, 0);
+    DirectGuard guard;
+    ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
+    ASSERT_TRUE(guard.watch_group(1, victim));
+
+    const pid_t forger = ::fork();
+    ASSERT_GE(forger, 0);
+    if (forger == 0) {
+        // Replays of the owner's own messages, from another pid.
+        const bool sent = guard.send(proto::Op::Forget, 1) && guard.watch_group(2, bystander) &&
+                          guard.send(proto::Op::Forget, 1);
+        ::_exit(sent ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(forger, &status, 0), forger);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the forger could not send";
+    guard.settle();
+
+    guard.close_owner_end();
+    EXPECT_TRUE(time_until([&] { return !alive(victim); }, std::chrono::milliseconds(1000)))
+        << "a forged Forget was obeyed";
+    EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(3000))) << "the guard did not exit";
+    guard.pid = -1;
+    EXPECT_TRUE(alive(bystander)) << "a forged registration was obeyed";
+    ::kill(bystander, SIGKILL);
+    EXPECT_TRUE(reap(victim));
+    EXPECT_TRUE(reap(bystander));
+}
+
+TEST(OwnerGuard, RefusesDirectoriesItCannotVerify) {
+    // Not on cgroup2, not named like ours, or not the entry the name says:
+    // none of them is ever removed, and their processes are left alone.
+    std::string reason;
+    const std::string real = make_cgroup("verify", reason);
+    if (real.empty()) {
+        GTEST_SKIP() << reason;
+    }
+    const std::string other = make_cgroup("other", reason);
+    ASSERT_FALSE(other.empty()) << reason;
+    const std::string plain = std::string(cgroup_root) + "/unnamed-" + unique_marker();
+    ASSERT_EQ(::mkdir(plain.c_str(), 0755), 0) << std::strerror(errno);
+    const std::string marker = unique_marker();
+    Cleanup cleanup{marker, real};
+    Cleanup other_cleanup{marker, other};
+    Cleanup plain_cleanup{marker, plain};
+    const fs::path tmp = fs::temp_directory_path() / ("processkit-guardtest-" + unique_marker());
+    fs::create_directory(tmp);
+    const pid_t in_real = spawn({"/bin/sleep", "30"}, marked_env(marker));
+    const pid_t in_plain = spawn({"/bin/sleep", "30"}, marked_env(marker));
+    ASSERT_GT(in_real, 0);
+    ASSERT_GT(in_plain, 0);
+    ASSERT_TRUE(write_file(real + "/cgroup.procs", std::to_string(in_real)));
+    ASSERT_TRUE(write_file(plain + "/cgroup.procs", std::to_string(in_plain)));
+
+    DirectGuard guard;
+    ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
+    auto open_path = [](const std::string& p) {
+        return ::open(p.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    };
+    const int real_fd = open_path(real);
+    const int root_fd = open_path(cgroup_root);
+    const int plain_fd = open_path(plain);
+    const int tmp_fd = open_path(tmp.string());
+    const int tmp_parent = open_path(tmp.parent_path().string());
+    const std::string real_name = fs::path(real).filename().string();
+    const std::string other_name = fs::path(other).filename().string();
+    // The name of another directory than the one handed over.
+    EXPECT_TRUE(guard.send(proto::Op::WatchCgroup, 1, {real_fd, root_fd}, 0, other_name));
+    // Not named processkit-*.
+    EXPECT_TRUE(guard.send(proto::Op::WatchCgroup, 2, {plain_fd, root_fd}, 0,
+                           fs::path(plain).filename().string()));
+    // Not on the cgroup2 filesystem.
+    EXPECT_TRUE(
+        guard.send(proto::Op::WatchCgroup, 3, {tmp_fd, tmp_parent}, 0, tmp.filename().string()));
+    // A path instead of a name.
+    EXPECT_TRUE(guard.send(proto::Op::WatchCgroup, 4, {real_fd, root_fd}, 0, "../" + real_name));
+    for (const int fd : {real_fd, root_fd, plain_fd, tmp_fd, tmp_parent}) {
+        ::close(fd);
+    }
+    guard.settle();
+    guard.close_owner_end();
+    EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(3000))) << "the guard did not exit";
+    guard.pid = -1;
+    EXPECT_TRUE(alive(in_real));
+    EXPECT_TRUE(alive(in_plain));
+    EXPECT_TRUE(fs::exists(real));
+    EXPECT_TRUE(fs::exists(other));
+    EXPECT_TRUE(fs::exists(plain));
+    EXPECT_TRUE(fs::exists(tmp));
+    fs::remove(tmp);
+    ::kill(in_real, SIGKILL);
+    ::kill(in_plain, SIGKILL);
+    EXPECT_TRUE(reap(in_real));
+    EXPECT_TRUE(reap(in_plain));
 }
 
 TEST(OwnerGuard, KillsAndRemovesNestedCgroupsWhenItsOwnerGoes) {
@@ -463,7 +672,7 @@ TEST(OwnerGuard, KillsAndRemovesNestedCgroupsWhenItsOwnerGoes) {
 
     DirectGuard guard;
     ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
-    guard.send("C " + dir + "\n");
+    ASSERT_TRUE(guard.watch_cgroup(1, dir));
     guard.close_owner_end();
     EXPECT_TRUE(time_until([&] { return processes_with_marker(marker).empty(); },
                            std::chrono::milliseconds(1000)));
@@ -475,57 +684,128 @@ TEST(OwnerGuard, KillsAndRemovesNestedCgroupsWhenItsOwnerGoes) {
     EXPECT_TRUE(reap(inner));
 }
 
-TEST(OwnerGuard, KillsAndRemovesDirectoriesNamedLikeItsOwnersWhenItGoes) {
-    // N: the guard is told how its owner's directories are named, once; it
-    // finds them when the owner dies, including ones made after the command.
+TEST(OwnerGuard, LeavesADirectoryAloneOnceItsNameIsAnotherDirectory) {
+    // The registered directory is removed and a new one made under its name
+    // (by anyone): the guard removes only the directory it was handed.
     std::string reason;
-    const std::string ours = make_cgroup("named-a", reason);
-    if (ours.empty()) {
+    const std::string dir = make_cgroup("swap", reason);
+    if (dir.empty()) {
         GTEST_SKIP() << reason;
     }
-    const std::string prefix = fs::path(ours).filename().string();
-    const std::string other = make_cgroup("other", reason); // another name: left alone
-    ASSERT_FALSE(other.empty()) << reason;
     const std::string marker = unique_marker();
-    const std::string other_marker = unique_marker();
-    Cleanup cleanup{marker, ours};
-    Cleanup other_cleanup{other_marker, other};
-
+    Cleanup cleanup{marker, dir};
     DirectGuard guard;
     ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
-    guard.send("N " + std::string(cgroup_root) + "/" + prefix.substr(0, prefix.size() - 1) + "\n");
-    guard.send("N relative/path\nN /no-name/\n"); // refused
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    // Made after the command: found by name when the owner dies.
-    const std::string later = ours + "-later";
-    ASSERT_EQ(::mkdir(later.c_str(), 0755), 0) << std::strerror(errno);
-    Cleanup later_cleanup{marker, later};
-    const pid_t in_ours = spawn({"/bin/sleep", "30"}, marked_env(marker));
-    const pid_t in_later = spawn({"/bin/sleep", "30"}, marked_env(marker));
-    const pid_t in_other = spawn({"/bin/sleep", "30"}, marked_env(other_marker));
-    ASSERT_GT(in_ours, 0);
-    ASSERT_GT(in_later, 0);
-    ASSERT_GT(in_other, 0);
-    ASSERT_TRUE(write_file(ours + "/cgroup.procs", std::to_string(in_ours)));
-    ASSERT_TRUE(write_file(later + "/cgroup.procs", std::to_string(in_later)));
-    ASSERT_TRUE(write_file(other + "/cgroup.procs", std::to_string(in_other)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_TRUE(alive(in_ours)) << "killed while the owner lives";
-
+    ASSERT_TRUE(guard.watch_cgroup(1, dir));
+    guard.settle();
+    ASSERT_EQ(::rmdir(dir.c_str()), 0) << std::strerror(errno);
+    ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0) << std::strerror(errno);
+    const pid_t newcomer = spawn({"/bin/sleep", "30"}, marked_env(marker));
+    ASSERT_GT(newcomer, 0);
+    ASSERT_TRUE(write_file(dir + "/cgroup.procs", std::to_string(newcomer)));
     guard.close_owner_end();
-    EXPECT_TRUE(time_until([&] { return processes_with_marker(marker).empty(); },
-                           std::chrono::milliseconds(1000)));
-    EXPECT_TRUE(time_until([&] { return !fs::exists(ours) && !fs::exists(later); },
-                           std::chrono::milliseconds(2000)))
-        << "the owner's directories still exist";
     EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(3000))) << "the guard did not exit";
     guard.pid = -1;
-    EXPECT_TRUE(alive(in_other)) << "a directory with another name was killed";
-    EXPECT_TRUE(fs::exists(other));
-    EXPECT_TRUE(reap(in_ours));
-    EXPECT_TRUE(reap(in_later));
-    ::kill(in_other, SIGKILL);
-    EXPECT_TRUE(reap(in_other));
+    EXPECT_TRUE(alive(newcomer)) << "the guard killed a directory it was never given";
+    EXPECT_TRUE(fs::exists(dir));
+    ::kill(newcomer, SIGKILL);
+    EXPECT_TRUE(reap(newcomer));
+}
+
+TEST(OwnerGuard, PrintsItsVersionAndRefusesToRunWithoutAnOwner) {
+    int out[2];
+    ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    const pid_t version = spawn({guard_program(), "--version"}, {}, false, out[1]);
+    ::close(out[1]);
+    ASSERT_GT(version, 0);
+    std::string text;
+    char buf[256];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) {
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(version, &status, 0), version);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_EQ(text.rfind("processkit-guard ", 0), 0U) << text;
+    // No socket on 3, or no --owner: usage, exit 2.
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{guard_program()},
+          std::vector<std::string>{guard_program(), "--owner", "1"},
+          std::vector<std::string>{guard_program(), "--owner", "x"}}) {
+        const pid_t p = spawn(args, {});
+        ASSERT_GT(p, 0);
+        ASSERT_EQ(::waitpid(p, &status, 0), p);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args.size();
+    }
+}
+
+TEST(OwnerGuard, ADeadGuardIsReportedAndReplaced) {
+    // In a forked child, so this process's own guard is left alone.
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        OwnerGuard* first = OwnerGuard::instance();
+        if (first == nullptr || !first->alive()) {
+            ::_exit(10);
+        }
+        processkit::ProcessGroup group;
+        if (!group.owner_death_protected()) {
+            ::_exit(11);
+        }
+        ::kill(first->pid(), SIGKILL);
+        for (int i = 0; i < 200 && first->alive(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        if (first->alive()) {
+            ::_exit(12);
+        }
+        if (group.owner_death_protected()) {
+            ::_exit(13); // the group's guard is gone: it must say so
+        }
+        OwnerGuard* second = OwnerGuard::instance();
+        if (second == nullptr || second == first || !second->alive() ||
+            second->pid() == first->pid()) {
+            ::_exit(14);
+        }
+        // The dead guard was reaped, not left a zombie.
+        if (process_state(first->pid()) == 'Z') {
+            ::_exit(15);
+        }
+        processkit::ProcessGroup fresh;
+        ::_exit(fresh.owner_death_protected() ? 0 : 16);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "step that failed (see the test)";
+}
+
+TEST(OwnerGuard, AGroupCanRequireProtection) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::setenv("PROCESSKIT_GUARD", "/nonexistent/processkit-guard", 1);
+        processkit::GroupOptions lenient;
+        processkit::ProcessGroup unprotected(lenient);
+        if (unprotected.owner_death_protected()) {
+            ::_exit(10);
+        }
+        processkit::GroupOptions strict;
+        strict.require_owner_death_protection = true;
+        try {
+            processkit::ProcessGroup g(strict);
+            ::_exit(11);
+        } catch (const processkit::Error& e) {
+            const bool names_it =
+                e.message().find("/nonexistent/processkit-guard") != std::string::npos;
+            ::_exit(e.kind() == processkit::ErrorKind::Unsupported && names_it ? 0 : 12);
+        }
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "step that failed (see the test)";
 }
 
 TEST(OwnerGuard, ReportsAGuardThatCannotStart) {
@@ -561,6 +841,123 @@ TEST(OwnerGuard, ExitsAtOnceWhenItsOwnerGoesWithNothingRegistered) {
     guard.close_owner_end();
     EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(500)));
     guard.pid = -1;
+}
+
+// --- an owner running with its standard streams closed (S2) ---------------
+
+/// Reads a (non-blocking) descriptor to end-of-file, 5 s at most.
+std::string read_all(int fd) {
+    std::string text;
+    char buf[512];
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        ::poll(&p, 1, 100);
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            break;
+        }
+        if (n > 0) {
+            text.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    return text;
+}
+
+TEST(ClosedStdio, NoInternalDescriptorBecomesTheOwnersOrAChildsStdio) {
+    const std::string marker = unique_marker();
+    Cleanup cleanup{marker, {}};
+    int report[2];
+    ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
+    const pid_t owner = ::fork();
+    ASSERT_GE(owner, 0);
+    if (owner == 0) {
+        ::close(report[0]);
+        ::close(0);
+        ::close(1);
+        ::close(2);
+        int step = 10;
+        try {
+            processkit::ProcessGroup group; // the guard, its socket, cgroup files
+            ++step;
+            for (int fd = 0; fd <= 2; ++fd) {
+                if (::fcntl(fd, F_GETFD) >= 0) {
+                    ::_exit(step); // something of ours landed on a standard stream
+                }
+            }
+            ++step;
+            // Somebody else's close-on-exec descriptor (an event loop's
+            // eventfd, say) on 0: not a standard stream, not for children.
+            const int foreign = ::eventfd(0, EFD_CLOEXEC);
+            if (foreign != 0) {
+                ::_exit(step);
+            }
+            processkit::Command c("/bin/sh");
+            c.args({"-c",
+                    "readlink /proc/self/fd/0; readlink /proc/self/fd/2 >&2 || echo none >&2; "
+                    "readlink /proc/self/fd/2"});
+            c.stdin_inherit().stderr_mode(processkit::StdioMode::Inherit);
+            c.env("PK_TEST_MARKER", marker);
+            auto spawned = group.spawn(c);
+            const std::string out = read_all(spawned.stdout_pipe.get());
+            (void)spawned.child.wait();
+            ::close(foreign);
+            ++step;
+            if (out != "/dev/null\n/dev/null\n") {
+                const std::string msg = "child saw: " + out;
+                (void)!::write(report[1], msg.data(), msg.size());
+                ::_exit(step);
+            }
+            ++step;
+            for (int fd = 0; fd <= 2; ++fd) {
+                if (::fcntl(fd, F_GETFD) >= 0) {
+                    ::_exit(step);
+                }
+            }
+            // Owner death still works: the guard's socket is not on 0-2,
+            // so the guard sees end-of-file when we die.
+            processkit::Command sleeper("/bin/sleep");
+            sleeper.args({"300"}).env("PK_TEST_MARKER", marker);
+            auto kept = group.spawn(sleeper);
+            (void)!::write(report[1], "ready\n", 6);
+            for (;;) {
+                ::pause();
+            }
+        } catch (const std::exception& e) {
+            (void)!::write(report[1], e.what(), std::strlen(e.what()));
+            ::_exit(step);
+        }
+    }
+    ::close(report[1]);
+    std::string said;
+    const auto ready = time_until(
+        [&] {
+            pollfd p{report[0], POLLIN, 0};
+            if (::poll(&p, 1, 10) > 0) {
+                char buf[256];
+                const ssize_t n = ::read(report[0], buf, sizeof buf);
+                if (n <= 0) {
+                    return true;
+                }
+                said.append(buf, static_cast<std::size_t>(n));
+            }
+            return said.find('\n') != std::string::npos;
+        },
+        std::chrono::milliseconds(5000));
+    ::close(report[0]);
+    if (said != "ready\n") {
+        ::kill(owner, SIGKILL);
+        int status = 0;
+        ::waitpid(owner, &status, 0);
+        FAIL() << "owner said '" << said << "', exit " << WEXITSTATUS(status);
+    }
+    ASSERT_TRUE(ready.has_value());
+    ASSERT_FALSE(processes_with_marker(marker).empty());
+    ASSERT_EQ(::kill(owner, SIGKILL), 0);
+    ASSERT_TRUE(reap(owner));
+    EXPECT_TRUE(time_until([&] { return processes_with_marker(marker).empty(); },
+                           std::chrono::milliseconds(1000)))
+        << "the tree of an owner with closed stdio survived its SIGKILL";
 }
 
 // --- the owner killed with SIGKILL ----------------------------------------

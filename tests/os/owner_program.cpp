@@ -9,8 +9,7 @@
 //           cgroup holds it).
 //   pgroup  starts a shell with two sleeps in a new process group and has
 //           the guard watch that group.
-//   group   the same through a ProcessGroup (its cgroups are watched by name,
-//           not one by one): the cgroup case's shell in a cgroup, the pgroup
+//   group   the same through a ProcessGroup: the cgroup case's shell in a cgroup, the pgroup
 //           case's where the group is process groups
 //           ($PROCESSKIT_TEST_MECHANISM is honoured).
 // Every process started carries PK_TEST_MARKER=<marker> in its environment.
@@ -37,6 +36,7 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -209,7 +209,10 @@ int main(int argc, char** argv) {
                 return;
             }
             where = dir;
-            guard->watch_cgroup(dir);
+            if (guard->watch_cgroup(dir) == 0) {
+                error = processkit::os::OwnerGuard::last_error();
+                return;
+            }
             // The shell moves itself into the cgroup before it starts anything.
             const std::string script =
                 "echo $$ > " + dir +
@@ -225,7 +228,17 @@ int main(int argc, char** argv) {
             if (pid < 0) {
                 return;
             }
-            guard->watch_process_group(pid);
+            // The guard takes the leader's pidfd, never a bare number.
+            const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+            const bool registered = pidfd >= 0 && guard->watch_process_group(pid, pidfd) != 0;
+            if (pidfd >= 0) {
+                ::close(pidfd);
+            }
+            if (!registered) {
+                error = "cannot register group " + std::to_string(pid) + ": " +
+                        processkit::os::OwnerGuard::last_error();
+                return;
+            }
             where = std::to_string(pid);
             if (!wait_for([&] { return sleeps_in_group(pid) >= 2; })) {
                 error = "the processes did not start in group " + where;

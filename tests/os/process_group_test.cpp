@@ -8,7 +8,11 @@
 #include "processkit/os/procfs.hpp"
 #include "test_support.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iterator>
@@ -340,17 +344,71 @@ TEST_F(GroupTest, AReusedDirectoryStartsWithCleanAccounting) {
 }
 
 TEST_F(GroupTest, AdoptBringsAProcessIn) {
+    // An exec'd child: the cgroup moves it in; process groups track it by its
+    // pidfd (it cannot change process group any more). Either way it dies
+    // with the group, and it counts as a member meanwhile.
     auto outside = os::spawn(pktest::mark(Command("sleep").arg("300"), marker), {});
-    if (cgroups()) {
-        group->adopt(outside.child.pid());
-        group->kill_all();
-        auto exit = wait_for(outside.child);
-        ASSERT_TRUE(exit);
-        EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
-    } else {
-        // A process group can only take a child that has not exec'd yet.
-        EXPECT_THROW(group->adopt(outside.child.pid()), Error);
+    group->adopt(outside.child.pid());
+    const auto members = group->members();
+    EXPECT_NE(std::find(members.begin(), members.end(), outside.child.pid()), members.end());
+    EXPECT_FALSE(group->empty());
+    EXPECT_TRUE(group->owner_death_protected());
+    group->kill_all();
+    auto exit = wait_for(outside.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
+}
+
+TEST_F(GroupTest, AnAdoptedProcessDiesWithTheGroup) {
+    auto outside = os::spawn(pktest::mark(Command("sleep").arg("300"), marker), {});
+    group->adopt(outside.child.pid());
+    group.reset();
+    auto exit = wait_for(outside.child);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->status, ExitStatus::signalled(SIGKILL));
+}
+
+TEST_F(GroupTest, AdoptingAMissingProcessFailsClearly) {
+    auto gone = os::spawn(Command("true"), {});
+    const pid_t pid = gone.child.pid();
+    ASSERT_TRUE(wait_for(gone.child));
+    try {
+        group->adopt(pid);
+        ADD_FAILURE() << "adopted a process that no longer exists";
+    } catch (const Error& e) {
+        EXPECT_NE(e.message().find(std::to_string(pid)), std::string::npos) << e.message();
     }
+}
+
+TEST_F(GroupTest, AGroupIsProtectedAgainstItsOwnersDeath) {
+    EXPECT_TRUE(group->owner_death_protected());
+    auto p = group->spawn(sh("sleep 300"));
+    EXPECT_TRUE(group->owner_death_protected());
+    GroupOptions strict = pktest::test_group_options();
+    strict.require_owner_death_protection = true;
+    ProcessGroup required(strict);
+    EXPECT_TRUE(required.owner_death_protected());
+    GroupOptions none;
+    none.require = Mechanism::None;
+    EXPECT_FALSE(ProcessGroup(none).owner_death_protected()) << "None contains nothing";
+}
+
+TEST(GroupCache, ACachedDirectoryRemovedFromOutsideIsReplaced) {
+    GroupOptions options = pktest::test_group_options();
+    std::string path;
+    {
+        ProcessGroup first(options);
+        if (first.mechanism() != Mechanism::CgroupV2) {
+            GTEST_SKIP() << "only cgroup directories are cached";
+        }
+        path = first.cgroup_path();
+    }
+    ASSERT_TRUE(std::filesystem::exists(path)) << "the empty directory is cached";
+    ASSERT_EQ(::rmdir(path.c_str()), 0) << std::strerror(errno);
+    ProcessGroup second(options);
+    EXPECT_NE(second.cgroup_path(), path);
+    auto p = second.spawn(Command("true"));
+    EXPECT_TRUE(wait_for(p.child));
 }
 
 TEST_F(GroupTest, BadProgramsFailCleanly) {

@@ -1,22 +1,28 @@
 #pragma once
 // The owner-death guard (X1). One small helper process per owner, started
-// the first time a group is created. It holds the read end of a pipe whose
-// only write end is in the owner (close-on-exec, so no child inherits it).
-// The owner tells it which containers exist (cgroup directories by the way
-// their names begin, once per parent directory: no message per group);
-// when the owner dies, however it dies (SIGKILL, any thread), the pipe
-// reaches end-of-file and the guard kills every registered container,
-// removes the cgroup directories, and exits.
-// It also finishes removing directories the owner killed but could not wait
-// for, so that no destructor has to block (X4).
+// the first time a group is created. It holds one end of a socket pair whose
+// other end only the owner holds (close-on-exec, and never on 0-2, so no
+// child inherits it and no stdio write reaches it). The owner hands it, as
+// descriptors, what to kill: each cgroup directory it creates, each process
+// group leader and adopted process (pidfds). When the owner dies, however it
+// dies (SIGKILL, any thread), the socket reaches end-of-file and the guard
+// kills every registered container, removes the cgroup directories, and
+// exits. It also finishes removing directories the owner killed but could
+// not wait for, so that no destructor has to block (X4).
 //
-// The guard runs in its own session (terminal signals do not reach it), holds
-// no other descriptor, and exits with its owner: it never outlives its job.
+// What the guard trusts (S1, docs/security.md): only messages carrying its
+// owner's pid in their kernel-filled credentials, and only the descriptors
+// in them — it never opens a path or signals a bare number from a message.
+// It runs in its own session (terminal signals do not reach it), holds no
+// other descriptor, and exits with its owner: it never outlives its job.
+//
+// A process running as the same user (or root) can kill the guard; from then
+// on the owner's death no longer kills its trees. alive() tells, and
+// ProcessGroup::owner_death_protected() reports it per group.
 //
 // Thread-safety: all functions may be called from any thread.
 
-#include <mutex>
-#include <set>
+#include <cstdint>
 #include <string>
 #include <sys/types.h>
 
@@ -24,39 +30,47 @@ namespace processkit::os {
 
 class OwnerGuard {
 public:
+    /// What the owner calls a registration (never 0; 0 means "not registered").
+    using Registration = std::uint64_t;
+
     /// The process-wide guard, started on first use. Returns nullptr if it
     /// could not be started (the reason is in last_error()).
     static OwnerGuard* instance();
     static std::string last_error();
+    /// The guard program instance() starts: $PROCESSKIT_GUARD if set, else
+    /// the build tree's guard if it is there, else the installed one.
+    static std::string program_path();
 
-    void watch_cgroup(const std::string& path);
-    void forget_cgroup(const std::string& path);
-    /// Every directory in `parent_dir` whose name starts with `name_prefix`
-    /// is this owner's: the guard kills and removes them all when the owner
-    /// dies, whether it was told about each one or not. Sent once per pair
-    /// (later calls return at once), and before the call returns, so a
-    /// directory created after it is covered: this is how ProcessGroup's
-    /// cgroups are watched, without a message per group. Returns false if it
-    /// could not be sent (see last_error()).
-    bool watch_cgroups_named(const std::string& parent_dir, const std::string& name_prefix);
-    /// The group was killed; remove the directory once it is empty.
-    void remove_when_empty(const std::string& path);
-    void watch_process_group(pid_t pgid);
-    void forget_process_group(pid_t pgid);
+    /// False once the guard has exited or was killed: the registrations made
+    /// so far no longer protect anything. Never blocks.
+    bool alive() const noexcept;
+
+    /// Registers the cgroup directory at `path` (created by this process):
+    /// the guard gets descriptors of it and of its parent. 0 (see
+    /// last_error()) if it could not be registered.
+    Registration watch_cgroup(const std::string& path);
+    /// Registers process group `pgid`, whose leader's pidfd is `leader_pidfd`.
+    Registration watch_process_group(pid_t pgid, int leader_pidfd);
+    /// Registers one process by its pidfd.
+    Registration watch_process(int pidfd);
+    /// The cgroup of `r` was killed: the guard removes the directory once
+    /// it is empty, then forgets it.
+    void remove_when_empty(Registration r);
+    /// The owner removed or reaped what `r` names: the guard lets it go.
+    void forget(Registration r);
 
     pid_t pid() const { return pid_; }
 
 private:
-    OwnerGuard(pid_t pid, int write_fd)
+    OwnerGuard(pid_t pid, int fd)
         : pid_(pid)
-        , write_fd_(write_fd) {}
-    /// False if the command was not (completely) sent.
-    bool send(char op, const std::string& arg);
+        , fd_(fd) {}
+    struct Outgoing;
+    /// False (and last_error() says why) if the message was not sent.
+    bool send(const Outgoing& message);
 
     pid_t pid_;
-    int write_fd_;
-    std::mutex named_mutex_;
-    std::set<std::string> named_; ///< "<parent>/<prefix>" sent by watch_cgroups_named
+    int fd_;
 };
 
 } // namespace processkit::os

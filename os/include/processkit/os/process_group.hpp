@@ -40,6 +40,11 @@ struct GroupOptions {
     /// calling process's own cgroup). Stale groups of dead owners found there
     /// are removed first (X5).
     std::optional<std::string> cgroup_parent;
+    /// Fail (Unsupported) instead of returning a group whose tree would
+    /// survive the owner's death: the guard cannot be started, or the group
+    /// cannot be registered with it (S6). Off by default: such a group still
+    /// works, and owner_death_protected() says what it lacks.
+    bool require_owner_death_protection = false;
 };
 
 class ProcessGroup {
@@ -54,6 +59,12 @@ public:
     ~ProcessGroup();
 
     Mechanism mechanism() const { return mechanism_; }
+    /// X1/S6: true while the owner-death guard runs and holds everything of
+    /// this group, so the tree dies even if this process is SIGKILLed. False
+    /// if the guard could not be started, something of the group could not
+    /// be registered, or the guard has died since (a process of the same
+    /// user can kill it); always false for Mechanism::None.
+    bool owner_death_protected() const;
     /// The cgroup directory (CgroupV2 only).
     const std::string& cgroup_path() const;
 
@@ -63,8 +74,13 @@ public:
     os::SpawnedProcess spawn(const Command& command);
     /// The same with the child's stdin/stdout taken from given descriptors.
     os::SpawnedProcess spawn(const Command& command, const os::StdioRedirect& redirect);
-    /// G12: brings a running process into the group. With process groups it
-    /// must be a process we may setpgid (our child, not a session leader).
+    /// G12: brings a running process into the group. cgroup: the process
+    /// moves into the group's cgroup (so do the processes it starts later).
+    /// Process groups: a child that has not called exec gets a process group
+    /// of its own, which then also holds what it starts; any other process is
+    /// tracked alone by its pidfd and killed with the group, while what it
+    /// starts is not contained. Throws Error: NotFound (no such process),
+    /// Io (cannot be moved).
     void adopt(pid_t pid);
 
     /// G3: SIGKILL to the whole tree now; idempotent; the group stays usable.

@@ -6,12 +6,17 @@
 #include "processkit/core/time.hpp"
 
 #include <cstdint>
+#include <dirent.h>
 #include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 namespace processkit::os {
+
+/// opendir(3) with its descriptor kept off 0-2 (see above_stdio); nullptr
+/// with errno set on failure.
+DIR* open_directory(const std::string& path) noexcept;
 
 /// A whole small file (/proc, /sys), or nullopt if it cannot be read.
 std::optional<std::string> read_small_file(const std::string& path);

@@ -33,6 +33,15 @@ private:
     int fd_ = -1;
 };
 
+/// Keeps a descriptor the library just opened off 0-2 (S2). Those numbers
+/// are the program's standard streams: a descriptor of ours that landed there
+/// (because the program runs with them closed) would be read and written by
+/// the program as its stdio, and lent to children that inherit stdio. Returns
+/// `fd` itself when it is >= 3 (or < 0); otherwise a close-on-exec copy at 3
+/// or above, closing the original; -1 with errno set if no copy can be made
+/// (the original is closed then too).
+int above_stdio(int fd) noexcept;
+
 /// A pipe whose both ends are close-on-exec; the end the parent keeps is
 /// non-blocking, the child's end blocking. Sized up to 1 MiB where permitted.
 struct Pipe {
