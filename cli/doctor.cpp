@@ -1,7 +1,9 @@
 #include "doctor.hpp"
 
 #include "options.hpp"
+#include "processkit/blocking/api.hpp"
 #include "processkit/os/cgroup.hpp"
+#include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/os/procfs.hpp"
 
@@ -30,6 +32,12 @@ struct DoctorReport {
     std::string mechanism; ///< what `--mechanism auto` gives
     std::optional<bool> clone3, clone_into_cgroup, pidfd, cgroup_kill, cgroup_freeze, memory_peak;
     std::optional<std::uint64_t> pipe_max_size;
+    // The owner-death guard (X1, S6).
+    std::string guard_path;
+    bool guard_startable = false;
+    std::optional<std::string> guard_version;
+    std::string guard_error; ///< why it cannot start or is not protecting
+    bool owner_death_protected = false;
 };
 
 namespace {
@@ -54,6 +62,40 @@ bool kernel_at_least(const std::string& release, int major, int minor) {
 
 bool file_exists(const std::string& path) {
     return ::access(path.c_str(), F_OK) == 0;
+}
+
+/// The guard: where it is looked for, whether it starts and protects a
+/// group, and what version it says it is.
+void probe_guard(DoctorReport& r) {
+    r.guard_path = processkit::os::OwnerGuard::program_path();
+    auto* guard = processkit::os::OwnerGuard::instance();
+    r.guard_startable = guard != nullptr && guard->alive();
+    if (!r.guard_startable) {
+        r.guard_error = processkit::os::OwnerGuard::last_error();
+    }
+    try {
+        processkit::ProcessGroup g;
+        r.owner_death_protected = g.owner_death_protected();
+        if (!r.owner_death_protected && r.guard_error.empty()) {
+            r.guard_error = processkit::os::OwnerGuard::last_error();
+        }
+    } catch (const processkit::Error& e) {
+        r.guard_error = e.message();
+    }
+    try {
+        processkit::Command c(r.guard_path);
+        c.arg("--version").timeout(std::chrono::seconds(5));
+        const auto result = processkit::output_string(c);
+        std::string text = result.stdout_text();
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+            text.pop_back();
+        }
+        if (result.success() && text.rfind("processkit-guard ", 0) == 0) {
+            r.guard_version = text.substr(17);
+        }
+    } catch (const processkit::Error&) {
+        // Not runnable: the version stays unknown; guard_error says why.
+    }
 }
 
 DoctorReport probe() {
@@ -116,6 +158,7 @@ DoctorReport probe() {
     if (auto p = processkit::os::read_small_file("/proc/sys/fs/pipe-max-size")) {
         r.pipe_max_size = std::strtoull(p->c_str(), nullptr, 10);
     }
+    probe_guard(r);
     return r;
 }
 
@@ -168,6 +211,13 @@ std::string doctor_text() {
                yes_no(r.memory_peak) + (r.memory_peak.value_or(false)
                                             ? ""
                                             : " (needs a cgroup with the memory controller)"));
+    out += "\nowner-death guard:\n";
+    out += row("path", r.guard_path);
+    out += row("startable", r.guard_startable ? "yes" : "no (" + r.guard_error + ")");
+    out += row("version", r.guard_version.value_or("unknown"));
+    out += row("protects a group", r.owner_death_protected
+                                       ? "yes: the tree dies even if pk is SIGKILLed"
+                                       : "no: a tree outlives a SIGKILLed pk");
     out += "\n" + row("pipe size limit", r.pipe_max_size ? std::to_string(*r.pipe_max_size) +
                                                                " bytes (/proc/sys/fs/pipe-max-size)"
                                                          : "unknown");
@@ -195,6 +245,12 @@ std::string doctor_json() {
                      {"cgroup_freeze", opt(r.cgroup_freeze)},
                      {"memory_peak", opt(r.memory_peak)}};
     j["pipe_max_size"] = opt(r.pipe_max_size);
+    j["guard"] = {{"path", r.guard_path},
+                  {"startable", r.guard_startable},
+                  {"version", opt(r.guard_version)},
+                  {"owner_death_protected", r.owner_death_protected},
+                  {"error", r.guard_error.empty() ? nlohmann::ordered_json(nullptr)
+                                                  : nlohmann::ordered_json(r.guard_error)}};
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
