@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <poll.h>
@@ -26,6 +27,9 @@ namespace processkit::os {
 namespace {
 
 constexpr std::string_view name_prefix = "processkit-";
+/// The inode number of the initial pid namespace (PROC_PID_INIT_INO, fixed
+/// by the kernel).
+constexpr std::uint64_t initial_pid_ns_inode = 0xEFFFFFFCU;
 /// How long freeze() and stale removal wait for the kernel to report a state.
 constexpr std::chrono::milliseconds settle_bound{1000};
 constexpr std::uint64_t cpu_period_us = 100000;
@@ -346,29 +350,44 @@ bool kill_dir(const std::string& dir) {
     throw io_error("cannot kill the processes of cgroup " + dir, err, dir);
 }
 
-/// This process's start time, for the names of its directories. Read from
-/// /proc once per process rather than on every creation: it never changes,
-/// and reading /proc/self/stat costs as much as the rest of a creation. A
-/// forked child (another pid) reads its own.
-std::optional<std::uint64_t> own_start_time(pid_t self) {
-    static std::mutex mutex;
-    static pid_t cached_pid = 0;
-    static std::optional<std::uint64_t> cached_start;
-    std::lock_guard lock(mutex);
-    if (cached_pid != self || !cached_start) {
-        cached_start = process_start_time(self);
-        cached_pid = self;
+/// The inode number of a /proc/self/ns link: which namespace this process
+/// is in. 0 if the kernel has no such namespace type (then every process is
+/// in the one there is); nullopt on any other failure.
+std::optional<std::uint64_t> own_namespace_inode(const char* path) {
+    struct stat st {};
+    if (::stat(path, &st) == 0) {
+        return static_cast<std::uint64_t>(st.st_ino);
     }
-    return cached_start;
+    if (errno == ENOENT) {
+        return std::uint64_t{0};
+    }
+    return std::nullopt;
 }
 
-bool owner_is_dead(const detail::CgroupOwner& owner) {
-    if (const auto start = process_start_time(owner.pid)) {
-        return *start != owner.start_time; // reused pid
+/// This process's identity for naming and sweeping: its namespaces, pid and
+/// start time. Read from /proc once per process rather than on every
+/// creation (it costs as much as the rest of a creation and never changes);
+/// a forked child (another pid) reads its own. Everything comes through
+/// /proc/self, which is this process whichever pid namespace /proc was
+/// mounted from (as long as this process is visible in it).
+std::optional<detail::SweeperView> own_identity() {
+    static std::mutex mutex;
+    static std::optional<detail::SweeperView> cached;
+    const pid_t self = ::getpid();
+    std::lock_guard lock(mutex);
+    if (!cached || cached->pid != self) {
+        cached.reset();
+        // The start time first: it fails if /proc/self does not resolve,
+        // which the namespace links would report as "no such namespace".
+        const auto start = own_process_start_time();
+        const auto pid_ns = own_namespace_inode("/proc/self/ns/pid");
+        const auto time_ns = own_namespace_inode("/proc/self/ns/time");
+        if (!start || !pid_ns || !time_ns) {
+            return std::nullopt;
+        }
+        cached = detail::SweeperView{{*pid_ns, *time_ns}, self, *start, false};
     }
-    // No readable stat (e.g. /proc mounted with hidepid): only a pid that
-    // does not exist at all is proof of death.
-    return ::kill(owner.pid, 0) != 0 && errno == ESRCH;
+    return cached;
 }
 
 /// Enables `controller` in the parent's subtree_control (if needed) so the
@@ -695,21 +714,42 @@ bool Cgroup::try_remove() {
 }
 
 std::string own_cgroup_name_prefix() {
-    const pid_t self = ::getpid();
-    const auto start = own_start_time(self);
-    if (!start) {
+    const auto me = own_identity();
+    if (!me) {
         throw Error(ErrorKind::Io, {},
-                    "cannot read the start time of this process from /proc/" +
-                        std::to_string(self) + "/stat");
+                    "cannot read the start time and namespaces of this process from "
+                    "/proc/self (is /proc mounted from this process's pid namespace?)");
     }
-    return std::string(name_prefix) + std::to_string(self) + "-" + std::to_string(*start) + "-";
+    return std::string(name_prefix) + std::to_string(me->ns.pid_ns) + "-" +
+           std::to_string(me->ns.time_ns) + "-" + std::to_string(me->pid) + "-" +
+           std::to_string(me->start_time) + "-";
 }
 
-std::size_t remove_stale_cgroups(const std::string& parent_dir) {
-    std::size_t removed = 0;
+SweepResult remove_stale_cgroups(const std::string& parent_dir) {
+    SweepResult result;
+    const auto me = detail::sweeper_view();
+    std::optional<std::vector<std::uint64_t>> live_namespaces;
+    bool scanned = false;
     for (const auto& name : subdirectory_names(parent_dir)) {
         const auto owner = detail::parse_cgroup_name(name);
-        if (!owner || !owner_is_dead(*owner)) {
+        if (!owner) {
+            continue; // not a name of ours at all
+        }
+        // The scan of all of /proc happens at most once per sweep, and only
+        // for a name of another pid namespace where it can prove something.
+        if (me && me->sees_every_pid_namespace && owner->ns && owner->ns->pid_ns != me->ns.pid_ns &&
+            !scanned) {
+            live_namespaces = pid_namespaces_in_use();
+            scanned = true;
+        }
+        const auto verdict =
+            me ? detail::judge_owner(*owner, *me, live_namespaces ? &*live_namespaces : nullptr)
+               : detail::OwnerVerdict::Unjudged;
+        if (verdict == detail::OwnerVerdict::Unjudged) {
+            ++result.unjudged;
+            continue;
+        }
+        if (verdict == detail::OwnerVerdict::Alive) {
             continue;
         }
         const std::string dir = join_path(parent_dir, name);
@@ -718,14 +758,17 @@ std::size_t remove_stale_cgroups(const std::string& parent_dir) {
                 continue; // removed by someone else meanwhile
             }
         } catch (const Error&) {
+            ++result.failed;
             continue; // cannot kill: leave it rather than guess
         }
         wait_for_events(dir, [](std::string_view events) { return !populated_in(events); });
         if (remove_cgroup_dir(dir) == 0) {
-            ++removed;
+            ++result.removed;
+        } else {
+            ++result.failed;
         }
     }
-    return removed;
+    return result;
 }
 
 namespace detail {
@@ -735,27 +778,110 @@ std::optional<CgroupOwner> parse_cgroup_name(std::string_view name) {
         return std::nullopt;
     }
     name.remove_prefix(name_prefix.size());
-    std::string_view parts[3];
-    for (std::size_t i = 0; i < 3; ++i) {
-        const auto dash = i < 2 ? name.find('-') : name.size();
-        if (dash == std::string_view::npos) {
+    // 5 numbers (pid ns, time ns, pid, start, sequence) or the old 3.
+    constexpr std::size_t max_parts = 5;
+    std::uint64_t parts[max_parts] = {};
+    std::size_t count = 0;
+    for (;;) {
+        const auto dash = std::min(name.find('-'), name.size());
+        const std::string_view part = name.substr(0, dash);
+        if (count == max_parts || part.empty() ||
+            !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             return std::nullopt;
         }
-        parts[i] = name.substr(0, dash);
-        name.remove_prefix(std::min(dash + 1, name.size()));
-        for (const char c : parts[i]) {
-            if (c < '0' || c > '9') {
-                return std::nullopt;
-            }
+        const auto value = parse_number<std::uint64_t>(part);
+        if (!value) {
+            return std::nullopt;
         }
+        parts[count++] = *value;
+        if (dash == name.size()) {
+            break;
+        }
+        name.remove_prefix(dash + 1); // a trailing '-' leaves an empty part: rejected
     }
-    const auto pid = parse_number<pid_t>(parts[0]);
-    const auto start = parse_number<std::uint64_t>(parts[1]);
-    const auto seq = parse_number<std::uint64_t>(parts[2]);
-    if (!pid || *pid <= 0 || !start || !seq) {
+    if (count != 3 && count != max_parts) {
         return std::nullopt;
     }
-    return CgroupOwner{*pid, *start, *seq};
+    const std::uint64_t* rest = parts;
+    CgroupOwner owner;
+    if (count == max_parts) {
+        owner.ns = NamespaceId{parts[0], parts[1]};
+        rest += 2;
+    }
+    if (rest[0] == 0 || rest[0] > static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max())) {
+        return std::nullopt;
+    }
+    owner.pid = static_cast<pid_t>(rest[0]);
+    owner.start_time = rest[1];
+    owner.sequence = rest[2];
+    return owner;
+}
+
+std::optional<SweeperView> sweeper_view() {
+    auto me = own_identity();
+    if (me) {
+        // Not cached: /proc can be remounted, and a sweep is rare.
+        me->proc_is_own = proc_shows_own_pid_namespace();
+        me->sees_every_pid_namespace = me->proc_is_own && me->ns.pid_ns == initial_pid_ns_inode;
+    }
+    return me;
+}
+
+// Why names carry namespaces: a pid means nothing outside its pid namespace.
+// A sweeper that read `processkit-<pid>-...` as its own pid killed the live
+// trees of owners in other namespaces (pk inside `unshare --pid` and pk
+// outside, both ways). So only a sweeper in the owner's pid namespace judges
+// a name; and only in the owner's time namespace, since /proc start times
+// carry the reader's boot-time offset (another time namespace would see a
+// live owner's start time differ and take it for a reused pid).
+//
+// Proof of death is either kill(pid, 0) failing with ESRCH (the kernel's
+// answer, in our namespace: right whatever /proc is), or a start time in
+// /proc/<pid>/stat other than the recorded one (pid reused) - trusted only
+// when /proc shows our own pid namespace. An nsfs inode number can be reused
+// once its namespace is gone; then the owner is gone too, and a process of
+// the new namespace still has to match both pid and start time (to the
+// clock tick) to be taken for it, which at worst keeps a directory.
+//
+// A name of another pid namespace is judged only by a sweeper that sees every
+// process (initial pid namespace, its own /proc): a live owner is a process
+// of that namespace, so a namespace without any process has no live owner.
+// This cleans up after namespaces killed whole (their guards die with them).
+// A process alive through the whole /proc scan is listed by it; one that
+// died meanwhile is gone anyway; a reused inode number only keeps a directory.
+OwnerVerdict judge_owner(const CgroupOwner& owner, const SweeperView& me,
+                         const std::vector<std::uint64_t>* live_pid_namespaces) {
+    if (!owner.ns) {
+        return OwnerVerdict::Unjudged;
+    }
+    if (owner.ns->pid_ns != me.ns.pid_ns) {
+        if (me.sees_every_pid_namespace && live_pid_namespaces != nullptr &&
+            !std::binary_search(live_pid_namespaces->begin(), live_pid_namespaces->end(),
+                                owner.ns->pid_ns)) {
+            return OwnerVerdict::Gone;
+        }
+        return OwnerVerdict::Unjudged;
+    }
+    if (owner.ns->time_ns != me.ns.time_ns) {
+        return OwnerVerdict::Unjudged;
+    }
+    if (owner.pid == me.pid) {
+        return owner.start_time == me.start_time ? OwnerVerdict::Alive : OwnerVerdict::Gone;
+    }
+    if (::kill(owner.pid, 0) != 0 && errno == ESRCH) {
+        return OwnerVerdict::Gone;
+    }
+    if (!me.proc_is_own) {
+        return OwnerVerdict::Unjudged; // exists; whether it is the owner /proc cannot say
+    }
+    if (const auto start = process_start_time(owner.pid)) {
+        return *start == owner.start_time ? OwnerVerdict::Alive : OwnerVerdict::Gone;
+    }
+    // No readable stat: it exited meanwhile, or /proc hides it (hidepid).
+    if (::kill(owner.pid, 0) != 0 && errno == ESRCH) {
+        return OwnerVerdict::Gone;
+    }
+    return OwnerVerdict::Unjudged;
 }
 
 void kill_by_freezing(const std::string& dir) {

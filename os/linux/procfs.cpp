@@ -8,7 +8,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
+#include <signal.h>
 #include <string_view>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace processkit::os {
@@ -102,11 +104,10 @@ std::optional<std::string> read_small_file(const std::string& path) {
     }
 }
 
-std::optional<std::uint64_t> process_start_time(pid_t pid) {
-    if (pid <= 0) {
-        return std::nullopt;
-    }
-    const auto stat = read_small_file(proc_path(pid, "stat"));
+namespace {
+
+std::optional<std::uint64_t> start_time_in(const std::string& stat_path) {
+    const auto stat = read_small_file(stat_path);
     if (!stat) {
         return std::nullopt;
     }
@@ -115,6 +116,120 @@ std::optional<std::uint64_t> process_start_time(pid_t pid) {
         return std::nullopt;
     }
     return parse_number<std::uint64_t>(fields[19]);
+}
+
+} // namespace
+
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+    if (pid <= 0) {
+        return std::nullopt;
+    }
+    return start_time_in(proc_path(pid, "stat"));
+}
+
+std::optional<std::uint64_t> own_process_start_time() {
+    return start_time_in("/proc/self/stat");
+}
+
+namespace {
+
+/// How many pids the NSpid line of a /proc/<pid>/status lists: one per pid
+/// namespace from the /proc mount's down to the process's own. nullopt if
+/// the file cannot be read; 0 if it has no such line (a kernel without pid
+/// namespaces).
+std::optional<std::size_t> nspid_entries(const std::string& status_path) {
+    const auto status = read_small_file(status_path);
+    if (!status) {
+        return std::nullopt;
+    }
+    std::string_view text = *status;
+    constexpr std::string_view key = "\nNSpid:";
+    const auto at = text.find(key);
+    if (at == std::string_view::npos) {
+        return std::size_t{0};
+    }
+    text.remove_prefix(at + key.size());
+    text = text.substr(0, text.find('\n'));
+    std::size_t entries = 0;
+    while (!text.empty()) {
+        const auto start = text.find_first_not_of(" \t");
+        if (start == std::string_view::npos) {
+            break;
+        }
+        text.remove_prefix(start);
+        ++entries;
+        text.remove_prefix(std::min(text.find_first_of(" \t"), text.size()));
+    }
+    return entries;
+}
+
+} // namespace
+
+bool proc_shows_own_pid_namespace() {
+    // /proc/self names this process as the namespace of the mount numbers it.
+    char link[32];
+    const ssize_t n = ::readlink("/proc/self", link, sizeof link);
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof link ||
+        std::string_view(link, static_cast<std::size_t>(n)) != std::to_string(::getpid())) {
+        return false;
+    }
+    // That alone could be a coincidence of numbers in an ancestor namespace.
+    // Exactly one NSpid entry means the mount's namespace is our own (none:
+    // a kernel without pid namespaces, where there is only one).
+    const auto entries = nspid_entries("/proc/self/status");
+    return entries && *entries <= 1;
+}
+
+std::optional<std::vector<std::uint64_t>> pid_namespaces_in_use() {
+    std::unique_ptr<DIR, DirCloser> proc(::opendir("/proc"));
+    if (!proc) {
+        return std::nullopt;
+    }
+    std::vector<std::uint64_t> namespaces;
+    std::optional<std::uint64_t> mount_ns; ///< ours, once needed and proven
+    errno = 0;
+    while (const dirent* entry = ::readdir(proc.get())) {
+        const auto pid = parse_number<pid_t>(entry->d_name);
+        if (!pid) {
+            continue;
+        }
+        struct stat st {};
+        if (::stat(proc_path(*pid, "ns/pid").c_str(), &st) == 0) {
+            namespaces.push_back(static_cast<std::uint64_t>(st.st_ino));
+        } else if (errno == EACCES || errno == EPERM) {
+            // The link needs ptrace access (not given for some processes,
+            // even to root). status does not: one NSpid entry means the
+            // process is in the /proc mount's own namespace.
+            const auto entries = nspid_entries(proc_path(*pid, "status"));
+            if (!entries) {
+                errno = 0;
+                if (::kill(*pid, 0) != 0 && errno == ESRCH) {
+                    errno = 0;
+                    continue; // gone meanwhile
+                }
+                return std::nullopt;
+            }
+            if (*entries > 1) {
+                return std::nullopt; // in a namespace we cannot name
+            }
+            if (!mount_ns) {
+                if (!proc_shows_own_pid_namespace() || ::stat("/proc/self/ns/pid", &st) != 0) {
+                    return std::nullopt;
+                }
+                mount_ns = static_cast<std::uint64_t>(st.st_ino);
+            }
+            namespaces.push_back(*mount_ns);
+        } else if (errno != ENOENT && errno != ESRCH) {
+            return std::nullopt;
+        }
+        errno = 0;
+    }
+    if (errno != 0) {
+        return std::nullopt;
+    }
+    std::sort(namespaces.begin(), namespaces.end());
+    namespaces.erase(std::unique(namespaces.begin(), namespaces.end()), namespaces.end());
+    return namespaces;
 }
 
 std::optional<std::uint64_t> resident_bytes(pid_t pid) {

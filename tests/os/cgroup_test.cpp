@@ -45,10 +45,10 @@ std::set<int> open_fds() {
     return fds;
 }
 
-/// Our own `processkit-<getpid()>-*` directories under `parent` (other
-/// processes may create theirs concurrently).
+/// Our own `processkit-<ns>-<ns>-<getpid()>-*` directories under `parent`
+/// (other processes may create theirs concurrently).
 std::vector<std::string> own_processkit_dirs(const std::string& parent) {
-    const std::string prefix = "processkit-" + std::to_string(::getpid()) + "-";
+    const std::string prefix = processkit::os::own_cgroup_name_prefix();
     std::vector<std::string> dirs;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent, ec)) {
@@ -315,21 +315,84 @@ TEST(CgroupParse, OwnCgroupPath) {
 }
 
 TEST(CgroupParse, CgroupName) {
+    using processkit::os::detail::NamespaceId;
     using processkit::os::detail::parse_cgroup_name;
-    const auto owner = parse_cgroup_name("processkit-1234-98765-7");
+    const auto owner = parse_cgroup_name("processkit-4026531836-4026531834-1234-98765-7");
     ASSERT_TRUE(owner);
+    ASSERT_TRUE(owner->ns);
+    EXPECT_EQ(*owner->ns, (NamespaceId{4026531836U, 4026531834U}));
     EXPECT_EQ(owner->pid, 1234);
     EXPECT_EQ(owner->start_time, 98765U);
     EXPECT_EQ(owner->sequence, 7U);
-    for (const char* bad :
-         {"processkit-1234-98765", "processkit-1234-98765-7-1", "processkit-0-1-2",
-          "processkit--1-2", "processkit-1-2-", "processkit-1-x-2", "processkit-99999999999-1-2",
-          "processkit-+1-2-3", "other-1-2-3", "processkit-1-2-3 "}) {
+    // A kernel without time (or pid) namespaces names them 0.
+    const auto no_ns = parse_cgroup_name("processkit-0-0-1-2-3");
+    ASSERT_TRUE(no_ns && no_ns->ns);
+    EXPECT_EQ(*no_ns->ns, (NamespaceId{0, 0}));
+    EXPECT_EQ(no_ns->pid, 1);
+
+    // The old format: parsed, but without a namespace (the sweep leaves it).
+    const auto old = parse_cgroup_name("processkit-1234-98765-7");
+    ASSERT_TRUE(old);
+    EXPECT_FALSE(old->ns);
+    EXPECT_EQ(old->pid, 1234);
+    EXPECT_EQ(old->start_time, 98765U);
+    EXPECT_EQ(old->sequence, 7U);
+
+    for (const char* bad : {"processkit-1234-98765",
+                            "processkit-1234-98765-7-1",
+                            "processkit-0-1-2",
+                            "processkit--1-2",
+                            "processkit-1-2-",
+                            "processkit-1-x-2",
+                            "processkit-99999999999-1-2",
+                            "processkit-+1-2-3",
+                            "other-1-2-3",
+                            "processkit-1-2-3 ",
+                            "processkit-",
+                            "processkit-1-2-0-4-5",
+                            "processkit-1-2-3-4-5-6",
+                            "processkit-1-2-3-4-5-",
+                            "processkit-1-2--4-5",
+                            "processkit-1-2-99999999999-4-5",
+                            "processkit-99999999999999999999999-2-3-4-5",
+                            "processkit-1-2-3-4-x",
+                            "processkit-1-2-guardtest-a-0",
+                            "Processkit-1-2-3"}) {
         EXPECT_EQ(parse_cgroup_name(bad), std::nullopt) << bad;
     }
 }
 
+TEST(CgroupParse, OwnPrefixNamesThisProcessInItsNamespaces) {
+    const std::string prefix = processkit::os::own_cgroup_name_prefix();
+    const auto owner = processkit::os::detail::parse_cgroup_name(prefix + "42");
+    ASSERT_TRUE(owner) << prefix;
+    ASSERT_TRUE(owner->ns);
+    struct stat pid_ns {};
+    struct stat time_ns {};
+    ASSERT_EQ(::stat("/proc/self/ns/pid", &pid_ns), 0);
+    ASSERT_EQ(::stat("/proc/self/ns/time", &time_ns), 0);
+    EXPECT_EQ(owner->ns->pid_ns, pid_ns.st_ino);
+    EXPECT_EQ(owner->ns->time_ns, time_ns.st_ino);
+    EXPECT_EQ(owner->pid, ::getpid());
+    EXPECT_EQ(owner->start_time, processkit::os::own_process_start_time());
+    EXPECT_EQ(owner->sequence, 42U);
+}
+
 // ---------------------------------------------------------------- procfs
+
+TEST(Procfs, OwnStartTimeAndNamespace) {
+    // The test runs where /proc belongs to its pid namespace.
+    EXPECT_TRUE(processkit::os::proc_shows_own_pid_namespace());
+    const auto own = processkit::os::own_process_start_time();
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own, processkit::os::process_start_time(::getpid()));
+    struct stat pid_ns {};
+    ASSERT_EQ(::stat("/proc/self/ns/pid", &pid_ns), 0);
+    const auto in_use = processkit::os::pid_namespaces_in_use();
+    ASSERT_TRUE(in_use);
+    EXPECT_TRUE(std::is_sorted(in_use->begin(), in_use->end()));
+    EXPECT_TRUE(std::binary_search(in_use->begin(), in_use->end(), pid_ns.st_ino));
+}
 
 TEST(Procfs, ReadSmallFile) {
     EXPECT_EQ(processkit::os::read_small_file("/nonexistent/file"), std::nullopt);
@@ -475,6 +538,8 @@ TEST_F(RealCgroup, CreateAdoptStatsKillRemove) {
     EXPECT_EQ(group.path(), parent_ + "/" + name);
     const auto owner = processkit::os::detail::parse_cgroup_name(name);
     ASSERT_TRUE(owner) << name;
+    EXPECT_TRUE(owner->ns);
+    EXPECT_EQ(name.rfind(processkit::os::own_cgroup_name_prefix(), 0), 0U) << name;
     EXPECT_EQ(owner->pid, ::getpid());
     EXPECT_EQ(owner->start_time, processkit::os::process_start_time(::getpid()));
     EXPECT_GE(group.events_fd(), 0);
@@ -757,24 +822,95 @@ TEST_F(RealCgroup, LimitsNeedTheirControllers) {
     }
 }
 
+/// A pid that no process has now (searched from the top of the pid range).
+pid_t unused_pid() {
+    const std::string pid_max_text =
+        processkit::os::read_small_file("/proc/sys/kernel/pid_max").value_or("32768");
+    for (pid_t p = static_cast<pid_t>(std::stol(pid_max_text)) - 1; p > 300; --p) {
+        if (::kill(p, 0) != 0 && errno == ESRCH) {
+            return p;
+        }
+    }
+    return 0;
+}
+
+/// The namespaces this process's names carry.
+processkit::os::detail::NamespaceId own_namespaces() {
+    const auto owner =
+        processkit::os::detail::parse_cgroup_name(processkit::os::own_cgroup_name_prefix() + "0");
+    return owner && owner->ns ? *owner->ns : processkit::os::detail::NamespaceId{};
+}
+
+bool alive_and_not_zombie(pid_t pid) {
+    const auto stat = processkit::os::read_small_file("/proc/" + std::to_string(pid) + "/stat");
+    return stat && stat->find(") Z ") == std::string::npos;
+}
+
+/// The pid namespace of the process that `unshare --pid --fork` (pid
+/// `unshare_pid`) started, once it runs.
+std::optional<std::uint64_t> neighbour_pid_namespace(pid_t unshare_pid) {
+    struct stat own {};
+    if (::stat("/proc/self/ns/pid", &own) != 0) {
+        return std::nullopt;
+    }
+    const std::string children_file = "/proc/" + std::to_string(unshare_pid) + "/task/" +
+                                      std::to_string(unshare_pid) + "/children";
+    for (int i = 0; i < 500; ++i) {
+        const auto children = processkit::os::read_small_file(children_file);
+        if (children && !children->empty()) {
+            const std::string child = children->substr(0, children->find(' '));
+            struct stat st {};
+            if (::stat(("/proc/" + child + "/ns/pid").c_str(), &st) == 0 &&
+                st.st_ino != own.st_ino) {
+                return static_cast<std::uint64_t>(st.st_ino);
+            }
+        }
+        if (!alive_and_not_zombie(unshare_pid)) {
+            return std::nullopt;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+}
+
+std::string new_name(const processkit::os::detail::NamespaceId& ns, pid_t pid, std::uint64_t start,
+                     int seq) {
+    return "processkit-" + std::to_string(ns.pid_ns) + "-" + std::to_string(ns.time_ns) + "-" +
+           std::to_string(pid) + "-" + std::to_string(start) + "-" + std::to_string(seq);
+}
+
+std::string old_name(pid_t pid, std::uint64_t start, int seq) {
+    return "processkit-" + std::to_string(pid) + "-" + std::to_string(start) + "-" +
+           std::to_string(seq);
+}
+
 TEST_F(RealCgroup, RemovesOnlyStaleGroups) {
     // Everything happens inside a group of our own, so that other processes
     // cleaning the shared parent at the same time cannot interfere.
     ScopedGroup holder(Cgroup::create(parent_));
     const std::string root = holder.group.path();
 
-    pid_t dead_pid = 0;
-    std::string pid_max_text =
-        processkit::os::read_small_file("/proc/sys/kernel/pid_max").value_or("32768");
-    for (pid_t p = static_cast<pid_t>(std::stol(pid_max_text)) - 1; p > 300; --p) {
-        if (::kill(p, 0) != 0 && errno == ESRCH) {
-            dead_pid = p;
-            break;
-        }
-    }
+    const pid_t dead_pid = unused_pid();
     ASSERT_GT(dead_pid, 0);
-    const auto own_start = processkit::os::process_start_time(::getpid());
+    const auto own_start = processkit::os::own_process_start_time();
     ASSERT_TRUE(own_start);
+    const auto ns = own_namespaces();
+    ASSERT_NE(ns.pid_ns, 0U);
+    const auto me = processkit::os::detail::sweeper_view();
+    ASSERT_TRUE(me);
+    // A live neighbour: a pid namespace of its own, with a sleep in it.
+    Child neighbour({"unshare", "--pid", "--fork", "--kill-child", "sleep", "30"});
+    ASSERT_GT(neighbour.pid(), 0);
+    const auto neighbour_ns = neighbour_pid_namespace(neighbour.pid());
+    if (!neighbour_ns) {
+        GTEST_SKIP() << "unshare --pid --fork does not work here";
+    }
+    auto live_pid_ns = ns;
+    live_pid_ns.pid_ns = *neighbour_ns;
+    auto dead_pid_ns = ns;
+    dead_pid_ns.pid_ns = 1; // no namespace has this inode number: none lives
+    auto other_time_ns = ns;
+    other_time_ns.time_ns += 2;
 
     Child stale_member({"sleep", "30"});
     Child live_owner({"sleep", "30"});
@@ -783,14 +919,25 @@ TEST_F(RealCgroup, RemovesOnlyStaleGroups) {
     const auto live_start = processkit::os::process_start_time(live_owner.pid());
     ASSERT_TRUE(live_start);
 
-    const std::string dead = root + "/processkit-" + std::to_string(dead_pid) + "-123-0";
-    const std::string reused = root + "/processkit-" + std::to_string(::getpid()) + "-" +
-                               std::to_string(*own_start + 1) + "-0";
-    const std::string mine = root + "/processkit-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(*own_start) + "-999";
-    const std::string live = root + "/processkit-" + std::to_string(live_owner.pid()) + "-" +
-                             std::to_string(*live_start) + "-0";
+    // Swept: owners of our namespaces proven gone.
+    const std::string dead = root + "/" + new_name(ns, dead_pid, 123, 0);
+    const std::string reused = root + "/" + new_name(ns, ::getpid(), *own_start + 1, 0);
+    // Kept: live owners.
+    const std::string mine = root + "/" + new_name(ns, ::getpid(), *own_start, 999);
+    const std::string live = root + "/" + new_name(ns, live_owner.pid(), *live_start, 0);
+    // Swept where every process is visible (initial pid namespace), else
+    // kept and counted: a namespace without a process has no live owner.
+    const std::string dead_ns = root + "/" + new_name(dead_pid_ns, dead_pid, 123, 0);
+    // Kept and counted: owners that cannot be judged from here, even with a
+    // pid that is free (or reused) in our namespace.
+    const std::string other_pid = root + "/" + new_name(live_pid_ns, dead_pid, 123, 0);
+    const std::string other_time = root + "/" + new_name(other_time_ns, dead_pid, 123, 0);
+    const std::string old_dead = root + "/" + old_name(dead_pid, 123, 0);
+    const std::string old_reused = root + "/" + old_name(live_owner.pid(), *live_start + 1, 0);
+    // Ignored: not a name of ours.
     const std::string other = root + "/not-processkit";
+    const std::vector<std::string> all{dead,      reused,     mine,     live,       dead_ns,
+                                       other_pid, other_time, old_dead, old_reused, other};
     struct Cleanup {
         std::vector<std::string> dirs;
         ~Cleanup() {
@@ -798,9 +945,9 @@ TEST_F(RealCgroup, RemovesOnlyStaleGroups) {
                 remove_tree(d);
             }
         }
-    } cleanup{{dead, reused, mine, live, other}};
+    } cleanup{all};
 
-    for (const auto& d : {dead, reused, mine, live, other}) {
+    for (const auto& d : all) {
         ASSERT_EQ(::mkdir(d.c_str(), 0755), 0) << d;
     }
     // The stale member sits in a nested cgroup of the dead owner's group.
@@ -809,20 +956,90 @@ TEST_F(RealCgroup, RemovesOnlyStaleGroups) {
     ASSERT_EQ(write_text(dead + "/inner/deeper/cgroup.procs", std::to_string(stale_member.pid())),
               0);
     ASSERT_EQ(events_value(dead, "populated"), 1U);
+    // The live owner's tree (itself, here) sits in an unjudged directory.
+    ASSERT_EQ(write_text(old_reused + "/cgroup.procs", std::to_string(live_owner.pid())), 0);
 
-    EXPECT_EQ(processkit::os::remove_stale_cgroups(root), 2U);
+    const bool sees_all = me->sees_every_pid_namespace;
+    const auto result = processkit::os::remove_stale_cgroups(root);
+    EXPECT_EQ(result.removed, sees_all ? 3U : 2U);
+    EXPECT_EQ(result.unjudged, sees_all ? 4U : 5U);
+    EXPECT_EQ(result.failed, 0U);
+    EXPECT_EQ(exists(dead_ns), !sees_all);
+    EXPECT_TRUE(alive_and_not_zombie(neighbour.pid()));
 
     const int status = stale_member.wait();
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     EXPECT_FALSE(exists(dead));
     EXPECT_FALSE(exists(reused));
-    EXPECT_TRUE(exists(mine));
-    EXPECT_TRUE(exists(live));
-    EXPECT_TRUE(exists(other));
+    for (const auto& d : {mine, live, other_pid, other_time, old_dead, old_reused, other}) {
+        EXPECT_TRUE(exists(d)) << d;
+    }
     EXPECT_EQ(::kill(live_owner.pid(), 0), 0) << "live owner touched";
+    EXPECT_EQ(events_value(old_reused, "populated"), 1U);
+    EXPECT_EQ(write_text(parent_ + "/cgroup.procs", std::to_string(live_owner.pid())), 0);
 
-    EXPECT_EQ(processkit::os::remove_stale_cgroups(root), 0U);
-    EXPECT_EQ(processkit::os::remove_stale_cgroups("/nonexistent/parent"), 0U);
+    const auto again = processkit::os::remove_stale_cgroups(root);
+    EXPECT_EQ(again.removed, 0U);
+    EXPECT_EQ(again.unjudged, sees_all ? 4U : 5U);
+    const auto none = processkit::os::remove_stale_cgroups("/nonexistent/parent");
+    EXPECT_EQ(none.removed + none.unjudged + none.failed, 0U);
+}
+
+TEST(StaleCgroupJudge, OnlyEsrchIsProofWhenProcIsForeign) {
+    using processkit::os::detail::CgroupOwner;
+    using processkit::os::detail::judge_owner;
+    using processkit::os::detail::OwnerVerdict;
+    auto me = processkit::os::detail::sweeper_view();
+    ASSERT_TRUE(me);
+    EXPECT_TRUE(me->proc_is_own);
+    EXPECT_EQ(me->pid, ::getpid());
+
+    Child live({"sleep", "30"});
+    ASSERT_GT(live.pid(), 0);
+    const auto live_start = processkit::os::process_start_time(live.pid());
+    ASSERT_TRUE(live_start);
+    const pid_t dead_pid = unused_pid();
+    ASSERT_GT(dead_pid, 0);
+
+    const CgroupOwner alive{me->ns, live.pid(), *live_start, 0};
+    const CgroupOwner reused{me->ns, live.pid(), *live_start + 1, 0};
+    const CgroupOwner gone{me->ns, dead_pid, 1, 0};
+    const CgroupOwner self{me->ns, me->pid, me->start_time, 0};
+    EXPECT_EQ(judge_owner(alive, *me), OwnerVerdict::Alive);
+    EXPECT_EQ(judge_owner(reused, *me), OwnerVerdict::Gone);
+    EXPECT_EQ(judge_owner(gone, *me), OwnerVerdict::Gone);
+    EXPECT_EQ(judge_owner(self, *me), OwnerVerdict::Alive);
+
+    // /proc from another pid namespace: /proc/<pid> may be someone else, so
+    // a pid that exists is never taken for reused; ESRCH still proves death.
+    me->proc_is_own = false;
+    EXPECT_EQ(judge_owner(alive, *me), OwnerVerdict::Unjudged);
+    EXPECT_EQ(judge_owner(reused, *me), OwnerVerdict::Unjudged);
+    EXPECT_EQ(judge_owner(gone, *me), OwnerVerdict::Gone);
+    EXPECT_EQ(judge_owner(self, *me), OwnerVerdict::Alive);
+
+    // Another pid namespace: gone only when the sweeper sees every process
+    // and none is in that namespace.
+    auto elsewhere = gone;
+    elsewhere.ns->pid_ns = 1;
+    const std::vector<std::uint64_t> in_use{me->ns.pid_ns, 7};
+    const std::vector<std::uint64_t> in_use_too{1, me->ns.pid_ns};
+    EXPECT_EQ(judge_owner(elsewhere, *me), OwnerVerdict::Unjudged); // not scanned
+    me->sees_every_pid_namespace = true;
+    EXPECT_EQ(judge_owner(elsewhere, *me, &in_use), OwnerVerdict::Gone);
+    EXPECT_EQ(judge_owner(elsewhere, *me, &in_use_too), OwnerVerdict::Unjudged);
+    EXPECT_EQ(judge_owner(elsewhere, *me), OwnerVerdict::Unjudged);
+    me->sees_every_pid_namespace = false;
+    EXPECT_EQ(judge_owner(elsewhere, *me, &in_use), OwnerVerdict::Unjudged);
+    // Our pid namespace but another time namespace, or no namespace recorded
+    // (old format): never judged.
+    me->sees_every_pid_namespace = true;
+    elsewhere = gone;
+    elsewhere.ns->time_ns += 1;
+    EXPECT_EQ(judge_owner(elsewhere, *me, &in_use), OwnerVerdict::Unjudged);
+    elsewhere = gone;
+    elsewhere.ns.reset();
+    EXPECT_EQ(judge_owner(elsewhere, *me, &in_use), OwnerVerdict::Unjudged);
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 // processes and waits to be killed (owner-death tests, X1). It uses only the
 // low-level pieces (OwnerGuard, posix_spawn), not ProcessGroup.
 //
-//   cgroup  creates <parent>/processkit-<pid>-<start>-0 (parent:
+//   cgroup  creates <parent>/<own_cgroup_name_prefix()>0 (parent:
 //           $PK_TEST_CGROUP_PARENT, else /sys/fs/cgroup/unified), has the
 //           guard watch it, and starts a shell in it that starts two
 //           sleeps and a third one in a session of its own (so only the
@@ -21,6 +21,7 @@
 //   "skip <reason>"    (cgroups cannot be created here)
 //   "error <reason>"
 
+#include "processkit/os/cgroup.hpp"
 #include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/os/procfs.hpp"
@@ -200,10 +201,15 @@ int main(int argc, char** argv) {
             const std::string parent = parent_env != nullptr && *parent_env != '\0'
                                            ? parent_env
                                            : "/sys/fs/cgroup/unified";
-            const auto self = stat_fields(std::to_string(::getpid()));
-            const std::string start = self.size() > 19 ? self[19] : "0"; // field 22
-            const std::string dir =
-                parent + "/processkit-" + std::to_string(::getpid()) + "-" + start + "-0";
+            // Named as a Cgroup of this process would be (so a sweep can judge it).
+            std::string prefix;
+            try {
+                prefix = processkit::os::own_cgroup_name_prefix();
+            } catch (const std::exception& e) {
+                error = e.what();
+                return;
+            }
+            const std::string dir = parent + "/" + prefix + "0";
             if (::mkdir(dir.c_str(), 0755) != 0) {
                 skip = "cannot create " + dir + ": " + std::strerror(errno);
                 return;

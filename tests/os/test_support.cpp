@@ -105,7 +105,7 @@ std::vector<std::string> processkit_cgroups(const std::string& parent) {
     for (const auto& entry : fs::directory_iterator(parent, ec)) {
         const std::string name = entry.path().filename();
         // Only our own: another test binary may run beside this one.
-        const std::string ours = "processkit-" + std::to_string(::getpid()) + "-";
+        const std::string ours = processkit::os::own_cgroup_name_prefix();
         if (entry.is_directory() && name.rfind(ours, 0) == 0) {
             dirs.push_back(entry.path());
         }

@@ -31,7 +31,7 @@ bool no_process_with_marker_within(const std::string& marker, int timeout_ms);
 
 /// The descriptors this process has open (from /proc/self/fd).
 std::set<int> open_fds();
-/// This process's `processkit-<pid>-*` directories under a cgroup directory.
+/// This process's directories (own_cgroup_name_prefix()) under a cgroup directory.
 std::vector<std::string> processkit_cgroups(const std::string& parent);
 
 /// The mechanism the suite runs under: PROCESSKIT_TEST_MECHANISM

@@ -28,9 +28,10 @@ std::optional<std::string> own_cgroup_path(std::string_view proc_self_cgroup);
 std::optional<std::string> own_cgroup_dir();
 
 /// A cgroup directory this process created, named
-/// `processkit-<owner pid>-<owner start time>-<sequence>` so that leftovers of
-/// dead owners can be recognised (X5). Destruction kills its processes and
-/// removes it if it is empty (it never waits; see ProcessGroup for teardown).
+/// `processkit-<pid ns>-<time ns>-<owner pid>-<owner start time>-<sequence>`
+/// so that leftovers of dead owners can be recognised (X5; see
+/// remove_stale_cgroups). Destruction kills its processes and removes it if
+/// it is empty (it never waits; see ProcessGroup for teardown).
 class Cgroup {
 public:
     /// Creates a uniquely named child of `parent_dir` and applies the limits
@@ -105,26 +106,83 @@ private:
     bool killed_ = false;
 };
 
-/// `processkit-<pid>-<start time>-`: how the names of the directories this
-/// process creates begin (the owner-death guard finds them by it). Throws
-/// Error (Io) if this process's start time cannot be read.
+/// `processkit-<pid ns>-<time ns>-<pid>-<start time>-`: how the names of the
+/// directories this process creates begin (the X5 sweep judges their owner
+/// by it). The namespaces are the inode numbers of /proc/self/ns/pid and
+/// /proc/self/ns/time (0 where the kernel has no such namespace): the pid is
+/// a number in the first, the start time (clock ticks since boot) is read in
+/// the second. Throws Error (Io) if this process's start time cannot be read
+/// (/proc missing, or mounted from a namespace this process is not in).
 std::string own_cgroup_name_prefix();
 
-/// X5: removes `processkit-*` directories under `parent_dir` whose owner
-/// process no longer exists (pid gone, or reused with another start time),
-/// killing what is left in them. Returns how many were removed.
-std::size_t remove_stale_cgroups(const std::string& parent_dir);
+/// What one sweep of a parent directory did (X5).
+struct SweepResult {
+    /// Directories of owners proven gone: their processes killed, removed.
+    std::size_t removed = 0;
+    /// `processkit-*` directories left alone because their owner cannot be
+    /// judged from here: another pid or time namespace, an old-format name
+    /// (no namespace in it), or a live pid whose start time cannot be read.
+    std::size_t unjudged = 0;
+    /// Owner proven gone, but the directory could not be killed or removed.
+    std::size_t failed = 0;
+};
+
+/// X5: removes the `processkit-*` directories under `parent_dir` whose owner
+/// is provably gone, killing what is left in them. The owner is gone when:
+/// - the name records the sweeper's own pid and time namespaces, and
+///   kill(pid, 0) fails with ESRCH, or /proc shows this pid namespace and
+///   /proc/<pid> has another start time (a reused pid); or
+/// - the sweeper is in the initial pid namespace with its own /proc (it sees
+///   every process of every namespace) and no process at all is in the pid
+///   namespace the name records: the whole namespace is gone.
+/// Everything else is left alone: live owners, and the unjudged (counted):
+/// names of other namespaces that still have processes, old-format names.
+/// Never throws.
+SweepResult remove_stale_cgroups(const std::string& parent_dir);
 
 namespace detail {
 
-/// The owner recorded in a `processkit-<pid>-<start>-<sequence>` name.
+/// The namespaces a name's numbers are relative to (nsfs inode numbers).
+struct NamespaceId {
+    std::uint64_t pid_ns = 0;
+    std::uint64_t time_ns = 0;
+    friend bool operator==(const NamespaceId&, const NamespaceId&) = default;
+};
+
+/// The owner recorded in a directory name.
 struct CgroupOwner {
+    /// nullopt for an old-format `processkit-<pid>-<start>-<sequence>` name,
+    /// which does not say which namespace its pid belongs to.
+    std::optional<NamespaceId> ns;
     pid_t pid = 0;
     std::uint64_t start_time = 0;
     std::uint64_t sequence = 0;
 };
-/// nullopt unless `name` is exactly such a name (decimal numbers, pid > 0).
+/// nullopt unless `name` is exactly `processkit-<pid ns>-<time ns>-<pid>-
+/// <start>-<sequence>` or the old `processkit-<pid>-<start>-<sequence>`
+/// (decimal numbers, pid > 0).
 std::optional<CgroupOwner> parse_cgroup_name(std::string_view name);
+
+/// What the sweeping process knows about itself.
+struct SweeperView {
+    NamespaceId ns;
+    pid_t pid = 0;
+    std::uint64_t start_time = 0;
+    /// proc_shows_own_pid_namespace(): /proc/<pid> start times can be trusted.
+    bool proc_is_own = false;
+    /// proc_is_own in the initial pid namespace: /proc lists every process.
+    bool sees_every_pid_namespace = false;
+};
+/// The calling process's view; nullopt if its own start time cannot be read.
+std::optional<SweeperView> sweeper_view();
+
+enum class OwnerVerdict { Alive, Gone, Unjudged };
+/// The sweep's judgement of one owner (reads /proc and calls kill(pid, 0)).
+/// `live_pid_namespaces` (sorted, from pid_namespaces_in_use(); null if not
+/// known) is consulted only for owners of another pid namespace, and only
+/// when `me.sees_every_pid_namespace`.
+OwnerVerdict judge_owner(const CgroupOwner& owner, const SweeperView& me,
+                         const std::vector<std::uint64_t>* live_pid_namespaces = nullptr);
 
 /// The kill for kernels without cgroup.kill (< 5.14): freeze `dir`, SIGKILL
 /// every member, thaw. Throws Error (Io) if cgroup.freeze cannot be written.
