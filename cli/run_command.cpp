@@ -112,10 +112,10 @@ processkit::Command make_command(const RunOptions& o, Captures& captures) {
 }
 
 /// A PROGRAM that could not be started: 127 not found, 126 not executable,
-/// 125 for everything that is pk's side (working directory, stdin, ...).
+/// 125 for everything that is pk's side (the working directory; --stdin is
+/// opened by pk before the spawn).
 [[noreturn]] void throw_spawn_failure(const processkit::Error& e, const RunOptions& o) {
-    const bool about_input = !e.path().empty() && ((o.cwd && e.path() == *o.cwd) ||
-                                                   (o.stdin_file && e.path() == *o.stdin_file));
+    const bool about_input = !e.path().empty() && o.cwd && e.path() == *o.cwd;
     int status = exit_pk_failed;
     if (!about_input && e.kind() == processkit::ErrorKind::NotFound) {
         status = exit_not_found;
