@@ -5,6 +5,7 @@
 #include "options.hpp"
 #include "processkit/core/error.hpp"
 #include "run_command.hpp"
+#include "std_descriptors.hpp"
 
 #include <cstdio>
 #include <exception>
@@ -103,6 +104,7 @@ int dispatch(const std::vector<std::string>& argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+    pk::make_std_descriptors_valid(); // before anything opens a descriptor
     try {
         return dispatch(std::vector<std::string>(argv + 1, argv + argc));
     } catch (const pk::Failure& e) {

@@ -60,9 +60,9 @@ const std::vector<OptionSpec>& specs() {
         {"--signal", "NAME|NUMBER", "stop signal of --timeout", "TERM",
          [](O& o, S v) { o.signal = parse_signal_option(v); }},
         {"--json", "", "capture; print a JSON result", "off", [](O& o, S) { o.json = true; }},
-        {"--max-output", "BYTES", "keep BYTES per stream (--json)", "unlimited",
-         [](O& o, S v) { o.max_output = parse_bytes(v, "--max-output"); }},
-        {"--keep", "head|tail", "the part --max-output keeps", "head",
+        {"--max-output", "BYTES|unlimited", "keep BYTES per stream (--json)", "64M",
+         [](O& o, S v) { o.max_output = v == "unlimited" ? 0 : parse_bytes(v, "--max-output"); }},
+        {"--keep", "head|tail", "the part --max-output keeps", "tail; head with BYTES",
          [](O& o, S v) {
              if (v != "head" && v != "tail") {
                  throw UsageError("invalid value '" + v + "' for --keep: expected head or tail");
@@ -91,18 +91,31 @@ const std::vector<OptionSpec>& specs() {
         {"--cpu-max", "CORES", "CPU limit of the tree, in cores", "none",
          [](O& o, S v) { o.limits.cpu_quota = parse_cores(v, "--cpu-max"); }},
         {"--cwd", "DIR", "working directory", "pk's", [](O& o, S v) { o.cwd = v; }},
+        // The values of --env and --unset may be secrets (S5): their errors
+        // name the option and at most the variable's name, never the value.
         {"--env", "NAME=VALUE", "set a variable (repeatable)", "none",
          [](O& o, S v) {
              const auto eq = v.find('=');
-             if (eq == std::string::npos || eq == 0) {
-                 throw UsageError("invalid value '" + v + "' for --env: expected NAME=VALUE");
+             if (eq == std::string::npos) {
+                 throw UsageError("invalid value for --env: expected NAME=VALUE, got no '=' "
+                                  "(the value is not shown)");
+             }
+             if (eq == 0) {
+                 throw UsageError("invalid value for --env: expected NAME=VALUE, got an empty "
+                                  "NAME (the value is not shown)");
              }
              o.env.emplace_back(v.substr(0, eq), v.substr(eq + 1));
          }},
         {"--unset", "NAME", "remove a variable (repeatable)", "none",
          [](O& o, S v) {
-             if (v.empty() || v.find('=') != std::string::npos) {
-                 throw UsageError("invalid value '" + v + "' for --unset: expected a NAME");
+             if (v.empty()) {
+                 throw UsageError("invalid value for --unset: expected a NAME, got nothing");
+             }
+             if (const auto eq = v.find('='); eq != std::string::npos) {
+                 throw UsageError("invalid value for --unset: expected a NAME without '='" +
+                                  (eq == 0 ? std::string()
+                                           : ", got NAME '" + v.substr(0, eq) + "' and a value") +
+                                  " (the value is not shown)");
              }
              o.unset.push_back(v);
          }},

@@ -15,6 +15,9 @@
 
 namespace pk {
 
+/// What --json keeps of each stream when --max-output is not given.
+inline constexpr std::uint64_t default_max_output = std::uint64_t{64} << 20;
+
 struct RunOptions {
     std::string program;
     std::vector<std::string> args;
@@ -24,8 +27,15 @@ struct RunOptions {
     processkit::Signal signal = processkit::Signal::term();
 
     bool json = false;
-    std::optional<std::uint64_t> max_output; ///< per stream, with --json
-    bool keep_tail = false;                  ///< --keep tail (default head)
+    /// Per stream, with --json. nullopt: default_max_output, keeping the tail
+    /// unless --keep says otherwise; 0: unlimited (`--max-output unlimited`).
+    std::optional<std::uint64_t> max_output;
+    std::optional<bool> keep_tail; ///< --keep; unset: see keeps_tail()
+
+    /// The cap per stream in bytes, 0 for none.
+    std::uint64_t output_cap() const { return max_output.value_or(default_max_output); }
+    /// --keep if given; else tail for the default cap, head for an explicit one.
+    bool keeps_tail() const { return keep_tail.value_or(!max_output.has_value()); }
 
     bool profile = false;
     processkit::Duration sample_every = std::chrono::milliseconds(100);

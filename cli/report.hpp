@@ -1,8 +1,13 @@
 #pragma once
 // What pk knows about a finished run: the figures behind --json, --profile,
-// --stats-out and --plot. Unknown figures are empty optionals.
+// --stats-out and --plot. Unknown figures are empty optionals. Every part is
+// bounded (S3): the output by its cap, the chart by its decimation; the
+// samples themselves are not kept (--stats-out streams them).
 
+#include "chart_series.hpp"
+#include "output_capture.hpp"
 #include "processkit/core/time.hpp"
+#include "sample.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -11,14 +16,6 @@
 #include <vector>
 
 namespace pk {
-
-/// One resource sample of the group, taken every --sample-every.
-struct Sample {
-    std::int64_t t_ms = 0; ///< since PROGRAM started
-    std::size_t active_process_count = 0;
-    std::optional<std::int64_t> cpu_ms;        ///< whole tree, cumulative
-    std::optional<std::uint64_t> memory_bytes; ///< in use at that moment
-};
 
 struct RunReport {
     std::string program;
@@ -33,11 +30,9 @@ struct RunReport {
     std::optional<std::size_t> max_processes;
     std::size_t samples = 0;
     processkit::Duration sample_every{0};
-    std::vector<Sample> series;
-    std::string stdout_text; ///< decoded as UTF-8 (U+FFFD), --json only
-    std::string stderr_text;
-    bool stdout_truncated = false;
-    bool stderr_truncated = false;
+    ChartSeries chart;           ///< filled only for --plot
+    OutputCapture stdout_output; ///< --json only
+    OutputCapture stderr_output;
 };
 
 } // namespace pk

@@ -2,11 +2,13 @@
 
 #include "failure.hpp"
 #include "json_result.hpp"
+#include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/reactor/run_driver.hpp"
 #include "profile_report.hpp"
 #include "report.hpp"
+#include "stdin_source.hpp"
 #include "stop_signals.hpp"
 #include "svg_plot.hpp"
 
@@ -28,26 +30,7 @@ using processkit::Clock;
 using processkit::Duration;
 using processkit::TimePoint;
 
-struct FileCloser {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-/// Opens an output file named by an option now, so that a bad path fails
-/// before PROGRAM runs rather than after.
-File open_output(const std::optional<std::string>& path, const char* option) {
-    if (!path) {
-        return nullptr;
-    }
-    File f(std::fopen(path->c_str(), "we"));
-    if (!f) {
-        throw Failure(exit_pk_failed, std::string("cannot write ") + option + " file '" + *path +
-                                          "': " + std::strerror(errno));
-    }
-    return f;
-}
-
-void check_inputs(const RunOptions& o) {
+void check_cwd(const RunOptions& o) {
     if (o.cwd) {
         struct stat st {};
         if (::stat(o.cwd->c_str(), &st) != 0) {
@@ -58,15 +41,21 @@ void check_inputs(const RunOptions& o) {
             throw Failure(exit_pk_failed, "cannot use --cwd '" + *o.cwd + "': not a directory");
         }
     }
-    if (o.stdin_file) {
-        const int fd = ::open(o.stdin_file->c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            throw Failure(exit_pk_failed,
-                          "cannot read --stdin '" + *o.stdin_file + "': " + std::strerror(errno));
-        }
-        ::close(fd);
-    }
 }
+
+std::optional<OutputFile> open_output(const std::optional<std::string>& path,
+                                      const std::string& option) {
+    if (!path) {
+        return std::nullopt;
+    }
+    return OutputFile::open(*path, option);
+}
+
+/// The two streams --json keeps, each within its cap (S3).
+struct Captures {
+    OutputCapture out;
+    OutputCapture err;
+};
 
 processkit::ProcessGroup make_group(const RunOptions& o) {
     processkit::GroupOptions go;
@@ -87,7 +76,7 @@ processkit::ProcessGroup make_group(const RunOptions& o) {
     }
 }
 
-processkit::Command make_command(const RunOptions& o) {
+processkit::Command make_command(const RunOptions& o, Captures& captures) {
     processkit::Command c(o.program);
     c.args(o.args);
     if (o.cwd) {
@@ -102,19 +91,17 @@ processkit::Command make_command(const RunOptions& o) {
     for (const auto& [name, value] : o.env) {
         c.env(name, value);
     }
-    if (o.stdin_file) {
-        c.stdin_file(*o.stdin_file);
-    } else {
-        c.stdin_inherit();
-    }
+    // --stdin FILE is opened by pk and handed over as a redirect (it must
+    // stay Inherit here); otherwise PROGRAM reads pk's own stdin.
+    c.stdin_inherit();
     if (o.json) {
-        c.stdout_mode(processkit::StdioMode::Capture);
-        c.stderr_mode(processkit::StdioMode::Capture);
-        if (o.max_output) {
-            const auto n = static_cast<std::size_t>(*o.max_output);
-            c.buffer_policy(o.keep_tail ? processkit::BufferPolicy::keep_newest_bytes(n)
-                                        : processkit::BufferPolicy::keep_oldest_bytes(n));
-        }
+        // pk keeps the output itself, in OutputCaptures fed as it is read:
+        // compact chunks whatever the line lengths. The core's own buffer is
+        // reduced to one byte and its unfinished line to 64 KiB.
+        c.stdout_tee([&out = captures.out](std::string_view b) { out.append(b); });
+        c.stderr_tee([&err = captures.err](std::string_view b) { err.append(b); });
+        c.buffer_policy(processkit::BufferPolicy::keep_oldest_bytes(1));
+        c.max_line_bytes(64 * 1024);
     } else {
         // The child writes straight to pk's descriptors: byte for byte, as it comes.
         c.stdout_mode(processkit::StdioMode::Inherit);
@@ -125,10 +112,10 @@ processkit::Command make_command(const RunOptions& o) {
 }
 
 /// A PROGRAM that could not be started: 127 not found, 126 not executable,
-/// 125 for everything that is pk's side (working directory, stdin, ...).
+/// 125 for everything that is pk's side (the working directory; --stdin is
+/// opened by pk before the spawn).
 [[noreturn]] void throw_spawn_failure(const processkit::Error& e, const RunOptions& o) {
-    const bool about_input = !e.path().empty() && ((o.cwd && e.path() == *o.cwd) ||
-                                                   (o.stdin_file && e.path() == *o.stdin_file));
+    const bool about_input = !e.path().empty() && o.cwd && e.path() == *o.cwd;
     int status = exit_pk_failed;
     if (!about_input && e.kind() == processkit::ErrorKind::NotFound) {
         status = exit_not_found;
@@ -256,10 +243,21 @@ void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignal
 } // namespace
 
 int run_command(const RunOptions& o) {
-    check_inputs(o);
-    File stats_out = open_output(o.stats_out, "--stats-out");
-    File plot = open_output(o.plot, "--plot");
-    StopSignals signals;
+    check_cwd(o);
+    std::optional<OutputFile> json_out;
+    if (o.json) {
+        json_out.emplace(OutputFile::standard_output());
+    }
+    std::optional<OutputFile> stats_out = open_output(o.stats_out, "--stats-out");
+    std::optional<OutputFile> plot = open_output(o.plot, "--plot");
+    StopSignals signals; // before anything that waits, so INT/TERM/HUP end the wait
+    StdinSource stdin_source;
+    if (o.stdin_file) {
+        stdin_source = open_stdin_source(*o.stdin_file, signals);
+        if (stdin_source.stopped_by) {
+            return 128 + *stdin_source.stopped_by; // nothing was started
+        }
+    }
     processkit::ProcessGroup group = make_group(o);
 
     RunReport report;
@@ -267,6 +265,8 @@ int run_command(const RunOptions& o) {
     report.args = o.args;
     report.mechanism = mechanism_name(group.mechanism());
     report.sample_every = o.sample_every;
+    Captures captures{OutputCapture(o.output_cap(), o.keeps_tail()),
+                      OutputCapture(o.output_cap(), o.keeps_tail())};
 
     TimePoint started = Clock::now();
     processkit::blocking::Reactor reactor;
@@ -281,17 +281,25 @@ int run_command(const RunOptions& o) {
             s.cpu_ms = to_ms(*st.total_cpu_time);
         }
         s.memory_bytes = st.memory_bytes;
-        report.series.push_back(s);
+        // Running figures only: the samples themselves are not kept (S3).
+        ++report.samples;
+        report.max_processes = std::max(report.max_processes.value_or(0), s.active_process_count);
+        if (plot) {
+            report.chart.add(s); // bounded by decimation
+        }
         if (stats_out) {
-            std::fputs((sample_json(s) + "\n").c_str(), stats_out.get());
-            std::fflush(stats_out.get());
+            stats_out->write(sample_json(s) + "\n");
+            stats_out->flush();
         }
     };
-    processkit::reactor::RunDriver driver(make_command(o), std::move(driver_options), reactor);
+    driver_options.stdio_redirect.stdin_fd = stdin_source.fd.get(); // -1 without --stdin
+    processkit::reactor::RunDriver driver(make_command(o, captures), std::move(driver_options),
+                                          reactor);
     Stopper stopper(group, o.grace);
 
     started = Clock::now();
     driver.start(started);
+    stdin_source.fd.reset(); // PROGRAM has its own copy; pk keeps no reader of a FIFO
     const std::optional<TimePoint> timeout_at =
         o.timeout ? std::optional<TimePoint>(started + *o.timeout) : std::nullopt;
     while (!driver.finished()) {
@@ -348,27 +356,27 @@ int run_command(const RunOptions& o) {
         report.peak_memory_bytes =
             std::max(report.peak_memory_bytes.value_or(0), *final_stats->peak_memory_bytes);
     }
-    for (const Sample& s : report.series) {
-        report.max_processes = std::max(report.max_processes.value_or(0), s.active_process_count);
-    }
-    report.samples = report.series.size();
     if (o.json) {
-        report.stdout_text = result.stdout_text();
-        report.stderr_text = result.stderr_text();
-        report.stdout_truncated = result.stdout_counters.truncated;
-        report.stderr_truncated = result.stderr_counters.truncated;
+        report.stdout_output = std::move(captures.out);
+        report.stderr_output = std::move(captures.err);
     }
 
     if (o.profile) {
         std::fputs(profile_text(report).c_str(), stderr);
     }
-    if (plot) {
-        const std::string svg = svg_plot(report);
-        std::fwrite(svg.data(), 1, svg.size(), plot.get());
+    // A file that could not be written fails the run (125) before the JSON
+    // result is printed: with --json, a failure prints no JSON object.
+    if (stats_out) {
+        stats_out->close();
     }
-    if (o.json) {
-        std::fputs((result_json(report) + "\n").c_str(), stdout);
-        std::fflush(stdout);
+    if (plot) {
+        plot->write(svg_plot(report));
+        plot->close();
+    }
+    if (json_out) {
+        write_result_json(report, [&](std::string_view piece) { json_out->write(piece); });
+        json_out->write("\n");
+        json_out->close();
     }
 
     if (const std::optional<int> received = stopper.received(); received.has_value()) {

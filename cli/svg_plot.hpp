@@ -5,10 +5,18 @@
 
 #include "report.hpp"
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace pk {
 
 std::string svg_plot(const RunReport& report);
+
+/// `bytes` as XML 1.0 character data, always well-formed: invalid UTF-8 and
+/// the characters XML forbids (C0 controls but tab, newline and CR; U+FFFE,
+/// U+FFFF) become U+FFFD, markup characters are escaped, and text longer than
+/// `max_chars` characters is cut on a character boundary and ends in "...".
+std::string xml_text(std::string_view bytes, std::size_t max_chars = std::string_view::npos);
 
 } // namespace pk

@@ -48,7 +48,7 @@ TEST(RunOptions, EveryOption) {
     EXPECT_EQ(o.signal, processkit::Signal::interrupt());
     EXPECT_TRUE(o.json);
     EXPECT_EQ(o.max_output, 1024u);
-    EXPECT_TRUE(o.keep_tail);
+    EXPECT_EQ(o.keep_tail, true);
     EXPECT_TRUE(o.profile);
     EXPECT_EQ(o.sample_every, 10ms);
     EXPECT_EQ(o.stats_out, "s.jsonl");
@@ -64,6 +64,48 @@ TEST(RunOptions, EveryOption) {
     EXPECT_EQ(o.unset, (Args{"C"}));
     EXPECT_TRUE(o.env_clear);
     EXPECT_EQ(o.stdin_file, "in.txt");
+}
+
+TEST(RunOptions, OutputCapDefaultsToTheTailOf64MiB) {
+    const auto d = pk::parse_run_options({"--json", "p"});
+    EXPECT_EQ(d.output_cap(), 64u << 20);
+    EXPECT_TRUE(d.keeps_tail());
+    // An explicit cap keeps its documented default, the head.
+    const auto n = pk::parse_run_options({"--json", "--max-output", "1K", "p"});
+    EXPECT_EQ(n.output_cap(), 1024u);
+    EXPECT_FALSE(n.keeps_tail());
+    EXPECT_TRUE(pk::parse_run_options({"--json", "--max-output", "1K", "--keep", "tail", "p"})
+                    .keeps_tail());
+    EXPECT_FALSE(pk::parse_run_options({"--json", "--keep", "head", "p"}).keeps_tail());
+    const auto u = pk::parse_run_options({"--json", "--max-output", "unlimited", "p"});
+    EXPECT_EQ(u.output_cap(), 0u);
+    EXPECT_THROW(pk::parse_run_options({"--json", "--max-output", "0", "p"}), pk::UsageError);
+}
+
+TEST(RunOptions, UsageErrorsNeverShowEnvironmentValues) {
+    struct Case {
+        Args args;
+        std::vector<std::string> named;
+    };
+    const std::vector<Case> cases = {
+        {{"--env", "secretvalue", "p"}, {"--env"}},
+        {{"--env=secretvalue", "p"}, {"--env"}},
+        {{"--env", "=secretvalue", "p"}, {"--env"}},
+        {{"--unset", "API_KEY=secretvalue", "p"}, {"--unset", "API_KEY"}},
+        {{"--unset", "=secretvalue", "p"}, {"--unset"}},
+    };
+    for (const auto& c : cases) {
+        try {
+            pk::parse_run_options(c.args);
+            ADD_FAILURE() << c.args[0] << " accepted";
+        } catch (const pk::UsageError& e) {
+            const std::string what = e.what();
+            EXPECT_EQ(what.find("secret"), std::string::npos) << what;
+            for (const auto& word : c.named) {
+                EXPECT_NE(what.find(word), std::string::npos) << word << " not in " << what;
+            }
+        }
+    }
 }
 
 TEST(RunOptions, SignalsByNameOrNumber) {

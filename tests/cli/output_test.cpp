@@ -1,6 +1,7 @@
 // The JSON result, the stats lines, the profile text and the SVG chart, from
 // hand-made reports.
 #include "json_result.hpp"
+#include "processkit/core/utf8.hpp"
 #include "profile_report.hpp"
 #include "svg_plot.hpp"
 
@@ -20,10 +21,10 @@ pk::RunReport sample_report() {
     r.max_processes = 4;
     r.sample_every = std::chrono::milliseconds(100);
     for (int i = 0; i < 10; ++i) {
-        r.series.push_back({i * 100, 4, i * 200, std::uint64_t(i) * 1024 * 1024});
+        r.chart.add({i * 100, 4, i * 200, std::uint64_t(i) * 1024 * 1024});
     }
-    r.samples = r.series.size();
-    r.stdout_text = "out\n";
+    r.samples = 10;
+    r.stdout_output.append("out\n");
     return r;
 }
 
@@ -88,4 +89,72 @@ TEST(Svg, NoSamplesStillAChart) {
     const std::string svg = pk::svg_plot(r);
     EXPECT_NE(svg.find("no samples"), std::string::npos);
     EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+namespace {
+
+/// Well-formed UTF-8 with only the characters XML 1.0 allows.
+bool xml_safe(const std::string& s) {
+    if (!processkit::is_valid_utf8(s)) {
+        return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            return false;
+        }
+        if (c == 0xEF && i + 2 < s.size() && s[i + 1] == '\xBF' &&
+            (s[i + 2] == '\xBE' || s[i + 2] == '\xBF')) {
+            return false; // U+FFFE, U+FFFF
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+TEST(XmlText, InvalidBytesAndForbiddenCharactersBecomeReplacementCharacters) {
+    EXPECT_EQ(pk::xml_text("a\xff<b\x01\x1b&\"\xef\xbf\xbe\t"),
+              "a\xef\xbf\xbd&lt;b\xef\xbf\xbd\xef\xbf\xbd&amp;&quot;\xef\xbf\xbd\t");
+    EXPECT_EQ(pk::xml_text("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
+}
+
+TEST(XmlText, CutsOnCharacterBoundaries) {
+    std::string euros;
+    for (int i = 0; i < 50; ++i) {
+        euros += "\xe2\x82\xac"; // 3 bytes each
+    }
+    const std::string cut = pk::xml_text(euros, 10);
+    EXPECT_EQ(cut, euros.substr(0, 7 * 3) + "...");
+    EXPECT_EQ(pk::xml_text(euros.substr(0, 9), 3), euros.substr(0, 9)); // fits exactly
+}
+
+TEST(Svg, TitleOfInvalidAndMultibyteBytesIsWellFormed) {
+    pk::RunReport r;
+    r.program = "\xff\xfe\x01\x1f";
+    for (int i = 0; i < 40; ++i) {
+        r.args.push_back("\xe2\x82\xac\xf0\x9f\x98\x80\xc3"); // multibyte, then a cut one
+    }
+    r.mechanism = "cgroup\x02";
+    const std::string svg = pk::svg_plot(r);
+    EXPECT_TRUE(xml_safe(svg));
+    EXPECT_NE(svg.find("...</title>"), std::string::npos);
+}
+
+TEST(Svg, BoundedPointsForALongRun) {
+    pk::RunReport r;
+    r.program = "p";
+    r.mechanism = "cgroup";
+    for (std::int64_t i = 0; i < 200000; ++i) {
+        r.chart.add({i, 1, i * 2, std::uint64_t(i % 1000) * 1024 * 1024});
+    }
+    r.samples = 200000;
+    r.duration_ms = 200000;
+    const std::string svg = pk::svg_plot(r);
+    std::size_t commas = 0;
+    for (const char c : svg) {
+        commas += c == ',' ? 1 : 0;
+    }
+    EXPECT_LE(commas, 2 * pk::MinMaxDecimator::default_max_points + 10);
+    EXPECT_NE(svg.find("200000 samples"), std::string::npos);
 }

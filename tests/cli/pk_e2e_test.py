@@ -527,6 +527,130 @@ def profile_stats_and_plot(c):
         assert j["cpu_ms"] >= 700, j
 
 
+# --- hardening (issue 13) ---------------------------------------------------------------
+
+
+def sh_pk(c, script, **kw):
+    """Runs `sh -c script` with $PK set to pk run (and the mechanism option)."""
+    env = dict(c.env, PK=" ".join(c.argv([])))
+    return subprocess.run(["sh", "-c", script], capture_output=True, env=env, timeout=HANG, **kw)
+
+
+@test
+def closed_std_descriptors_become_dev_null(c):
+    start = time.monotonic()
+    r = sh_pk(c, 'exec $PK -- cat <&-')
+    assert r.returncode == 0 and r.stdout == b"" and r.stderr == b"", r
+    assert time.monotonic() - start < 10
+    # PROGRAM's stdin is /dev/null, never one of pk's own descriptors.
+    r = sh_pk(c, 'exec $PK -- readlink /proc/self/fd/0 <&-')
+    assert r.returncode == 0 and r.stdout == b"/dev/null\n", r
+    r = sh_pk(c, 'exec $PK -- readlink /proc/self/fd/2 2>&-')
+    assert r.returncode == 0 and r.stdout == b"/dev/null\n", r
+    # With --json and no stdout there is nowhere to put the result: say so.
+    r = sh_pk(c, 'exec $PK --json -- echo hi >&-')
+    assert_pk_error(r, 125, "JSON result", "stdout is closed")
+
+
+@test
+def json_write_failures_are_125(c):
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run(c.argv(["--json", "echo", "hi"]), stdout=full, stderr=subprocess.PIPE,
+                           env=c.env, timeout=HANG)
+    assert_pk_error(r, 125, "JSON result", "No space left")
+    if os.path.exists("/dev/full"):
+        r = c.run(["--stats-out", "/dev/full", "true"])
+        assert_pk_error(r, 125, "--stats-out", "/dev/full")
+        r = c.run(["--json", "--plot", "/dev/full", "true"])
+        assert_pk_error(r, 125, "--plot", "/dev/full")
+        assert r.stdout == b"", "a failure prints no JSON object"
+
+
+def make_fifo(c):
+    fifo = c.path("fifo")
+    os.mkfifo(fifo)
+    return fifo
+
+
+@test
+def stdin_fifo_is_opened_once(c):
+    fifo = make_fifo(c)
+    p = c.popen(["--stdin", fifo, "cat"])
+    time.sleep(0.3)
+    writer = subprocess.run(["sh", "-c", 'printf hello > "$1"', "sh", fifo], timeout=HANG)
+    out, err = p.communicate(timeout=HANG)
+    assert writer.returncode == 0, f"writer status {writer.returncode} (141: SIGPIPE)"
+    assert p.returncode == 0 and out == b"hello", (p.returncode, out, err)
+    # More than a pipe buffer, written before PROGRAM starts reading.
+    p = c.popen(["--stdin", fifo, "wc", "-c"])
+    writer = subprocess.run(["sh", "-c", 'head -c 3000000 /dev/zero > "$1"', "sh", fifo],
+                            timeout=HANG)
+    out, _ = p.communicate(timeout=HANG)
+    assert writer.returncode == 0 and out.split() == [b"3000000"], (writer.returncode, out)
+    # A writer that opens and closes: PROGRAM reads end of file.
+    p = c.popen(["--stdin", fifo, "cat"])
+    subprocess.run(["sh", "-c", ': > "$1"', "sh", fifo], timeout=HANG)
+    out, _ = p.communicate(timeout=HANG)
+    assert p.returncode == 0 and out == b""
+
+
+@test
+def stdin_fifo_without_writer_is_interruptible(c):
+    fifo = make_fifo(c)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        p = c.popen(["--stdin", fifo, "cat"])
+        time.sleep(0.5)
+        assert p.poll() is None, "pk should wait for a writer"
+        start = time.monotonic()
+        p.send_signal(sig)
+        p.communicate(timeout=HANG)
+        assert p.returncode == 128 + sig, (sig, p.returncode)
+        assert time.monotonic() - start < 2, "not prompt"
+        assert not gone_within(c.marker, 1)
+    assert_pk_error(c.run(["--stdin", c.tmp, "cat"]), 125, "--stdin", "directory")
+
+
+@test
+def json_default_cap_keeps_the_tail(c):
+    big = (64 << 20) + 1000
+    script = f"head -c {big} /dev/zero | tr '\\0' x; echo END"
+    r, j = c.json(["sh", "-c", script])
+    assert r.returncode == 0
+    assert len(j["stdout"]) == 64 << 20 and j["stdout"].endswith("xxEND\n"), len(j["stdout"])
+    assert j["stdout_truncated"] is True and j["stderr_truncated"] is False
+    r, j = c.json(["--max-output", "unlimited", "sh", "-c", script])
+    assert len(j["stdout"]) == big + 4 and j["stdout_truncated"] is False
+    # An explicit cap keeps the head, as before.
+    r, j = c.json(["--max-output", "4", "sh", "-c", "echo abcdefgh"])
+    assert j["stdout"] == "abcd" and j["stdout_truncated"] is True
+    # NUL bytes and controls come out as valid JSON.
+    r, j = c.json(["printf", "a\\000b\\001\\033c"])
+    assert j["stdout"] == "a\x00b\x01\x1bc", j["stdout"]
+
+
+@test
+def plot_is_well_formed_xml_whatever_the_title(c):
+    plot = c.path("chart.svg")
+    weird = [b"\xff\x01\x1b<&>", "é€😀".encode() * 40 + b"\xe2\x82", b"\xef\xbf\xbe\x02"]
+    r = subprocess.run([os.fsencode(a) for a in c.argv(["--plot", plot, "--sample-every",
+                                                        "10ms", "sh", "-c", "sleep 0.1"])]
+                       + weird, capture_output=True, env=c.env, timeout=HANG)
+    assert r.returncode == 0, r
+    root = ET.parse(plot).getroot()
+    title = root.find("{http://www.w3.org/2000/svg}title").text
+    assert title.startswith("pk run sh") and title.endswith("..."), title
+
+
+@test
+def usage_errors_never_show_environment_values(c):
+    for args, words in ((["--unset", "API_KEY=secretvalue"], ["--unset", "API_KEY"]),
+                        (["--env", "secretvalue"], ["--env"]),
+                        (["--env=secretvalue"], ["--env"])):
+        r = c.run([*args, "true"], mechanism=False)
+        assert_pk_error(r, 125, *words)
+        assert b"secret" not in r.stderr, r.stderr
+
+
 # --- help, version, doctor -------------------------------------------------------------
 
 
