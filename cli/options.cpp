@@ -120,6 +120,8 @@ const std::vector<OptionSpec>& specs() {
              o.unset.push_back(v);
          }},
         {"--env-clear", "", "start from no variables", "off", [](O& o, S) { o.env_clear = true; }},
+        {"--require-guard", "", "refuse to run unless the tree dies with pk (exit 125)", "off",
+         [](O& o, S) { o.require_guard = true; }},
         {"--stdin", "FILE", "PROGRAM's stdin", "pk's", [](O& o, S v) { o.stdin_file = v; }},
         {"--help", "", "show this help", "", [](O& o, S) { o.help = true; }},
     };

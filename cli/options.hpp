@@ -47,6 +47,9 @@ struct RunOptions {
 
     std::optional<std::string> cwd;
     bool env_clear = false;
+    /// --require-guard: an unprotected group (no owner-death guard) is an
+    /// error instead of a warning.
+    bool require_guard = false;
     std::vector<std::string> unset;
     std::vector<std::pair<std::string, std::string>> env;
     std::optional<std::string> stdin_file;

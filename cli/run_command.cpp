@@ -4,6 +4,7 @@
 #include "json_result.hpp"
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/reactor/run_driver.hpp"
 #include "profile_report.hpp"
@@ -57,14 +58,32 @@ struct Captures {
     OutputCapture err;
 };
 
+/// S6: said once, before PROGRAM runs, never silently.
+void warn_if_unprotected(const processkit::ProcessGroup& group) {
+    if (group.owner_death_protected()) {
+        return;
+    }
+    const std::string why = processkit::os::OwnerGuard::last_error();
+    std::fprintf(stderr,
+                 "pk: warning: if pk is killed, PROGRAM's tree will outlive it: the owner-death "
+                 "guard is not running%s%s (see pk doctor; --require-guard makes this an error)\n",
+                 why.empty() ? "" : ": ", why.c_str());
+}
+
 processkit::ProcessGroup make_group(const RunOptions& o) {
     processkit::GroupOptions go;
     go.require = o.mechanism;
     go.limits = o.limits;
+    go.require_owner_death_protection = o.require_guard;
     try {
         return processkit::ProcessGroup(go);
     } catch (const processkit::Error& e) {
         std::string what = e.detail().empty() ? e.message() : e.detail();
+        auto* guard = processkit::os::OwnerGuard::instance();
+        if (o.require_guard && e.kind() == processkit::ErrorKind::Unsupported &&
+            (guard == nullptr || !guard->alive())) {
+            throw Failure(exit_pk_failed, "--require-guard: " + what);
+        }
         if (e.kind() == processkit::ErrorKind::ResourceLimit) {
             throw Failure(exit_pk_failed, "cannot enforce the requested limits: " + what);
         }
@@ -259,6 +278,7 @@ int run_command(const RunOptions& o) {
         }
     }
     processkit::ProcessGroup group = make_group(o);
+    warn_if_unprotected(group);
 
     RunReport report;
     report.program = o.program;

@@ -680,6 +680,41 @@ def help_version_doctor(c):
     assert d["mechanism"] in ("cgroup", "pgroup") and "features" in d and "pipe_max_size" in d
 
 
+@test
+def an_unprotected_run_warns_or_is_refused(c):
+    """S6: without its guard pk says so once, and --require-guard refuses."""
+    guarded_env = c.env
+    c.env = dict(c.env, PROCESSKIT_GUARD=c.path("no-such-guard"))
+    r = c.run(["--", "echo", "hi"], text=True)
+    assert r.returncode == 0 and r.stdout == "hi\n", r
+    warnings = [l for l in r.stderr.splitlines() if "warning" in l]
+    assert len(warnings) == 1 and "no-such-guard" in warnings[0], r.stderr
+    r = c.run(["--require-guard", "--", "echo", "hi"], text=True)
+    assert_pk_error(r, 125, "--require-guard", "no-such-guard")
+    assert r.stdout == "", "PROGRAM ran although the guard was required"
+    # With the guard: no warning, and --require-guard runs.
+    c.env = guarded_env
+    r = c.run(["--require-guard", "--", "echo", "hi"], text=True)
+    assert r.returncode == 0 and r.stdout == "hi\n" and "warning" not in r.stderr, r
+
+
+@test
+def doctor_shows_the_guard(c):
+    d = json.loads(subprocess.run([PK, "doctor", "--json"], capture_output=True,
+                                  text=True).stdout)
+    g = d["guard"]
+    assert g["startable"] is True and g["owner_death_protected"] is True, g
+    assert os.access(g["path"], os.X_OK) and g["version"], g
+    env = dict(os.environ, PROCESSKIT_GUARD="/nonexistent/guard")
+    r = subprocess.run([PK, "doctor", "--json"], capture_output=True, text=True, env=env)
+    g = json.loads(r.stdout)["guard"]
+    assert g["path"] == "/nonexistent/guard" and g["startable"] is False, g
+    assert g["owner_death_protected"] is False and g["version"] is None, g
+    assert "/nonexistent/guard" in g["error"], g
+    r = subprocess.run([PK, "doctor"], capture_output=True, text=True, env=env)
+    assert "owner-death guard" in r.stdout and "startable" in r.stdout, r.stdout
+
+
 def main():
     global CGROUP
     probe = subprocess.run([PK, "doctor", "--json"], capture_output=True, text=True)
