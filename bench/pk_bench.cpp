@@ -15,9 +15,17 @@
 //   asio-fanout N        N concurrent `sleep 0.2` through one asio::io_context
 //                        (processkit::asio::async_output_string, private groups);
 //                        only when built with processkit::asio
+//   soak N               N runs cycling through four kinds (a short capture, a
+//                        timeout with a TERM-ignoring grandchild, a setsid
+//                        escaper in an explicit group, a missing program);
+//                        fails if this process's descriptors, its live
+//                        descendants, the processes carrying the run's marker
+//                        or its own processkit-* cgroup directories differ
+//                        after the runs from before them
 //
 // Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
-// Exits 1 if any child did not exit as expected, 2 on bad usage.
+// Exits 1 if any child did not exit as expected (or soak leaked), 2 on bad usage.
+#include "processkit/os/cgroup.hpp"
 #include "processkit/processkit.hpp"
 #include "raw_jobs.hpp"
 #ifdef PK_BENCH_HAVE_ASIO
@@ -27,16 +35,23 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <poll.h>
+#include <set>
+#include <sstream>
 #include <string>
 #include <sys/resource.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -247,11 +262,250 @@ Outcome asio_fanout(long n) {
 }
 #endif
 
+// --- soak -------------------------------------------------------------------
+
+/// The names in a directory, without . and .. (empty if it cannot be read).
+std::vector<std::string> directory_names(const std::string& path) {
+    std::vector<std::string> names;
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) {
+        return names;
+    }
+    while (const dirent* e = ::readdir(dir)) {
+        const std::string name = e->d_name;
+        if (name != "." && name != "..") {
+            names.push_back(name);
+        }
+    }
+    ::closedir(dir);
+    return names;
+}
+
+std::string read_whole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+/// What the soak compares before and after: everything a run could leave.
+struct Footprint {
+    long descriptors = 0; ///< entries of /proc/self/fd (the listing's own included)
+    long descendants = 0; ///< processes below this one, zombies included
+    long marked = 0;      ///< live processes anywhere carrying the soak's marker
+    long cgroups = 0;     ///< this process's processkit-* directories in its cgroup
+
+    friend bool operator==(const Footprint&, const Footprint&) = default;
+};
+
+Footprint footprint(const std::string& marker, const std::optional<std::string>& cgroup_dir,
+                    const std::string& cgroup_prefix) {
+    Footprint f;
+    f.descriptors = static_cast<long>(directory_names("/proc/self/fd").size());
+    std::map<pid_t, pid_t> parent;
+    for (const auto& entry : directory_names("/proc")) {
+        if (entry.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        const std::string stat = read_whole("/proc/" + entry + "/stat");
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos || close + 4 > stat.size()) {
+            continue; // gone meanwhile
+        }
+        const pid_t pid = static_cast<pid_t>(std::stol(entry));
+        const char state = stat[close + 2];
+        parent[pid] = static_cast<pid_t>(std::strtol(stat.c_str() + close + 4, nullptr, 10));
+        if (state != 'Z' && state != 'X') {
+            const std::string env = read_whole("/proc/" + entry + "/environ");
+            f.marked += env.find(marker) != std::string::npos ? 1 : 0;
+        }
+    }
+    std::set<pid_t> below{::getpid()};
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& [pid, ppid] : parent) {
+            if (below.count(ppid) != 0 && below.insert(pid).second) {
+                grew = true;
+            }
+        }
+    }
+    f.descendants = static_cast<long>(below.size()) - 1;
+    if (cgroup_dir) {
+        for (const auto& name : directory_names(*cgroup_dir)) {
+            f.cgroups += name.rfind(cgroup_prefix, 0) == 0 ? 1 : 0;
+        }
+    }
+    return f;
+}
+
+/// The footprint once the asynchronous parts of teardown are over: cached
+/// directories released, killed trees reaped, the guard's rmdirs done. Polls
+/// every 10 ms for up to `patience` until `done` holds for what it reads.
+Footprint settled_footprint(const std::function<bool(const Footprint&)>& done,
+                            const std::string& marker, const std::optional<std::string>& cgroup_dir,
+                            const std::string& cgroup_prefix, std::chrono::milliseconds patience,
+                            double* waited_ms) {
+    const auto start = Clock::now();
+    for (;;) {
+        ProcessGroup::release_cached_groups();
+        const Footprint f = footprint(marker, cgroup_dir, cgroup_prefix);
+        const auto waited = Clock::now() - start;
+        if (done(f) || waited >= patience) {
+            *waited_ms = std::chrono::duration<double, std::milli>(waited).count();
+            return f;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+/// One soak run of kind `i % 4`; an empty string if it went as expected,
+/// else what went wrong.
+std::string soak_run(long i, const std::string& marker, bool setsid_escapes_are_contained) {
+    switch (i % 4) {
+    case 0: { // a short command, output captured
+        Command c("sh");
+        c.arg("-c").arg("echo soak $0").arg(std::to_string(i)).env("PK_BENCH_SOAK", marker);
+        const auto r = processkit::output_string(c);
+        if (!r.success() || r.stdout_text() != "soak " + std::to_string(i) + "\n") {
+            return "capture: " + r.outcome.to_string();
+        }
+        return {};
+    }
+    case 1: { // killed by timeout; the grandchild ignores TERM and needs the KILL
+        Command c("sh");
+        c.arg("-c")
+            .arg("(trap '' TERM; exec sleep 300) & exec sleep 300")
+            .env("PK_BENCH_SOAK", marker)
+            .timeout(std::chrono::milliseconds(20))
+            .grace(std::chrono::milliseconds(20))
+            // The grandchild holds stdout: once TERM ends the direct child, the
+            // drain bound (not the grace) ends the run, so keep it short too.
+            .drain_timeout(std::chrono::milliseconds(20));
+        const auto r = processkit::output_string(c);
+        if (r.outcome != processkit::Outcome::timed_out() || !r.timed_out) {
+            return "timeout: " + r.outcome.to_string();
+        }
+        return {};
+    }
+    case 2: { // an escaper in an explicit group: the direct child exits at once
+        ProcessGroup group;
+        Command c("sh");
+        // setsid escapes a POSIX process group (G2's documented weakness):
+        // there, a plain background child stands in for it.
+        c.arg("-c")
+            .arg(setsid_escapes_are_contained ? "setsid sleep 300 >/dev/null 2>&1 </dev/null &"
+                                              : "sleep 300 >/dev/null 2>&1 </dev/null &")
+            .env("PK_BENCH_SOAK", marker);
+        const auto r = processkit::output_string(group, c);
+        if (!r.success()) {
+            return "escaper: " + r.outcome.to_string();
+        }
+        return {}; // ~ProcessGroup kills the escaper
+    }
+    default: { // the program does not exist
+        Command c("/nonexistent/pk-bench-soak-missing");
+        c.env("PK_BENCH_SOAK", marker);
+        const auto r = processkit::output_string(c);
+        if (r.outcome != processkit::Outcome::spawn_failed() || !r.error ||
+            r.error->kind() != processkit::ErrorKind::NotFound) {
+            return "missing program: " + r.outcome.to_string() +
+                   (r.error ? std::string(" ") + r.error->what() : std::string());
+        }
+        return {};
+    }
+    }
+}
+
+std::string describe(const char* name, long before, long after) {
+    return std::string(name) + "=" + std::to_string(before) + "->" + std::to_string(after);
+}
+
+Outcome soak(long n) {
+    Outcome o;
+    const auto mechanism = ProcessGroup().mechanism();
+    o.mechanism = std::string(processkit::to_string(mechanism));
+    const bool contained = mechanism == processkit::Mechanism::CgroupV2;
+    const std::string marker =
+        "pk-bench-soak-" + std::to_string(::getpid()) + "-" +
+        std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    const auto cgroup_dir = processkit::os::own_cgroup_dir();
+    const std::string prefix = processkit::os::own_cgroup_name_prefix();
+    // One run of each kind first, uncounted: what the first run sets up for
+    // the life of the process (the owner-death guard and its pipe) is in the
+    // baseline, not a leak.
+    for (long i = 0; i < 4; ++i) {
+        if (auto e = soak_run(i, marker, contained); !e.empty()) {
+            o.ok = false;
+            o.note = "warmup_failure=" + e;
+        }
+    }
+    // The baseline: once the warm-up's trees are gone (nothing marked, no
+    // directory of ours left, no child being reaped), as the end state must be.
+    double waited = 0;
+    std::optional<Footprint> previous;
+    const Footprint before = settled_footprint(
+        [&](const Footprint& f) {
+            const bool quiet = f.marked == 0 && f.cgroups == 0 && previous == f;
+            previous = f;
+            return quiet;
+        },
+        marker, cgroup_dir, prefix, std::chrono::milliseconds(5000), &waited);
+    const double baseline_wait_ms = waited;
+    long failures = 0;
+    std::string first_failure;
+    std::array<double, 4> kind_ms{};
+    const auto start = Clock::now();
+    for (long i = 0; i < n; ++i) {
+        const auto run_start = Clock::now();
+        if (auto e = soak_run(i, marker, contained); !e.empty()) {
+            if (failures++ == 0) {
+                first_failure = "run " + std::to_string(i) + " " + e;
+            }
+        }
+        kind_ms[static_cast<std::size_t>(i % 4)] +=
+            std::chrono::duration<double, std::milli>(Clock::now() - run_start).count();
+    }
+    const double runs_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    // Trees killed at the end of the last runs may take a moment to be reaped
+    // and their directories removed by the guard: wait for that, boundedly.
+    const Footprint after =
+        settled_footprint([&](const Footprint& f) { return f == before; }, marker, cgroup_dir,
+                          prefix, std::chrono::milliseconds(5000), &waited);
+    o.ok = o.ok && failures == 0 && after == before;
+    // Mean wall time of one run of each kind (capture, timeout, escaper, missing).
+    char rate[160];
+    const auto mean = [&](std::size_t k) {
+        const long runs = n / 4 + (static_cast<long>(k) < n % 4 ? 1 : 0);
+        return runs == 0 ? 0.0 : kind_ms[k] / static_cast<double>(runs);
+    };
+    std::snprintf(rate, sizeof rate,
+                  "runs_per_s=%.1f baseline_wait_ms=%.0f settle_ms=%.0f "
+                  "mean_ms=capture:%.2f,timeout:%.2f,escaper:%.2f,"
+                  "missing:%.2f",
+                  1000.0 * static_cast<double>(n) / runs_ms, baseline_wait_ms, waited, mean(0),
+                  mean(1), mean(2), mean(3));
+    std::string note = std::string(rate) + " " +
+                       describe("fds", before.descriptors, after.descriptors) + " " +
+                       describe("descendants", before.descendants, after.descendants) + " " +
+                       describe("marked", before.marked, after.marked) + " " +
+                       describe("cgroup_dirs", before.cgroups, after.cgroups) +
+                       " failed_runs=" + std::to_string(failures);
+    if (!contained) {
+        note += " escaper=background(setsid_not_contained_by_" + o.mechanism + ")";
+    }
+    if (!first_failure.empty()) {
+        std::replace(first_failure.begin(), first_failure.end(), ' ', '_'); // one field
+        note += " first_failure=" + first_failure;
+    }
+    o.note = o.note.empty() ? note : o.note + " " + note;
+    return o;
+}
+
 int usage() {
     std::fprintf(stderr, "usage: pk-bench JOB N\n"
                          "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
                          "raw-spawn-bigparent, capture, raw-capture, lines, raw-lines, fanout, "
-                         "raw-fanout"
+                         "raw-fanout, soak"
 #ifdef PK_BENCH_HAVE_ASIO
                          ", asio-fanout"
 #endif
@@ -289,6 +543,7 @@ int main(int argc, char** argv) {
         {"raw-lines", raw_lines},
         {"fanout", fanout},
         {"raw-fanout", raw_fanout},
+        {"soak", soak},
 #ifdef PK_BENCH_HAVE_ASIO
         {"asio-fanout", asio_fanout},
 #endif
