@@ -102,6 +102,13 @@ Error Error::with_path(std::string path) const {
     return e;
 }
 
+Error Error::with_program(std::string program) const {
+    Error e = *this;
+    e.program_ = std::move(program);
+    e.compose();
+    return e;
+}
+
 Error Error::with_output(std::string stdout_text, std::string stderr_text) const {
     Error e = *this;
     e.stdout_ = std::move(stdout_text);

@@ -357,6 +357,11 @@ os::SpawnedProcess ProcessGroup::spawn(const Command& command) {
 }
 
 os::SpawnedProcess ProcessGroup::spawn(const Command& command, const os::StdioRedirect& redirect) {
+    return os::named_after(command.program(), [&] { return spawn_locked(command, redirect); });
+}
+
+os::SpawnedProcess ProcessGroup::spawn_locked(const Command& command,
+                                              const os::StdioRedirect& redirect) {
     std::lock_guard lock(impl_->mutex);
     if (impl_->suspended) {
         throw Error(ErrorKind::InvalidArgument, command.program(),

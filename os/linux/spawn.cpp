@@ -880,7 +880,7 @@ SpawnedProcess spawn(const Command& command, const Placement& placement,
         close_limit = nofile.rlim_cur;
     }
 
-    Stdio stdio = prepare_stdio(command, redirect);
+    Stdio stdio = named_after(command.program(), [&] { return prepare_stdio(command, redirect); });
 
     ChildPlan plan;
     plan.candidates = candidate_ptrs.data();

@@ -89,6 +89,16 @@ TEST(Error, StdoutNeverQuoted) {
     EXPECT_FALSE(contains(e.message(), "secret-out"));
 }
 
+TEST(Error, WithProgramNamesItInTheMessage) {
+    const Error e = Error(ErrorKind::Io, {}, "cannot create a pipe: Too many open files")
+                        .with_os_error(24)
+                        .with_program("make");
+    EXPECT_EQ(e.program(), "make");
+    EXPECT_EQ(e.os_error(), std::optional<int>(24));
+    EXPECT_EQ(e.message(), "'make': I/O error: cannot create a pipe: Too many open files");
+    EXPECT_STREQ(e.what(), e.message().c_str());
+}
+
 TEST(Error, BuildersKeepOtherFields) {
     const Error e = Error(ErrorKind::SpawnFailed, "p", "d")
                         .with_exit_code(3)

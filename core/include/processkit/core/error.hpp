@@ -65,6 +65,9 @@ public:
     Error with_os_error(int errno_value) const;
     Error with_searched(std::vector<std::string> paths) const;
     Error with_path(std::string path) const;
+    /// Names the program an error is about (OS errors found before a
+    /// program was known, e.g. a pipe that could not be made for it).
+    Error with_program(std::string program) const;
     Error with_output(std::string stdout_text, std::string stderr_text) const;
 
     friend bool operator==(const Error& a, const Error& b) {

@@ -116,6 +116,8 @@ public:
     static void release_cached_groups();
 
 private:
+    os::SpawnedProcess spawn_locked(const Command& command, const os::StdioRedirect& redirect);
+
     struct Impl;
     Mechanism mechanism_;
     std::unique_ptr<Impl> impl_;

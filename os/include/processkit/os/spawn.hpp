@@ -9,6 +9,7 @@
 // blocks only the calling thread until the child has exec'd.
 
 #include "processkit/core/command.hpp"
+#include "processkit/core/error.hpp"
 #include "processkit/os/child.hpp"
 #include "processkit/os/unique_fd.hpp"
 
@@ -59,6 +60,21 @@ struct StdioRedirect {
 SpawnedProcess spawn(const Command& command, const Placement& placement);
 SpawnedProcess spawn(const Command& command, const Placement& placement,
                      const StdioRedirect& redirect);
+
+/// Runs `f`; an Error it throws that names no program is rethrown naming
+/// `program` (E1: messages name the program, also for a pipe or a cgroup
+/// file that could not be opened for it).
+template <class F>
+auto named_after(const std::string& program, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const Error& e) {
+        if (e.program().empty()) {
+            throw e.with_program(program);
+        }
+        throw;
+    }
+}
 
 /// The paths a program name is tried at, in order (PATH lookup for a bare
 /// name; the name itself otherwise). An empty PATH entry means the current
