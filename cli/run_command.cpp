@@ -1,6 +1,7 @@
 #include "run_command.hpp"
 
 #include "failure.hpp"
+#include "guard_watch.hpp"
 #include "json_result.hpp"
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
@@ -322,9 +323,11 @@ int run_command(const RunOptions& o) {
     stdin_source.fd.reset(); // PROGRAM has its own copy; pk keeps no reader of a FIFO
     const std::optional<TimePoint> timeout_at =
         o.timeout ? std::optional<TimePoint>(started + *o.timeout) : std::nullopt;
+    GuardWatch guard_watch(group, started);
     while (!driver.finished()) {
         TimePoint now = Clock::now();
-        auto wake = earliest(reactor.next_deadline(), stopper.kill_at());
+        auto wake = earliest(earliest(reactor.next_deadline(), stopper.kill_at()),
+                             guard_watch.next_check());
         if (!stopper.stopping()) {
             wake = earliest(wake, timeout_at);
         }
@@ -340,6 +343,7 @@ int run_command(const RunOptions& o) {
             stopper.timeout(o.signal, now);
         }
         stopper.tick(now);
+        guard_watch.tick(now);
         reactor.run_once(now); // dispatches what is ready without waiting
     }
     processkit::ProcessResult result = *driver.take_result();

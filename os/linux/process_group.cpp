@@ -337,6 +337,35 @@ ProcessGroup::~ProcessGroup() {
     }
 }
 
+bool ProcessGroup::renew_owner_death_protection() {
+    std::lock_guard lock(impl_->mutex);
+    if (mechanism_ == Mechanism::None) {
+        return false;
+    }
+    if (impl_->guard != nullptr && impl_->guard->alive() && !impl_->registration_failed) {
+        return true;
+    }
+    os::OwnerGuard* guard = os::OwnerGuard::instance(); // a new one if the old died
+    if (guard == nullptr) {
+        return false;
+    }
+    bool ok = true;
+    if (impl_->cgroup) {
+        impl_->cgroup_registration = guard->watch_cgroup(impl_->cgroup->path());
+        ok = impl_->cgroup_registration != 0;
+    } else {
+        for (auto& e : impl_->leaders.entries()) {
+            e.registration = !e.pidfd  ? 0
+                             : e.group ? guard->watch_process_group(e.id, e.pidfd.get())
+                                       : guard->watch_process(e.pidfd.get());
+            ok = ok && e.registration != 0;
+        }
+    }
+    impl_->guard = guard;
+    impl_->registration_failed = !ok;
+    return ok && guard->alive();
+}
+
 bool ProcessGroup::owner_death_protected() const {
     std::lock_guard lock(impl_->mutex);
     return mechanism_ != Mechanism::None && impl_->guard != nullptr &&

@@ -773,7 +773,14 @@ TEST(OwnerGuard, ADeadGuardIsReportedAndReplaced) {
             ::_exit(15);
         }
         processkit::ProcessGroup fresh;
-        ::_exit(fresh.owner_death_protected() ? 0 : 16);
+        if (!fresh.owner_death_protected()) {
+            ::_exit(16);
+        }
+        // The old group registers itself with the new guard.
+        if (!group.renew_owner_death_protection() || !group.owner_death_protected()) {
+            ::_exit(17);
+        }
+        ::_exit(0);
     }
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);

@@ -53,6 +53,7 @@ public:
     /// Drops the entries with no live member left and returns them.
     std::vector<Entry> prune();
     const std::vector<Entry>& entries() const { return entries_; }
+    std::vector<Entry>& entries() { return entries_; }
     bool groups() const { return groups_; }
 
 private:

@@ -65,6 +65,13 @@ public:
     /// be registered, or the guard has died since (a process of the same
     /// user can kill it); always false for Mechanism::None.
     bool owner_death_protected() const;
+    /// If the guard has died since this group was registered, starts a new
+    /// one (OwnerGuard::instance()) and registers the whole group with it
+    /// again; then returns owner_death_protected(). Cheap when nothing is
+    /// wrong (one poll of the guard's socket). A long-running owner can call
+    /// it now and then, e.g. from its event loop's timer (`pk` does, every
+    /// 100 ms); until then the window stays open (docs/security.md).
+    bool renew_owner_death_protection();
     /// The cgroup directory (CgroupV2 only).
     const std::string& cgroup_path() const;
 
