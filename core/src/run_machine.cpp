@@ -160,9 +160,15 @@ void RunMachine::on(TimePoint now, const input::Exited& e) {
         throw std::logic_error("RunMachine: Exited given twice");
     }
     exit_ = e;
-    // The direct child is gone: nothing left for the timeout or grace to stop.
+    // The direct child is gone: nothing left for the timeout to stop. During
+    // a stop in a group of the run's own, what the child left behind keeps
+    // only the rest of the grace (C6): the Grace timer stays armed and kills
+    // the tree when it fires. In a shared group only the child was signalled,
+    // so nothing is left for the grace.
     timers_.disarm(TimerId::Timeout);
-    timers_.disarm(TimerId::Grace);
+    if (!(terminating_ && owns_group_)) {
+        timers_.disarm(TimerId::Grace);
+    }
     terminating_ = false;
     if (stream_open_[0] || stream_open_[1]) {
         // A grandchild may hold the pipe open: drain for a bounded time only.
@@ -187,7 +193,11 @@ void RunMachine::on(TimePoint now, const input::Tick&) {
     }
     if (timers_.due(TimerId::Grace, now)) {
         timers_.disarm(TimerId::Grace);
-        kill_now();
+        if (exit_) {
+            kill_rest_of_tree();
+        } else {
+            kill_now();
+        }
     }
     if (timers_.due(TimerId::Drain, now)) {
         timers_.disarm(TimerId::Drain);
@@ -221,6 +231,13 @@ void RunMachine::kill_now() {
     terminating_ = false;
     timers_.disarm(TimerId::Grace);
     emit(action::Kill{target()});
+}
+
+void RunMachine::kill_rest_of_tree() {
+    if (!killed_) {
+        killed_ = true;
+        emit(action::Kill{Target::Tree});
+    }
 }
 
 void RunMachine::on(TimePoint now, const input::Cancel&) {

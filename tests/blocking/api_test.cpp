@@ -78,6 +78,20 @@ TEST_F(Api, TermTrappingChildEndsWithinTheGrace) {
     EXPECT_LT(r.duration, 10s) << "the grace ended when the child did";
 }
 
+TEST_F(Api, WhatTheChildLeavesAfterATimeoutGetsOnlyTheRestOfTheGrace) {
+    // The direct child dies of TERM; a grandchild ignoring TERM holds stdout.
+    // It is killed when the grace ends (C6), so the run does not wait for
+    // the drain bound and reads the output to its end.
+    const auto r = output_string(sh("(trap '' TERM; echo grandchild; exec sleep 30) & "
+                                    "sleep 0.1; exec sleep 30")
+                                     .timeout(200ms)
+                                     .grace(200ms)
+                                     .drain_timeout(30s));
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_EQ(r.stdout_text(), "grandchild\n");
+    EXPECT_FALSE(r.output_incomplete) << "the run waited for the drain bound";
+}
+
 TEST_F(Api, GrandchildHoldingThePipeDoesNotHangTheRun) {
     const auto r = output_string(sh("sleep 30 & echo parent done").drain_timeout(300ms));
     EXPECT_EQ(r.exit_code(), 0);

@@ -97,6 +97,8 @@ private:
     void require_running(const char* what) const;
     void begin_termination(TimePoint now, Signal signal);
     void kill_now();
+    /// The direct child exited during a stop; the grace is over for the rest.
+    void kill_rest_of_tree();
     void take_line(Stream s, std::string_view content, LineEnding ending, bool cut,
                    std::string* owned);
     void close_stdin_when_drained();
