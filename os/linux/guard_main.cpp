@@ -31,6 +31,7 @@
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <memory>
 #include <poll.h>
 #include <string>
 #include <sys/resource.h>
@@ -328,7 +329,7 @@ struct State {
     pid_t owner = 0;
     std::vector<Cgroup> cgroups;
     std::vector<Process> processes;
-    std::vector<Parent*> parents;
+    std::vector<std::unique_ptr<Parent>> parents;
 
     Cgroup* find_cgroup(std::uint64_t id) {
         for (auto& c : cgroups) {
@@ -346,24 +347,25 @@ struct State {
     /// The parent entry for directory `fd` (taking the descriptor, or
     /// closing it when that directory is already known).
     Parent* parent_for(int fd, const struct stat& st) {
-        for (Parent* p : parents) {
+        for (const auto& p : parents) {
             if (p->dev == st.st_dev && p->ino == st.st_ino) {
                 ::close(fd);
                 ++p->refs;
-                return p;
+                return p.get();
             }
         }
-        auto* p = new Parent{fd, st.st_dev, st.st_ino, 1};
-        parents.push_back(p);
-        return p;
+        parents.push_back(std::make_unique<Parent>(Parent{fd, st.st_dev, st.st_ino, 1}));
+        return parents.back().get();
     }
     void release(Cgroup& c) {
         close_fd(c.dir);
         close_fd(c.events);
         if (c.parent != nullptr && --c.parent->refs == 0) {
             close_fd(c.parent->fd);
-            parents.erase(std::remove(parents.begin(), parents.end(), c.parent), parents.end());
-            delete c.parent;
+            const Parent* gone = c.parent;
+            parents.erase(std::remove_if(parents.begin(), parents.end(),
+                                         [&](const auto& p) { return p.get() == gone; }),
+                          parents.end());
         }
         c.parent = nullptr;
     }
