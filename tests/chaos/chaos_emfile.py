@@ -98,6 +98,12 @@ def run_pk(args, marker, options, limit):
 
 def main():
     args = parse_args()
+    if args.sanitize:
+        # The sanitizer runtimes need descriptors of their own at the limits
+        # this test sets: UBSan's vptr check probes memory through a pipe and
+        # reports a false "invalid vptr" when it cannot make one (seen under
+        # the asan preset). The dev preset runs this test for real.
+        skip(f"a {args.sanitize} build: its runtime needs descriptors of its own under EMFILE")
     if not any(os.access(p, os.X_OK) for p in ["/usr/bin/prlimit", "/bin/prlimit"]):
         skip("prlimit (util-linux) is not installed")
     marker = f"chaos-emfile-{uuid.uuid4().hex}"

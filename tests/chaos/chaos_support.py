@@ -11,6 +11,9 @@ def parse_args():
     p.add_argument("--guard", required=True)
     p.add_argument("--owner", required=True)
     p.add_argument("--bindir", required=True)
+    # PROCESSKIT_SANITIZE of the build ("" when none): a sanitizer runtime
+    # holds descriptors and processes of its own.
+    p.add_argument("--sanitize", default="")
     return p.parse_args()
 
 
