@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <utility>
 
@@ -631,9 +632,26 @@ void Cgroup::kill() {
 }
 
 void Cgroup::signal(int native_signal) {
-    int first_error = 0;
+    // A pid read from cgroup.procs may be reaped and reused before we signal
+    // it (S1). So: a pidfd of each member first, then cgroup.procs read
+    // again; a pid still listed names the process its pidfd holds (a
+    // reused number can only be listed if it was born in this cgroup: ours
+    // anyway). Only then is the signal sent, through the pidfd.
+    std::vector<std::pair<pid_t, UniqueFd>> held;
     for (const pid_t pid : members()) {
-        if (::kill(pid, native_signal) != 0 && errno != ESRCH && first_error == 0) {
+        UniqueFd fd(above_stdio(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))));
+        if (fd) {
+            held.emplace_back(pid, std::move(fd));
+        }
+    }
+    const auto still = members();
+    int first_error = 0;
+    for (const auto& [pid, fd] : held) {
+        if (std::find(still.begin(), still.end(), pid) == still.end()) {
+            continue; // gone meanwhile
+        }
+        if (::syscall(SYS_pidfd_send_signal, fd.get(), native_signal, nullptr, 0) != 0 &&
+            errno != ESRCH && first_error == 0) {
             first_error = errno;
         }
     }

@@ -69,7 +69,9 @@ public:
     /// Linux 5.14: freeze, kill each member, thaw). Does not wait. No-op once
     /// removed or if the directory is gone; throws Error (Io) otherwise.
     void kill();
-    /// Any other signal: to each member (racy by nature; documented). Members
+    /// Any other signal: to each member, through a pidfd taken while the
+    /// pid was still listed in cgroup.procs, so never to a reused pid. Not
+    /// atomic like kill(): a process forked meanwhile may miss it. Members
     /// that exited meanwhile are skipped; other failures throw Error (Io).
     void signal(int native_signal);
     /// cgroup.freeze; returns once the kernel reports the requested state, the
