@@ -10,29 +10,12 @@ import sys
 import tempfile
 import time
 
-from chaos_support import parse_args, processes_with_marker
+from chaos_support import kill_marked, parse_args, processes_with_marker, wait_until
 
 
 def close_stdio():
     for fd in (0, 1, 2):
         os.close(fd)
-
-
-def wait_until(pred, seconds):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return pred()
-
-
-def kill_marked(marker):
-    for pid in processes_with_marker(marker):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def main():

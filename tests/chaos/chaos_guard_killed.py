@@ -26,33 +26,14 @@ import tempfile
 import time
 import uuid
 
-from chaos_support import parse_args, processes_with_marker
-
-
-def cgroup2_mount():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            if fields[fields.index("-") + 1] == "cgroup2":
-                return fields[4]
-    return None
-
-
-def own_cgroup_dir(mount):
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            if line.startswith("0::"):
-                return os.path.normpath(mount + "/" + line[3:].strip())
-    return None
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-        return stat[stat.rindex(")") + 2] not in "ZX"
-    except (OSError, ValueError):
-        return False
+from chaos_support import (
+    alive,
+    cgroup2_mount,
+    own_cgroup_dir,
+    parse_args,
+    processes_with_marker,
+    wait_until,
+)
 
 
 def children(pid):
@@ -71,15 +52,6 @@ def exe_name(pid):
         return os.path.basename(os.readlink(f"/proc/{pid}/exe"))
     except OSError:
         return ""
-
-
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def processkit_dirs(parent):
@@ -112,7 +84,7 @@ def scenario(args, mechanism, cgdir, pause, failures):
     pk = subprocess.Popen(pk_cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
     try:
         # The tree: sh and its two sleeps (pk itself carries the marker too).
-        tree_up = wait_for(lambda: len([p for p in processes_with_marker(marker)
+        tree_up = wait_until(lambda: len([p for p in processes_with_marker(marker)
                                         if p != pk.pid]) >= 3, 5)
         guards = [c for c in children(pk.pid) if exe_name(c) == "processkit-guard"]
         tree = sorted(p for p in processes_with_marker(marker) if p != pk.pid)
@@ -136,7 +108,7 @@ def scenario(args, mechanism, cgdir, pause, failures):
         out.seek(0)
         err = out.read().decode(errors="replace").strip()
         print(f"pk SIGKILLed; pk's stderr: {err!r}")
-        survived = wait_for(lambda: not [p for p in tree if alive(p)], 1.0) is False
+        survived = wait_until(lambda: not [p for p in tree if alive(p)], 1.0) is False
         survivors = [p for p in tree if alive(p)]
         dirs = processkit_dirs(cgdir)
         print(f"1 s after pk's death: tree alive {survivors}; processkit-* dirs {dirs}")
@@ -146,12 +118,12 @@ def scenario(args, mechanism, cgdir, pause, failures):
                 failures.append(f"{name}: expected one warning about the renewed guard: {err!r}")
             if survived:
                 failures.append(f"{name}: the tree survived pk's SIGKILL under the new guard")
-            if cgdir and not wait_for(lambda: not processkit_dirs(cgdir), 2):
+            if cgdir and not wait_until(lambda: not processkit_dirs(cgdir), 2):
                 failures.append(f"{name}: directory left: {processkit_dirs(cgdir)}")
         elif survived and cgdir:
             # The window: the next owner under the same parent collects it.
             sweep = sweep_in(args, env, cgdir)
-            gone = wait_for(lambda: not [p for p in tree if alive(p)], 3)
+            gone = wait_until(lambda: not [p for p in tree if alive(p)], 3)
             dirs = processkit_dirs(cgdir)
             print(f"after another pk ran in the same cgroup (exit {sweep.returncode}): "
                   f"tree alive {[p for p in tree if alive(p)]}; processkit-* dirs {dirs}")

@@ -30,7 +30,14 @@ import tempfile
 import time
 import uuid
 
-from chaos_support import parse_args, processes_with_marker, skip
+from chaos_support import (
+    cgroup2_mount,
+    kill_marked,
+    own_cgroup_dir,
+    parse_args,
+    processes_with_marker,
+    skip,
+)
 
 FORKER = r"""
 import os, sys, time
@@ -50,24 +57,6 @@ else:
 if sys.argv[1] == "sleeps":
     time.sleep(300)
 """
-
-
-def cgroup2_mount():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            sep = fields.index("-")
-            if fields[sep + 1] == "cgroup2":
-                return fields[4]
-    return None
-
-
-def own_cgroup_dir(mount):
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            if line.startswith("0::"):
-                return os.path.normpath(mount + "/" + line[3:].strip())
-    return None
 
 
 def tasks_of(uid):
@@ -113,14 +102,6 @@ def wait_gone(marker, seconds=3.0):
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.02)
-
-
-def kill_marked(marker):
-    for pid in processes_with_marker(marker):
-        try:
-            os.kill(pid, 9)
-        except OSError:
-            pass
 
 
 def run(cmd, env, marker, timeout=20):

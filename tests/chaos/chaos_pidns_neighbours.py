@@ -17,6 +17,7 @@ import sys
 import time
 
 import chaos_support as cs
+from chaos_support import cgroup2_mount, wait_until
 
 LONG_SECONDS = "120"
 SHORT_RUNS = 3
@@ -35,15 +36,6 @@ failures = []
 def fail(message):
     print(f"FAIL: {message}")
     failures.append(message)
-
-
-def cgroup2_mount():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            if right.split()[:1] == ["cgroup2"]:
-                return left.split()[4]
-    return None
 
 
 def stat_of(pid):
@@ -94,16 +86,6 @@ def cgroup_of(pid):
     except OSError:
         pass
     return None
-
-
-def wait_until(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    return predicate()
 
 
 class Env:
