@@ -63,10 +63,10 @@ void LineSplitter::feed(std::string_view chunk, LineSink& out) {
         // The CR held from the previous chunk is decided by this first byte.
         held_cr_ = false;
         if (chunk.front() == '\n') {
-            emit(LineEnding::CrLf, out);
+            hand_over(LineEnding::CrLf, out);
             chunk.remove_prefix(1);
         } else {
-            emit(LineEnding::Cr, out);
+            hand_over(LineEnding::Cr, out);
         }
     }
     while (!chunk.empty()) {
@@ -96,14 +96,14 @@ void LineSplitter::feed(std::string_view chunk, LineSink& out) {
 void LineSplitter::finish(LineSink& out) {
     if (held_cr_) {
         held_cr_ = false;
-        emit(LineEnding::Cr, out);
+        hand_over(LineEnding::Cr, out);
     }
     if (!pending_.empty()) {
-        emit(LineEnding::None, out);
+        hand_over(LineEnding::None, out);
     }
 }
 
-void LineSplitter::emit(LineEnding ending, LineSink& out) {
+void LineSplitter::hand_over(LineEnding ending, LineSink& out) {
     out.on_line(pending_, ending, false, &pending_);
     pending_.clear(); // a moved-from string is only "valid but unspecified"
 }
@@ -119,7 +119,7 @@ void LineSplitter::end_line(std::string_view tail, LineEnding ending, LineSink& 
     } else {
         append_content(tail, out);
     }
-    emit(ending, out);
+    hand_over(ending, out);
 }
 
 void LineSplitter::append_content(std::string_view bytes, LineSink& out) {

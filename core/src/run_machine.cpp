@@ -108,7 +108,7 @@ void RunMachine::on(TimePoint, const input::Start&) {
         return;
     }
     phase_ = Phase::Spawning;
-    emit(action::Spawn{});
+    push(action::Spawn{});
 }
 
 void RunMachine::on(TimePoint now, const input::Spawned&) {
@@ -129,7 +129,7 @@ void RunMachine::on(TimePoint now, const input::Spawned&) {
         stdin_close_requested_ = true;
         if (!source.data.empty()) {
             stdin_write_pending_ = true;
-            emit(action::WriteStdin{source.data});
+            push(action::WriteStdin{source.data});
         }
         close_stdin_when_drained();
     } else if (source.kind == StdinSource::Kind::Interactive) {
@@ -176,7 +176,7 @@ void RunMachine::on(TimePoint now, const input::Exited& e) {
     }
     if (stdin_ == StdinState::Open) {
         stdin_ = StdinState::Closed;
-        emit(action::CloseStdin{});
+        push(action::CloseStdin{});
     }
     finish_if_done(now);
 }
@@ -219,7 +219,7 @@ void RunMachine::begin_termination(TimePoint now, Signal signal) {
         return;
     }
     terminating_ = true;
-    emit(action::SendSignal{target(), signal});
+    push(action::SendSignal{target(), signal});
     timers_.arm(TimerId::Grace, now + command_.grace());
 }
 
@@ -230,13 +230,13 @@ void RunMachine::kill_now() {
     killed_ = true;
     terminating_ = false;
     timers_.disarm(TimerId::Grace);
-    emit(action::Kill{target()});
+    push(action::Kill{target()});
 }
 
 void RunMachine::kill_rest_of_tree() {
     if (!killed_) {
         killed_ = true;
-        emit(action::Kill{Target::Tree});
+        push(action::Kill{Target::Tree});
     }
 }
 
@@ -281,7 +281,7 @@ void RunMachine::on(TimePoint, const input::Kill&) {
         // The child is gone; kill what still holds the pipes so the run ends.
         if (owns_group_ && !group_empty_ && !killed_) {
             killed_ = true;
-            emit(action::Kill{Target::Tree});
+            push(action::Kill{Target::Tree});
         }
     } else {
         kill_now();
@@ -297,7 +297,7 @@ void RunMachine::on(TimePoint, const input::Output& o) {
         throw std::logic_error("RunMachine: Output on a stream that is not open");
     }
     if (command_.mode(o.stream) == StdioMode::Tee && !o.bytes.empty()) {
-        emit(action::Tee{o.stream, std::string(o.bytes)});
+        push(action::Tee{o.stream, std::string(o.bytes)});
     }
     LineTaker taker(*this, o.stream);
     splitters_[i].feed(o.bytes, taker);
@@ -319,7 +319,7 @@ void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending
                            std::string* owned) {
     const auto i = idx(s);
     if (deliver_lines_[i]) {
-        emit(action::DeliverLine{s, decode(content, command_.encoding()), cut});
+        push(action::DeliverLine{s, decode(content, command_.encoding()), cut});
     }
     buffers_[i].push(content, ending, owned); // may move from `owned`: last use of `content`
 }
@@ -335,7 +335,7 @@ void RunMachine::on(TimePoint, const input::WriteStdin& w) {
         return; // the reactor reports the refusal to its caller
     }
     stdin_write_pending_ = true;
-    emit(action::WriteStdin{w.bytes});
+    push(action::WriteStdin{w.bytes});
 }
 
 void RunMachine::on(TimePoint, const input::CloseStdin& c) {
@@ -359,14 +359,14 @@ void RunMachine::on(TimePoint, const input::StdinBroken&) {
     stdin_write_pending_ = false;
     if (stdin_ == StdinState::Open) {
         stdin_ = StdinState::Closed;
-        emit(action::CloseStdin{});
+        push(action::CloseStdin{});
     }
 }
 
 void RunMachine::close_stdin_when_drained() {
     if (stdin_ == StdinState::Open && stdin_close_requested_ && !stdin_write_pending_) {
         stdin_ = StdinState::Closed;
-        emit(action::CloseStdin{});
+        push(action::CloseStdin{});
     }
 }
 
@@ -375,7 +375,7 @@ void RunMachine::close_stdin_when_drained() {
 void RunMachine::sample_if_due(TimePoint now) {
     if (sampler_ && !exit_ && sampler_->on_tick(now)) {
         ++profile_.samples;
-        emit(action::SampleStats{});
+        push(action::SampleStats{});
     }
 }
 
@@ -394,7 +394,7 @@ void RunMachine::on(TimePoint now, const input::StatsSampled& s) {
             profile_.peak_memory_bytes = std::max(profile_.peak_memory_bytes.value_or(0), *figure);
         }
     }
-    emit(action::DeliverStats{s.stats});
+    push(action::DeliverStats{s.stats});
 }
 
 void RunMachine::on(TimePoint, const input::StatsFailed&) {
@@ -416,7 +416,7 @@ void RunMachine::finish(TimePoint now) {
     // Whatever is left in a private group dies with the run (leftover
     // daemons, or the grandchild that held a pipe past the drain bound).
     if (owns_group_ && !group_empty_ && !killed_) {
-        emit(action::Kill{Target::Tree});
+        push(action::Kill{Target::Tree});
     }
     ProcessResult r;
     r.program = command_.program();
@@ -468,7 +468,7 @@ void RunMachine::finish(TimePoint now) {
     phase_ = Phase::Finished;
     timers_.clear();
     sampler_.reset();
-    emit(action::Finished{std::move(r)});
+    push(action::Finished{std::move(r)});
 }
 
 void RunMachine::finish_without_child(Outcome outcome, std::optional<Error> error) {
@@ -481,7 +481,7 @@ void RunMachine::finish_without_child(Outcome outcome, std::optional<Error> erro
     r.error = std::move(error);
     phase_ = Phase::Finished;
     timers_.clear();
-    emit(action::Finished{std::move(r)});
+    push(action::Finished{std::move(r)});
 }
 
 } // namespace processkit

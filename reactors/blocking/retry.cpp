@@ -1,6 +1,6 @@
 #include "processkit/blocking/retry.hpp"
 
-#include "jitter_source.hpp"
+#include "processkit/reactor/jitter_source.hpp"
 #include "processkit/core/answers.hpp"
 
 #include <utility>

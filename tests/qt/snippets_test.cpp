@@ -1,9 +1,12 @@
 // The code snippets of docs/qt.md, compiled and run: keep the two in step
 // (each snippet is between "// [name]" and "// [end]").
-// A Qt header first, without QT_NO_KEYWORDS: the processkit::qt headers must
-// cope with Qt's `emit` macro (the core has emit() members).
+// A Qt header first, without QT_NO_KEYWORDS: processkit's headers (the
+// adapter's, the core's machines, the shared driver) must compile with Qt's
+// `emit`, `signals` and `slots` macros defined.
 #include <QtCore/QObject>
 // (separate include block: keep the order)
+#include "processkit/core/run_machine.hpp"
+#include "processkit/reactor/run_driver.hpp"
 #include "qt_test_support.hpp"
 
 #include <QtCore/QDebug>

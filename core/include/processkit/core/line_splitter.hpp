@@ -86,7 +86,7 @@ public:
     std::size_t max_line_bytes() const { return max_line_bytes_; }
 
 private:
-    void emit(LineEnding ending, LineSink& sink);
+    void hand_over(LineEnding ending, LineSink& sink);
     void cut(LineSink& sink);
     void append_content(std::string_view bytes, LineSink& sink);
     void end_line(std::string_view tail, LineEnding ending, LineSink& sink);

@@ -106,7 +106,7 @@ private:
     void finish_if_done(TimePoint now);
     void finish(TimePoint now);
     void finish_without_child(Outcome outcome, std::optional<Error> error);
-    void emit(Action a) { actions_.push_back(std::move(a)); }
+    void push(Action a) { actions_.push_back(std::move(a)); }
 
     // Configuration, copied from the Command at construction.
     Command command_;

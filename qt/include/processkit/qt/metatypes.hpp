@@ -10,14 +10,8 @@
 // Thread-safety: registerMetaTypes() may be called from any thread, any number
 // of times.
 
-// Qt's `emit` keyword macro (defined unless QT_NO_KEYWORDS) would rewrite the
-// core's emit() members: keep it out while processkit's own headers are read,
-// whatever the includer included before.
-#pragma push_macro("emit")
-#undef emit
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
-#pragma pop_macro("emit")
 
 #include <QtCore/QMetaType>
 

@@ -33,16 +33,10 @@
 // Command's own line handlers and tee sinks run inside the event loop's
 // processing of the run: they must not call this object.
 
-// Qt's `emit` keyword macro (defined unless QT_NO_KEYWORDS) would rewrite the
-// core's emit() members: keep it out while processkit's own headers are read,
-// whatever the includer included before.
-#pragma push_macro("emit")
-#undef emit
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
-#pragma pop_macro("emit")
 #include "processkit/qt/metatypes.hpp"
 
 #include <QtCore/QByteArray>

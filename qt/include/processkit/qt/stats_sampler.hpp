@@ -19,14 +19,8 @@
 // The sampler borrows the group: the group must outlive it (or stop() it
 // first). Thread-safety: a QObject; use it from the thread it lives in.
 
-// Qt's `emit` keyword macro (defined unless QT_NO_KEYWORDS) would rewrite the
-// core's emit() members: keep it out while processkit's own headers are read,
-// whatever the includer included before.
-#pragma push_macro("emit")
-#undef emit
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
-#pragma pop_macro("emit")
 #include "processkit/qt/metatypes.hpp"
 
 #include <QtCore/QObject>

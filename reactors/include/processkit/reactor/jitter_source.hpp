@@ -1,5 +1,5 @@
 #pragma once
-// The jitter source of the blocking retry loop and Supervisor: seeded when
+// The jitter source of every reactor's retry loop and Supervisor: seeded when
 // the policy asks for reproducible delays, else from std::random_device.
 // (The core takes the source as input and never reads entropy itself.)
 
