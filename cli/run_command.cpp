@@ -5,6 +5,7 @@
 #include "json_result.hpp"
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/core/termination.hpp"
 #include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/reactor/run_driver.hpp"
@@ -171,7 +172,10 @@ std::int64_t to_ms(Duration d) {
 }
 
 /// How the run is being stopped: by --timeout or by a signal pk received.
-/// The tree gets the stop signal, and SIGKILL once the grace has passed.
+/// The decisions (signal, grace, kill; a running grace never extended) are
+/// the core's TerminationMachine; pk adds its own rules: a second signal
+/// received kills at once, and a signal received during --timeout's grace is
+/// passed on to the tree.
 class Stopper {
 public:
     Stopper(processkit::ProcessGroup& group, Duration grace)
@@ -181,12 +185,14 @@ public:
     void timeout(processkit::Signal s, TimePoint now) {
         if (!stopping()) {
             timed_out_ = true;
-            begin(s, now);
+            machine_.stop(now, s, grace_);
+            apply();
         }
     }
     void received(int signal_number, TimePoint now) {
         if (received_) {
-            kill(); // asked twice: no more patience
+            machine_.kill(now); // asked twice: no more patience
+            apply();
             return;
         }
         const bool already_stopping = stopping(); // by --timeout: keep its grace
@@ -194,17 +200,17 @@ public:
         if (already_stopping) {
             signal(processkit::Signal::number(signal_number));
         } else {
-            begin(processkit::Signal::number(signal_number), now);
+            machine_.stop(now, processkit::Signal::number(signal_number), grace_);
+            apply();
         }
     }
-    /// SIGKILL if the grace has passed.
+    /// The kill, once the grace has passed.
     void tick(TimePoint now) {
-        if (kill_at_ && now >= *kill_at_) {
-            kill();
-        }
+        machine_.tick(now);
+        apply();
     }
-    void kill() {
-        kill_at_.reset();
+    /// Whatever is left dies with the run (not a stop: the end of pk's run).
+    void kill_rest() {
         try {
             group_.kill_all();
         } catch (const processkit::Error&) {
@@ -215,16 +221,18 @@ public:
     bool stopping() const { return timed_out_ || received_; }
     bool timed_out() const { return timed_out_; }
     std::optional<int> received() const { return received_; }
-    std::optional<TimePoint> kill_at() const { return kill_at_; }
+    /// When the grace ends (while one runs).
+    std::optional<TimePoint> kill_at() const { return machine_.kill_at(); }
 
 private:
-    void begin(processkit::Signal s, TimePoint now) {
-        if (grace_ <= Duration::zero()) {
-            kill();
-            return;
+    void apply() {
+        while (auto a = machine_.poll_action()) {
+            if (a->kind == processkit::TerminationAction::Kind::Kill) {
+                kill_rest();
+            } else {
+                signal(a->signal);
+            }
         }
-        signal(s);
-        kill_at_ = now + grace_;
     }
     void signal(processkit::Signal s) {
         try {
@@ -235,9 +243,9 @@ private:
 
     processkit::ProcessGroup& group_;
     Duration grace_;
+    processkit::TerminationMachine machine_;
     bool timed_out_ = false;
     std::optional<int> received_;
-    std::optional<TimePoint> kill_at_;
 };
 
 /// After PROGRAM exited during a stop: give the rest of the tree until the
@@ -362,7 +370,7 @@ int run_command(const RunOptions& o) {
         final_stats = group.stats();
     } catch (const processkit::Error&) {
     }
-    stopper.kill(); // whatever PROGRAM left behind dies with the run
+    stopper.kill_rest(); // whatever PROGRAM left behind dies with the run
 
     report.exit_code = result.exit_code();
     report.signal = result.status ? result.status->signal() : std::nullopt;

@@ -73,6 +73,9 @@ std::optional<TimePoint> RunMachine::next_deadline() const {
         return std::nullopt;
     }
     auto next = timers_.next();
+    if (auto t = termination_.next_deadline(); t && (!next || *t < *next)) {
+        next = t;
+    }
     if (sampler_ && !exit_) { // sampling stops when the direct child exits
         if (auto s = sampler_->next_deadline(); s && (!next || *s < *next)) {
             next = s;
@@ -141,7 +144,7 @@ void RunMachine::on(TimePoint now, const input::Spawned&) {
     }
     // A stop requested while spawning applies now that there is a child.
     if (pending_kill_) {
-        kill_now();
+        kill_now(now);
     } else if (pending_stop_) {
         begin_termination(now, *pending_stop_);
     }
@@ -162,14 +165,13 @@ void RunMachine::on(TimePoint now, const input::Exited& e) {
     exit_ = e;
     // The direct child is gone: nothing left for the timeout to stop. During
     // a stop in a group of the run's own, what the child left behind keeps
-    // only the rest of the grace (C6): the Grace timer stays armed and kills
-    // the tree when it fires. In a shared group only the child was signalled,
+    // only the rest of the grace (C6): the termination machine's grace runs
+    // on and kills the tree when it ends. In a shared group only the child was signalled,
     // so nothing is left for the grace.
     timers_.disarm(TimerId::Timeout);
-    if (!(terminating_ && owns_group_)) {
-        timers_.disarm(TimerId::Grace);
+    if (!owns_group_) {
+        termination_.emptied(); // the child was the target: nothing left to stop
     }
-    terminating_ = false;
     if (stream_open_[0] || stream_open_[1]) {
         // A grandchild may hold the pipe open: drain for a bounded time only.
         timers_.arm(TimerId::Drain, now + command_.drain_timeout());
@@ -191,14 +193,8 @@ void RunMachine::on(TimePoint now, const input::Tick&) {
         timed_out_ = true;
         begin_termination(now, command_.timeout_signal());
     }
-    if (timers_.due(TimerId::Grace, now)) {
-        timers_.disarm(TimerId::Grace);
-        if (exit_) {
-            kill_rest_of_tree();
-        } else {
-            kill_now();
-        }
-    }
+    termination_.tick(now);
+    apply_termination();
     if (timers_.due(TimerId::Drain, now)) {
         timers_.disarm(TimerId::Drain);
         output_incomplete_ = true;
@@ -211,32 +207,29 @@ void RunMachine::on(TimePoint now, const input::Tick&) {
 // --- stopping ----------------------------------------------------------------
 
 void RunMachine::begin_termination(TimePoint now, Signal signal) {
-    if (phase_ != Phase::Running || exit_ || killed_ || terminating_) {
-        return; // already on its way out; never extend a running grace
+    if (phase_ != Phase::Running || exit_) {
+        return; // nothing to stop yet, or the child is gone already
     }
-    if (command_.grace() <= Duration::zero()) {
-        kill_now();
-        return;
-    }
-    terminating_ = true;
-    push(action::SendSignal{target(), signal});
-    timers_.arm(TimerId::Grace, now + command_.grace());
+    termination_.stop(now, signal, command_.grace()); // never extends a running grace
+    apply_termination();
 }
 
-void RunMachine::kill_now() {
-    if (exit_ || killed_) {
-        return;
+void RunMachine::kill_now(TimePoint now) {
+    if (!exit_) {
+        termination_.kill(now);
+        apply_termination();
     }
-    killed_ = true;
-    terminating_ = false;
-    timers_.disarm(TimerId::Grace);
-    push(action::Kill{target()});
 }
 
-void RunMachine::kill_rest_of_tree() {
-    if (!killed_) {
-        killed_ = true;
-        push(action::Kill{Target::Tree});
+void RunMachine::apply_termination() {
+    while (auto a = termination_.poll_action()) {
+        if (a->kind == TerminationAction::Kind::Signal) {
+            push(action::SendSignal{target(), a->signal});
+        } else {
+            // After the child exited in a stop, the grace ran on for the
+            // rest of its tree (C6): that is what dies now.
+            push(action::Kill{exit_ ? Target::Tree : target()});
+        }
     }
 }
 
@@ -272,19 +265,17 @@ void RunMachine::on(TimePoint now, const input::Terminate& t) {
     }
 }
 
-void RunMachine::on(TimePoint, const input::Kill&) {
+void RunMachine::on(TimePoint now, const input::Kill&) {
     if (phase_ == Phase::Idle) {
         finish_without_child(Outcome::cancelled(), std::nullopt);
     } else if (phase_ == Phase::Spawning) {
         pending_kill_ = true;
-    } else if (exit_) {
+    } else if (!exit_) {
+        kill_now(now);
+    } else if (owns_group_ && !group_empty_) {
         // The child is gone; kill what still holds the pipes so the run ends.
-        if (owns_group_ && !group_empty_ && !killed_) {
-            killed_ = true;
-            push(action::Kill{Target::Tree});
-        }
-    } else {
-        kill_now();
+        termination_.kill(now);
+        apply_termination();
     }
 }
 
@@ -415,7 +406,7 @@ void RunMachine::finish_if_done(TimePoint now) {
 void RunMachine::finish(TimePoint now) {
     // Whatever is left in a private group dies with the run (leftover
     // daemons, or the grandchild that held a pipe past the drain bound).
-    if (owns_group_ && !group_empty_ && !killed_) {
+    if (owns_group_ && !group_empty_ && !termination_.killed()) {
         push(action::Kill{Target::Tree});
     }
     ProcessResult r;

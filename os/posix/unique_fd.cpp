@@ -61,6 +61,18 @@ Pipe make_child_pipe(ParentEnd parent_end) {
     return p;
 }
 
+Pipe make_stage_pipe(std::string_view program) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw io_error(program, "cannot create the pipe to the next stage", errno);
+    }
+    Pipe p{UniqueFd(above_stdio(fds[0])), UniqueFd(above_stdio(fds[1]))};
+    if (!p.read || !p.write) {
+        throw io_error(program, "cannot create the pipe to the next stage", errno);
+    }
+    return p;
+}
+
 UniqueFd open_for_child(const char* path, bool for_writing, std::string_view program) {
     const int fd =
         above_stdio(::open(path, (for_writing ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOCTTY));

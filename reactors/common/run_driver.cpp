@@ -313,6 +313,12 @@ void RunDriver::on_deadline(TimePoint now) {
     last_deadline_.reset(); // the reactor dropped it; whatever comes next is news
     feed(now, input::Tick{});
 }
+void RunDriver::poll_child(TimePoint now) {
+    if (process_ && !process_->child.reaped() && !machine_.exited()) {
+        on_ready(process_->child.pidfd(), FdRole::Child, now);
+    }
+}
+
 void RunDriver::cancel(TimePoint now) {
     feed(now, input::Cancel{});
 }

@@ -21,65 +21,6 @@ std::string_view target_name(Target t) {
     return t == Target::Tree ? "tree" : "child";
 }
 
-std::vector<std::string> words(std::string_view line) {
-    // Splits on spaces. Double quotes (anywhere in a word) group text that may
-    // hold spaces, with the escapes \n, \r, \", \\ and \xHH; they are removed.
-    std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        if (line[i] == ' ') {
-            ++i;
-            continue;
-        }
-        std::string w;
-        bool quoted = false;
-        while (i < line.size() && (quoted || line[i] != ' ')) {
-            char c = line[i++];
-            if (c == '"') {
-                quoted = !quoted;
-                continue;
-            }
-            if (quoted && c == '\\' && i < line.size()) {
-                char e = line[i++];
-                if (e == 'n') {
-                    c = '\n';
-                } else if (e == 'r') {
-                    c = '\r';
-                } else if (e == 'x' && i + 2 <= line.size()) {
-                    unsigned v = 0;
-                    std::from_chars(line.data() + i, line.data() + i + 2, v, 16);
-                    c = static_cast<char>(v);
-                    i += 2;
-                } else {
-                    c = e;
-                }
-            }
-            w += c;
-        }
-        out.push_back(std::move(w));
-    }
-    return out;
-}
-
-long long number(const std::string& s) {
-    long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{}) {
-        throw std::runtime_error("trace: not a number: " + s);
-    }
-    return v;
-}
-
-// "key=value" words of a line.
-std::string value_of(const std::vector<std::string>& w, std::string_view key) {
-    for (const auto& x : w) {
-        if (x.size() > key.size() && x.compare(0, key.size(), key) == 0 && x[key.size()] == '=') {
-            return x.substr(key.size() + 1);
-        }
-    }
-    return {};
-}
-
 Stream stream_of(const std::string& s) {
     if (s == "stdout") {
         return Stream::Stdout;
@@ -231,6 +172,65 @@ void apply_config(const std::vector<std::string>& w, Config& c) {
 }
 
 } // namespace
+
+std::vector<std::string> words(std::string_view line) {
+    // Splits on spaces. Double quotes (anywhere in a word) group text that may
+    // hold spaces, with the escapes \n, \r, \", \\ and \xHH; they are removed.
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        if (line[i] == ' ') {
+            ++i;
+            continue;
+        }
+        std::string w;
+        bool quoted = false;
+        while (i < line.size() && (quoted || line[i] != ' ')) {
+            char c = line[i++];
+            if (c == '"') {
+                quoted = !quoted;
+                continue;
+            }
+            if (quoted && c == '\\' && i < line.size()) {
+                char e = line[i++];
+                if (e == 'n') {
+                    c = '\n';
+                } else if (e == 'r') {
+                    c = '\r';
+                } else if (e == 'x' && i + 2 <= line.size()) {
+                    unsigned v = 0;
+                    std::from_chars(line.data() + i, line.data() + i + 2, v, 16);
+                    c = static_cast<char>(v);
+                    i += 2;
+                } else {
+                    c = e;
+                }
+            }
+            w += c;
+        }
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
+long long number(const std::string& s) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{}) {
+        throw std::runtime_error("trace: not a number: " + s);
+    }
+    return v;
+}
+
+// "key=value" words of a line.
+std::string value_of(const std::vector<std::string>& w, std::string_view key) {
+    for (const auto& x : w) {
+        if (x.size() > key.size() && x.compare(0, key.size(), key) == 0 && x[key.size()] == '=') {
+            return x.substr(key.size() + 1);
+        }
+    }
+    return {};
+}
 
 std::string quote(std::string_view bytes) {
     static constexpr char hex[] = "0123456789abcdef";

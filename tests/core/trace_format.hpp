@@ -11,6 +11,14 @@
 namespace processkit::testing {
 
 std::string describe(const Action& a);
+
+// Shared by the trace formats (run and pipeline traces).
+/// Splits on spaces; double quotes group text with spaces (escapes \n, \r,
+/// \", \\, \xHH).
+std::vector<std::string> words(std::string_view line);
+long long number(const std::string& s);
+/// The value of a "key=value" word, or empty.
+std::string value_of(const std::vector<std::string>& w, std::string_view key);
 std::string quote(std::string_view bytes);
 
 /// Runs a trace script and returns the transcript it produces: the config

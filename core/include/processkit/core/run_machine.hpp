@@ -8,10 +8,10 @@
 //   Idle --Start--> Spawning --Spawned--> Running --(exit + streams closed)--> Finished
 //                       \--SpawnFailed / invalid command-------------------> Finished
 //
-// While Running: a timeout or Cancel sends the timeout signal (to the tree, or
-// to the child in a shared group) and arms the grace timer, whose expiry kills;
-// a zero grace kills at once. After the direct child exits, output is drained
-// for at most the drain timeout, then the tree is killed and the partial
+// While Running: a timeout or Cancel starts the run's TerminationMachine
+// (termination.hpp): the timeout signal to the tree (to the child in a shared
+// group), the kill when the grace is over; a zero grace kills at once. After the direct child
+// exits, output is drained for at most the drain timeout, then the tree is killed and the partial
 // output kept. When the run finishes, whatever is left in a private group is
 // killed. Exactly one Finished action is produced, and nothing after it.
 //
@@ -26,6 +26,7 @@
 #include "processkit/core/output_buffer.hpp"
 #include "processkit/core/run_events.hpp"
 #include "processkit/core/sampler.hpp"
+#include "processkit/core/termination.hpp"
 #include "processkit/core/timers.hpp"
 
 #include <array>
@@ -96,9 +97,10 @@ private:
 
     void require_running(const char* what) const;
     void begin_termination(TimePoint now, Signal signal);
-    void kill_now();
-    /// The direct child exited during a stop; the grace is over for the rest.
-    void kill_rest_of_tree();
+    void kill_now(TimePoint now);
+    /// Turns the termination machine's actions into the run's: after the
+    /// direct child exited, a kill is for the rest of the tree.
+    void apply_termination();
     void take_line(Stream s, std::string_view content, LineEnding ending, bool cut,
                    std::string* owned);
     void close_stdin_when_drained();
@@ -126,8 +128,7 @@ private:
     bool stdin_broken_ = false;
     std::optional<input::Exited> exit_;
     bool group_empty_ = false;
-    bool terminating_ = false; // a signal went out and the grace timer runs
-    bool killed_ = false;
+    TerminationMachine termination_; // signal → grace → kill of the run's target
     bool timed_out_ = false;
     bool cancelled_ = false;
     bool output_incomplete_ = false;

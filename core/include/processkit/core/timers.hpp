@@ -13,9 +13,10 @@
 
 namespace processkit {
 
-// The stats tick has its own deadline in SamplerMachine.
-enum class TimerId : std::uint8_t { Timeout, Grace, Drain };
-inline constexpr std::size_t timer_count = 3;
+// The stats tick has its own deadline in SamplerMachine, the grace in
+// TerminationMachine.
+enum class TimerId : std::uint8_t { Timeout, Drain };
+inline constexpr std::size_t timer_count = 2;
 
 class TimerTable {
 public:

@@ -52,6 +52,11 @@ enum class ParentEnd { Read, Write };
 /// Throws processkit::Error (Io) on failure.
 Pipe make_child_pipe(ParentEnd parent_end);
 
+/// A pipe between two children (pipeline stages): both ends blocking (each
+/// belongs to a child) and close-on-exec, so no other child inherits them.
+/// Throws processkit::Error (Io) naming `program`, the writing stage.
+Pipe make_stage_pipe(std::string_view program);
+
 /// Opens a file for the child's stdio (close-on-exec). Throws Error naming `path`.
 UniqueFd open_for_child(const char* path, bool for_writing, std::string_view program);
 

@@ -58,6 +58,9 @@ public:
     void start(TimePoint now);
     void on_ready(int fd, FdRole role, TimePoint now);
     void on_deadline(TimePoint now);
+    /// Checks, without waiting, whether the child exited though its pidfd
+    /// was not dispatched yet (a pipeline's teardown judges who was gone).
+    void poll_child(TimePoint now);
     void cancel(TimePoint now);
     void terminate(TimePoint now, Signal signal);
     void kill(TimePoint now);
