@@ -2,7 +2,8 @@
 // processkit for Asio (standalone Asio 1.22+): link processkit::asio.
 //
 //   processkit::asio::Process        a started run (process.hpp)
-//   processkit::asio::async_*        run-to-end operations (operations.hpp)
+//   processkit::asio::async_*        run-to-end operations (operations.hpp),
+//                                    also for pipelines (pipeline.hpp)
 //   processkit::asio::StatsSampler   a group's stats series (stats_sampler.hpp)
 //
 // Note: inside namespace processkit, "asio" names this namespace; refer to
@@ -10,6 +11,7 @@
 
 #include "processkit/asio/error.hpp"
 #include "processkit/asio/operations.hpp"
+#include "processkit/asio/pipeline.hpp"
 #include "processkit/asio/process.hpp"
 #include "processkit/asio/stats_sampler.hpp"
 #include "processkit/core/command.hpp"
