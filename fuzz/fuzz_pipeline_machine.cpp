@@ -12,6 +12,7 @@
 //   - at most one signal; no kill before the signal plus the grace unless
 //     the kill is immediate (spawn failure, zero grace, a cancel during a
 //     teardown);
+//   - Abandon finishes at once;
 //   - no deadline in the past.
 #include "processkit/core/pipeline_machine.hpp"
 
@@ -49,6 +50,7 @@ struct World {
     bool teardown_began = false;
     bool spawn_failed = false;
     int cancels = 0;
+    bool abandoned = false;
     bool escalated = false; ///< a cancel came while a teardown ran: kill at once
     int signals = 0;
     std::optional<TimePoint> signalled_at;
@@ -105,7 +107,8 @@ void drain(PipelineMachine& m, World& w, bool after_tick) {
             const bool after_grace =
                 w.signalled_at && w.now >= *w.signalled_at + w.pipeline.grace();
             const bool immediate =
-                w.spawn_failed || w.pipeline.grace() <= Duration::zero() || w.escalated;
+                w.spawn_failed || w.pipeline.grace() <= Duration::zero() || w.escalated ||
+                w.abandoned;
             check(after_grace || immediate, "kill before signal + grace");
         } else if (auto* f = std::get_if<pipeline_action::Finished>(&*a)) {
             ++w.finished;
@@ -219,7 +222,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 live.push_back(i);
             }
         }
-        switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+        switch (in.ConsumeIntegralInRange<int>(0, 5)) {
         case 0: { // time passes
             w.now += milliseconds(in.ConsumeIntegralInRange<int>(0, 1500));
             if (auto d = m.next_deadline(); d && *d <= w.now) {
@@ -249,6 +252,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 w.stages[i] = StageState::Finished;
                 w.finished_in_teardown[i] = w.teardown_began && !w.collect_pending;
                 feed(m, w, pipeline_input::StageFinished{i, w.fed[i]});
+            }
+            break;
+        case 5: // the owner lets go: finished at once
+            if (in.ConsumeIntegralInRange<int>(0, 3) == 0) {
+                w.abandoned = true;
+                feed(m, w, pipeline_input::Abandon{});
+                check(w.finished == 1, "no Finished right after Abandon");
             }
             break;
         case 4:

@@ -167,6 +167,29 @@ void PipelineMachine::on(TimePoint now, const pipeline_input::Tick&) {
     apply_termination();
 }
 
+void PipelineMachine::on(TimePoint now, const pipeline_input::Abandon&) {
+    if (stopped_by_ == PipelineStop::None) {
+        stopped_by_ = PipelineStop::Cancelled;
+    }
+    if (phase_ == Phase::Idle) {
+        started_ = now;
+    }
+    if (any_stage_running()) {
+        push(pipeline_action::KillAll{});
+    }
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+        if (stages_[i].started && !finished_[i]) {
+            finished_[i] = true;
+            stages_[i].ended_in_teardown = true;
+            stages_[i].result.outcome = Outcome::cancelled();
+            stages_[i].result.cancelled = true;
+        }
+    }
+    phase_ = Phase::Running; // a pending spawn is never answered now
+    collecting_ = false;
+    finish_if_done(now);
+}
+
 void PipelineMachine::begin_teardown(TimePoint, PipelineStop why, bool kill_at_once) {
     if (tearing_down()) {
         return;

@@ -1,5 +1,6 @@
 #include "processkit/qt/metatypes.hpp"
 
+#include "processkit/qt/pipeline_process.hpp"
 #include "processkit/qt/process.hpp"
 
 namespace processkit::qt {
@@ -9,6 +10,10 @@ void registerMetaTypes() {
     static const bool done = [] {
         qRegisterMetaType<processkit::ProcessGroupStats>("processkit::ProcessGroupStats");
         qRegisterMetaType<processkit::ProcessResult>("processkit::ProcessResult");
+        qRegisterMetaType<processkit::Error>("processkit::Error");
+        qRegisterMetaType<processkit::PipelineResult>("processkit::PipelineResult");
+        qRegisterMetaType<processkit::qt::PipelineProcess::State>(
+            "processkit::qt::PipelineProcess::State");
         qRegisterMetaType<processkit::qt::Process::State>("processkit::qt::Process::State");
         qRegisterMetaType<processkit::qt::Process::Channel>("processkit::qt::Process::Channel");
         qRegisterMetaType<processkit::qt::Process::ProcessError>(

@@ -30,9 +30,11 @@ Command stage_command(const Pipeline& pipeline, std::size_t i) {
 
 } // namespace
 
-PipelineDriver::PipelineDriver(Pipeline pipeline, const GroupOptions& group, Watcher& watcher)
+PipelineDriver::PipelineDriver(Pipeline pipeline, const GroupOptions& group, Watcher& watcher,
+                               bool queue_events)
     : pipeline_(std::move(pipeline))
     , watcher_(watcher)
+    , queue_events_(queue_events)
     , machine_(validated(pipeline_), SIGPIPE)
     , group_(std::make_unique<ProcessGroup>(group))
     , stages_(pipeline_.size())
@@ -65,6 +67,10 @@ void PipelineDriver::on_deadline(TimePoint now) {
 
 void PipelineDriver::cancel(TimePoint now) {
     feed(now, pipeline_input::Cancel{});
+}
+
+void PipelineDriver::abandon(TimePoint now) {
+    feed(now, pipeline_input::Abandon{});
 }
 
 void PipelineDriver::report_stages() {
@@ -144,6 +150,7 @@ void PipelineDriver::spawn_stage(TimePoint now, std::size_t i) {
     o.shared_group = group_.get();
     o.stdio_redirect.stdin_fd = upstream_.get();
     o.stdio_redirect.stdout_fd = downstream.write.get();
+    o.queue_events = queue_events_;
     stages_[i] = std::make_unique<RunDriver>(command, std::move(o), watcher_);
     stages_[i]->start(now);
     // The children have their copies: ours must go, or no reader would ever

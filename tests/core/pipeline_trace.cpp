@@ -107,6 +107,9 @@ PipelineInput parse(const Pipeline& p, const std::vector<std::string>& w) {
     if (verb == "tick") {
         return pipeline_input::Tick{};
     }
+    if (verb == "abandon") {
+        return pipeline_input::Abandon{};
+    }
     throw std::runtime_error("pipeline trace: unknown input " + verb);
 }
 
@@ -152,7 +155,7 @@ std::string describe(const PipelineAction& a) {
                     d += s.result.error ? "spawn-failed" : "not-started";
                     continue;
                 }
-                d += s.result.status ? s.result.status->to_string() : std::string("?");
+                d += s.result.status ? s.result.status->to_string() : s.result.outcome.to_string();
                 d += s.ended_in_teardown ? ",teardown" : "";
                 d += s.checked ? "" : ",unchecked";
             }

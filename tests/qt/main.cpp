@@ -6,6 +6,7 @@ namespace pkqt {
 int runProcessTests(int argc, char** argv);
 int runStatsSamplerTests(int argc, char** argv);
 int runSnippetTests(int argc, char** argv);
+int runPipelineProcessTests(int argc, char** argv);
 } // namespace pkqt
 
 int main(int argc, char** argv) {
@@ -14,5 +15,6 @@ int main(int argc, char** argv) {
     failed += pkqt::runProcessTests(argc, argv);
     failed += pkqt::runStatsSamplerTests(argc, argv);
     failed += pkqt::runSnippetTests(argc, argv);
+    failed += pkqt::runPipelineProcessTests(argc, argv);
     return failed == 0 ? 0 : 1;
 }

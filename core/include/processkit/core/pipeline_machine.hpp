@@ -18,6 +18,8 @@
 //             | ExitsCollected                 | the TerminationMachine: SignalAll (the
 //             |                                | pipeline's timeout signal), KillAll after the
 //             |                                | grace (at once for a spawn failure, zero grace)
+//   any       | Abandon                        | KillAll; Finished at once: the stages still
+//             |                                | running are reported cancelled, in teardown
 //   any       | every started stage finished   | Finished (exactly once), then nothing
 //
 // Blame (core/pipeline.hpp) is computed from the stage results; a stage is
@@ -61,12 +63,15 @@ struct StageFinished {    ///< the stage's run is over
 };
 struct Cancel {};
 struct Tick {};
+/// The owner lets go (destroyed mid-run): everything is killed at once and
+/// the run finishes now, without waiting for the stages' ends.
+struct Abandon {};
 } // namespace pipeline_input
 
 using PipelineInput = std::variant<pipeline_input::Start, pipeline_input::StageSpawned,
                                    pipeline_input::StageSpawnFailed, pipeline_input::StageExited,
                                    pipeline_input::ExitsCollected, pipeline_input::StageFinished,
-                                   pipeline_input::Cancel, pipeline_input::Tick>;
+                                   pipeline_input::Cancel, pipeline_input::Tick, pipeline_input::Abandon>;
 
 namespace pipeline_action {
 struct SpawnStage { ///< answer with StageSpawned or StageSpawnFailed
@@ -113,6 +118,7 @@ private:
     void on(TimePoint, const pipeline_input::StageFinished&);
     void on(TimePoint, const pipeline_input::Cancel&);
     void on(TimePoint, const pipeline_input::Tick&);
+    void on(TimePoint, const pipeline_input::Abandon&);
 
     void check_stage(std::size_t stage, const char* what) const;
     void begin_teardown(TimePoint now, PipelineStop why, bool kill_at_once);

@@ -10,6 +10,8 @@
 // Thread-safety: registerMetaTypes() may be called from any thread, any number
 // of times.
 
+#include "processkit/core/error.hpp"
+#include "processkit/core/pipeline.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
 
@@ -17,6 +19,8 @@
 
 Q_DECLARE_METATYPE(processkit::ProcessGroupStats)
 Q_DECLARE_METATYPE(processkit::ProcessResult)
+Q_DECLARE_METATYPE(processkit::Error)
+Q_DECLARE_METATYPE(processkit::PipelineResult)
 
 namespace processkit::qt {
 

@@ -4,5 +4,6 @@
 
 #include "processkit/os/process_group.hpp"
 #include "processkit/qt/metatypes.hpp"
+#include "processkit/qt/pipeline_process.hpp"
 #include "processkit/qt/process.hpp"
 #include "processkit/qt/stats_sampler.hpp"

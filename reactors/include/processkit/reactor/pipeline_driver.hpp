@@ -26,7 +26,9 @@ class PipelineDriver {
 public:
     /// Throws Error: the pipeline's InvalidArgument (Pipeline::validate()),
     /// or what creating its group throws.
-    PipelineDriver(Pipeline pipeline, const GroupOptions& group, Watcher& watcher);
+    /// `queue_events`: each stage's driver queues its lines (RunDriver::events()).
+    PipelineDriver(Pipeline pipeline, const GroupOptions& group, Watcher& watcher,
+                   bool queue_events = false);
     PipelineDriver(const PipelineDriver&) = delete;
     PipelineDriver& operator=(const PipelineDriver&) = delete;
     /// Unfinished: kills every stage (the whole group) without waiting.
@@ -40,6 +42,9 @@ public:
     void on_deadline(TimePoint now);
     /// Ends the run as Cancelled (a second cancel kills at once).
     void cancel(TimePoint now);
+    /// The owner lets go: everything is killed now and the run finishes at
+    /// once (the stages still running are reported cancelled).
+    void abandon(TimePoint now);
 
     bool finished() const { return result_.has_value(); }
     const std::optional<PipelineResult>& result() const { return result_; }
@@ -48,6 +53,8 @@ public:
     /// the Watcher).
     std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
     ProcessGroup& group() { return *group_; }
+    /// Stage `i`'s driver (nullptr: not spawned), e.g. for its queued lines.
+    RunDriver* stage(std::size_t i) { return i < stages_.size() ? stages_[i].get() : nullptr; }
     const Pipeline& pipeline() const { return pipeline_; }
 
 private:
@@ -59,6 +66,7 @@ private:
 
     Pipeline pipeline_;
     Watcher& watcher_;
+    bool queue_events_;
     PipelineMachine machine_;
     // Destroyed in reverse order: the stage drivers (killing their children)
     // before the group, which kills the rest.

@@ -1,0 +1,117 @@
+// How run drivers wait on the Qt event loop. Nothing is decided here.
+#include "driver_watcher.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <vector>
+
+namespace processkit::qt {
+namespace {
+
+QSocketNotifier::Type notifier_type(reactor::FdRole role) {
+    switch (role) {
+    case reactor::FdRole::Stdin:
+        return QSocketNotifier::Write;
+    case reactor::FdRole::Group:
+        return QSocketNotifier::Exception; // POLLPRI on cgroup.events
+    default:
+        return QSocketNotifier::Read;
+    }
+}
+
+} // namespace
+
+DriverWatcher::DriverWatcher(QObject* owner, std::function<void()> after_event,
+                             std::function<std::optional<TimePoint>()> extra_deadline)
+    : owner_(owner)
+    , after_event_(std::move(after_event))
+    , extra_deadline_(std::move(extra_deadline))
+    , timer_(new QTimer(owner)) {
+    timer_->setSingleShot(true);
+    timer_->setTimerType(Qt::PreciseTimer);
+    QObject::connect(timer_, &QTimer::timeout, owner_, [this] { on_timer(); });
+}
+
+DriverWatcher::~DriverWatcher() {
+    for (auto& [fd, w] : watches_) {
+        delete w.notifier;
+    }
+    delete timer_;
+}
+
+void DriverWatcher::watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) {
+    auto* n = new QSocketNotifier(fd, notifier_type(role), owner_);
+    const std::uint64_t s = ++serial_;
+    QObject::connect(n, &QSocketNotifier::activated, owner_, [this, fd, s] { on_ready(fd, s); });
+    watches_[fd] = Watch{n, &driver, role, s};
+}
+
+void DriverWatcher::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+    auto it = watches_.find(fd);
+    if (it == watches_.end()) {
+        return;
+    }
+    QSocketNotifier* n = it->second.notifier;
+    watches_.erase(it);
+    n->setEnabled(false); // unregistered now, before the driver closes the number
+    if (n == active_) {
+        n->disconnect(owner_);
+        n->deleteLater(); // we are inside its activation
+        active_ = nullptr;
+    } else {
+        delete n;
+    }
+}
+
+void DriverWatcher::deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) {
+    if (at) {
+        deadlines_[&driver] = *at;
+    } else {
+        deadlines_.erase(&driver);
+    }
+    rearm();
+}
+
+void DriverWatcher::rearm() {
+    std::optional<TimePoint> next = extra_deadline_ ? extra_deadline_() : std::nullopt;
+    for (const auto& [driver, at] : deadlines_) {
+        if (!next || at < *next) {
+            next = at;
+        }
+    }
+    if (!next) {
+        timer_->stop();
+        return;
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now());
+    timer_->start(std::chrono::milliseconds(std::clamp<std::int64_t>(wait.count(), 0, INT_MAX)));
+}
+
+void DriverWatcher::on_ready(int fd, std::uint64_t serial) {
+    auto it = watches_.find(fd);
+    if (it == watches_.end() || it->second.serial != serial) {
+        return; // unwatched meanwhile
+    }
+    active_ = it->second.notifier;
+    it->second.driver->on_ready(fd, it->second.role, Clock::now());
+    active_ = nullptr;
+    after_event_();
+}
+
+void DriverWatcher::on_timer() {
+    const TimePoint now = Clock::now();
+    std::vector<reactor::RunDriver*> due; // copied: on_deadline edits the map
+    for (const auto& [driver, at] : deadlines_) {
+        if (at <= now) {
+            due.push_back(driver);
+        }
+    }
+    for (auto* driver : due) {
+        deadlines_.erase(driver);
+        driver->on_deadline(now);
+    }
+    after_event_(); // the owner handles its own deadline here
+    rearm();
+}
+
+} // namespace processkit::qt

@@ -1,0 +1,62 @@
+#pragma once
+// The Qt event loop as a reactor::Watcher for any number of run drivers: a
+// QSocketNotifier per descriptor, one single-shot QTimer for the earliest
+// deadline. After every dispatch it calls `after_event` so the owner can
+// collect what the drivers report (and re-arm for its own deadline).
+//
+// Thread-safety: a QObject helper; used from the owner's thread only.
+
+#include "processkit/reactor/run_driver.hpp"
+#include "processkit/reactor/watcher.hpp"
+
+#include <QtCore/QObject>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+namespace processkit::qt {
+
+class DriverWatcher final : public reactor::Watcher {
+public:
+    /// Notifiers and the timer are children of `owner`; `extra_deadline`
+    /// gives the owner's own deadline (e.g. a pipeline's timeout).
+    DriverWatcher(QObject* owner, std::function<void()> after_event,
+                  std::function<std::optional<TimePoint>()> extra_deadline);
+    DriverWatcher(const DriverWatcher&) = delete;
+    DriverWatcher& operator=(const DriverWatcher&) = delete;
+    ~DriverWatcher() override;
+
+    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
+    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
+    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+
+    /// Arms the timer for the earliest deadline (the drivers' and the owner's).
+    void rearm();
+    /// Forgets every driver's deadline (they are being destroyed).
+    void clear_deadlines() { deadlines_.clear(); }
+
+private:
+    struct Watch {
+        QSocketNotifier* notifier;
+        reactor::RunDriver* driver;
+        reactor::FdRole role;
+        std::uint64_t serial;
+    };
+    void on_ready(int fd, std::uint64_t serial);
+    void on_timer();
+
+    QObject* owner_;
+    std::function<void()> after_event_;
+    std::function<std::optional<TimePoint>()> extra_deadline_;
+    QTimer* timer_;
+    std::unordered_map<int, Watch> watches_;
+    std::map<reactor::RunDriver*, TimePoint> deadlines_;
+    std::uint64_t serial_ = 0;
+    QSocketNotifier* active_ = nullptr; ///< the notifier whose activation runs
+};
+
+} // namespace processkit::qt
