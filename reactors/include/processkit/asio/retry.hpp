@@ -12,7 +12,9 @@
 // backoff delay. Every decision — which failures are retried, how long to
 // wait, whether the stdin can be given again, what a cancel means — is the
 // core's RetryMachine (core/retry_policy.hpp); the loop only runs and waits.
-// Its state lives on a strand of its own; policy.on_retry is called there.
+// Its state lives on a strand of its own; policy.on_retry is called there
+// (it must not throw: an exception leaves the io_context's run() and the
+// operation is abandoned, as with any handler that throws).
 //
 // Answers: the first attempt that succeeds completes the operation with an
 // empty error code and the verb's answer (as async_output_string /

@@ -11,7 +11,8 @@
 // guard — are the core's SupervisorMachine (core/supervisor_policy.hpp);
 // this adapter runs incarnations and waits the delays on a steady_timer.
 // policy.stop_when and policy.on_decision are called on the supervisor's
-// strand, as the blocking Supervisor calls them on its thread.
+// strand, as the blocking Supervisor calls them on its thread. They must
+// not throw (an exception leaves the io_context's run(), as with any handler).
 //
 // Completion: async_run completes when the machine stops (PolicyDeclined,
 // MaxRestarts, StopPredicate, SpawnFailed) or stop() was called
