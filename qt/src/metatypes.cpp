@@ -9,6 +9,9 @@ void registerMetaTypes() {
     static const bool done = [] {
         qRegisterMetaType<processkit::ProcessGroupStats>("processkit::ProcessGroupStats");
         qRegisterMetaType<processkit::ProcessResult>("processkit::ProcessResult");
+        qRegisterMetaType<processkit::Error>("processkit::Error");
+        qRegisterMetaType<processkit::SupervisorDecision>("processkit::SupervisorDecision");
+        qRegisterMetaType<processkit::SupervisorReport>("processkit::SupervisorReport");
         qRegisterMetaType<processkit::qt::Process::State>("processkit::qt::Process::State");
         qRegisterMetaType<processkit::qt::Process::Channel>("processkit::qt::Process::Channel");
         qRegisterMetaType<processkit::qt::Process::ProcessError>(
