@@ -576,6 +576,20 @@ void Process::kill() {
     d_->post_flush();
 }
 
+void ProcessPrivate::cancel_now() {
+    if (!driver || final_result || backing_off || in_driver || destroying) {
+        return;
+    }
+    call_driver([&] {
+        driver->cancel(Clock::now());
+        if (!driver->finished()) {
+            driver->kill(Clock::now());
+        }
+    });
+    after_driver();
+    post_flush();
+}
+
 void Process::closeWriteChannel() {
     if (!d_->driver || d_->final_result || d_->backing_off || d_->in_driver || d_->destroying) {
         return;

@@ -93,6 +93,9 @@ public:
     bool emit_item(Pending& p);
     void set_error(Process::ProcessError kind, std::optional<Error> error);
     std::string program() const { return command ? command->program() : std::string(); }
+    /// The core's cancel, then SIGKILL to the tree at once: a Cancelled
+    /// result (the blocking CancelStop::Kill; Supervisor::stop()).
+    void cancel_now();
 
     // process_readiness.cpp
     void watch_readiness(const Readiness& probe, std::chrono::milliseconds within);

@@ -3,6 +3,7 @@
 // and one QTimer waits the delay it gives. Nothing here decides.
 #include "processkit/qt/supervisor.hpp"
 
+#include "process_p.hpp"
 #include "processkit/reactor/jitter_source.hpp"
 
 #include <QtCore/QDebug>
@@ -49,6 +50,7 @@ public:
         timer->start(std::chrono::milliseconds(
             std::clamp<std::chrono::milliseconds::rep>(wait.count(), 0, INT_MAX)));
     }
+    void cancel_incarnation() { process->d_->cancel_now(); }
     void on_timer();
     void on_incarnation_finished(const ProcessResult& r);
     void finish(StopReason reason);
@@ -207,7 +209,9 @@ void Supervisor::stop() {
     }
     d_->stop_requested = true;
     if (d_->incarnation_running()) {
-        d_->process->kill(); // its finished() brings the StoppedByCaller decision
+        // Cancelled and killed at once (as the blocking Supervisor): its
+        // finished() brings the StoppedByCaller decision.
+        d_->cancel_incarnation();
     } else {
         d_->arm(Clock::now()); // cut the delay short: finished() from the event loop
     }

@@ -150,7 +150,8 @@ private Q_SLOTS:
         QCOMPARE(r.reason, pk::StopReason::StoppedByCaller);
         QCOMPARE(r.incarnations, 1u);
         QCOMPARE(r.restarts, 0u);
-        QCOMPARE(r.last_result->outcome, pk::Outcome::signalled(9));
+        QCOMPARE(r.last_result->outcome, pk::Outcome::cancelled());
+        QVERIFY(r.last_result->cancelled);
         QCOMPARE(rec.log, (QStringList{QStringLiteral("running:1"), QStringLiteral("started:1"),
                                        QStringLiteral("out:up"), QStringLiteral("ended"),
                                        QStringLiteral("decided:Stop"), QStringLiteral("running:0"),

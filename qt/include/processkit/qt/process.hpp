@@ -62,6 +62,7 @@ class ProcessGroup;
 namespace processkit::qt {
 
 class ProcessPrivate;
+class SupervisorPrivate;
 
 class Process : public QObject {
     Q_OBJECT
@@ -198,6 +199,7 @@ Q_SIGNALS:
 
 private:
     friend class ProcessPrivate;
+    friend class SupervisorPrivate; // stops an incarnation as cancelled (cancel_now)
     std::unique_ptr<ProcessPrivate> d_;
 };
 
