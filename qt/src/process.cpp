@@ -384,8 +384,10 @@ bool ProcessPrivate::emit_item(Pending& p) {
         if (!self || destroying) {
             return false;
         }
-        state = Process::Starting; // until the next attempt is announced
-        Q_EMIT q->stateChanged(state, Process::QPrivateSignal());
+        if (backing_off) {             // (not ended by a kill() from the slot above)
+            state = Process::Starting; // until the next attempt is announced
+            Q_EMIT q->stateChanged(state, Process::QPrivateSignal());
+        }
     } else if (std::holds_alternative<item::Finish>(p)) {
         state = Process::Finished;
         Q_EMIT q->stateChanged(state, Process::QPrivateSignal());

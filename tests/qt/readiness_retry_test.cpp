@@ -122,6 +122,30 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(rec.finishedCount(), 1, bound_ms);
     }
 
+    void readyViaAPortProbeWatchedFromALineSlot() {
+        // The child binds a port, says which, and listens a little later.
+        Process p(sh("exec python3 -c 'import socket, time\n"
+                     "s = socket.socket()\n"
+                     "s.bind((\"127.0.0.1\", 0))\n"
+                     "print(s.getsockname()[1], flush=True)\n"
+                     "time.sleep(0.1)\n"
+                     "s.listen()\n"
+                     "time.sleep(30)'"));
+        Recorder rec(&p);
+        std::vector<pk::Error> errors;
+        recordMore(&p, rec, errors);
+        connect(&p, &Process::lineReady, &p, [&p](Process::Channel, const QString& line) {
+            const auto port = static_cast<std::uint16_t>(line.toUInt());
+            p.watchReadiness(pk::Readiness::port(port).poll_every(10ms), 20s);
+        });
+        p.start();
+        QTRY_VERIFY_WITH_TIMEOUT(rec.log.contains(QStringLiteral("ready")), bound_ms);
+        QVERIFY(errors.empty());
+        QCOMPARE(p.state(), Process::Running);
+        p.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(rec.finishedCount(), 1, bound_ms);
+    }
+
     void notReadyAtTheDeadline() {
         Process p(sh("echo hello; exec sleep 30"));
         Recorder rec(&p);
@@ -297,6 +321,10 @@ private Q_SLOTS:
         QCOMPARE(r.error->kind(), pk::ErrorKind::Cancelled);
         QCOMPARE(r.status, std::optional<pk::ExitStatus>(pk::ExitStatus::exited(1)));
         QCOMPARE(p.state(), Process::Finished);
+        QCOMPARE(rec.milestones(),
+                 (QStringList{QStringLiteral("state:Starting"), QStringLiteral("state:Running"),
+                              QStringLiteral("started"), QStringLiteral("error:UnknownError"),
+                              QStringLiteral("state:Finished"), QStringLiteral("finished")}));
         QTest::qWait(100);
         QCOMPARE(rec.finishedCount(), 1);
     }

@@ -251,6 +251,46 @@ private Q_SLOTS:
         QCOMPARE(rec.reports.front().incarnations, 1u);
     }
 
+    void queuedConnectionsAcrossThreads() {
+        // The new value types (SupervisorDecision, SupervisorReport, Error)
+        // cross threads by queued connections.
+        QThread worker;
+        worker.start();
+        auto policy = fastPolicy(pk::RestartPolicy::OnCrash);
+        policy.max_restarts = 1;
+        auto* s = new Supervisor(sh("echo x; exit 1"), policy);
+        s->moveToThread(&worker);
+        QObject context;
+        SupervisorRecorder rec(s); // lives in this thread: every slot runs here
+        auto* p = new Process(sh("exit 2"));
+        p->moveToThread(&worker);
+        std::vector<pk::Error> errors;
+        connect(p, &Process::notReady, &context,
+                [&errors](const pk::Error& e) { errors.push_back(e); });
+        QMetaObject::invokeMethod(s, &Supervisor::start, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            p,
+            [p] {
+                p->start();
+                p->watchReadiness(pk::Readiness::line_containing("never"), 20s);
+            },
+            Qt::QueuedConnection);
+        QTRY_COMPARE_WITH_TIMEOUT(rec.finishedCount(), 1, bound_ms);
+        QCOMPARE(rec.reports.front().reason, pk::StopReason::MaxRestarts);
+        QCOMPARE(rec.decisions.size(), std::size_t(2));
+        QTRY_COMPARE_WITH_TIMEOUT(errors.size(), std::size_t(1), bound_ms);
+        QCOMPARE(errors.front().exit_code(), std::optional<int>(2));
+        QMetaObject::invokeMethod(
+            s,
+            [s, p] {
+                delete s;
+                delete p;
+            },
+            Qt::BlockingQueuedConnection);
+        worker.quit();
+        QVERIFY(worker.wait(bound_ms));
+    }
+
     void invalidPolicyThrows() {
         auto policy = fastPolicy(pk::RestartPolicy::Always);
         policy.backoff.factor = 0.5;
