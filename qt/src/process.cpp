@@ -185,6 +185,9 @@ void ProcessPrivate::after_driver() {
         final_result = std::move(r);
         deadline.reset();
         timer->stop();
+        if (wait) {
+            step_readiness(Clock::now()); // the run is over: a wait still open ends now
+        }
         queue_end(*final_result);
     }
 }
