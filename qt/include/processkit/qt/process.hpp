@@ -21,8 +21,8 @@
 // among the above (ready() right after the lineReady of a matching line).
 // With a retry policy (setRetryPolicy), each failed attempt that is retried
 // emits retrying(attempt, error, delayMs), stateChanged(Starting) and, for the
-// next attempt, stateChanged(Running), started(), ... again; errorOccurred and
-// finished come from the final attempt only.
+// next attempt, stateChanged(Running), started(), ... again; the errorOccurred
+// at the end and finished come from the final attempt only.
 // Every signal but the first is emitted from the event loop, never inside a
 // call of yours (start(), kill(), write(), ...), so a slot may call any of
 // them. finished() is emitted exactly once per start(): also when the start
