@@ -14,6 +14,8 @@ void registerMetaTypes() {
         qRegisterMetaType<processkit::PipelineResult>("processkit::PipelineResult");
         qRegisterMetaType<processkit::qt::PipelineProcess::State>(
             "processkit::qt::PipelineProcess::State");
+        qRegisterMetaType<processkit::SupervisorDecision>("processkit::SupervisorDecision");
+        qRegisterMetaType<processkit::SupervisorReport>("processkit::SupervisorReport");
         qRegisterMetaType<processkit::qt::Process::State>("processkit::qt::Process::State");
         qRegisterMetaType<processkit::qt::Process::Channel>("processkit::qt::Process::Channel");
         qRegisterMetaType<processkit::qt::Process::ProcessError>(

@@ -1,39 +1,26 @@
 // The Qt run: how a RunDriver's descriptors and deadline become
 // QSocketNotifiers and one QTimer, and how what the run produces becomes
 // signals. No decision about the child is taken here: the core decides, the
-// driver applies, this file waits and reports.
+// driver applies, this file waits and reports. (Readiness waits and retries
+// are in process_readiness.cpp and process_retry.cpp; the state is in
+// process_p.hpp.)
 //
 // Signals are never emitted while the driver is on the stack: what a driver
 // call produced is queued (`pending`) and emitted after it returned — at
 // once when the call came from the event loop (a notifier, the timer), from
 // a posted call when it came from one of the public slots. A slot may thus
 // call kill(), write(), start() or deleteLater() (even `delete`) freely.
-// GCC 12 at -O2 reports members of the queued std::variant items as "maybe
-// used uninitialized" when they are moved: a known false positive of GCC with
-// std::variant (the alternative is always constructed before it is read).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include "processkit/qt/process.hpp"
-
+#include "process_p.hpp"
 #include "processkit/core/mechanism.hpp"
 #include "processkit/os/process_group.hpp"
-#include "processkit/reactor/run_driver.hpp"
 #include "reaper.hpp"
 
 #include <QtCore/QDebug>
 #include <QtCore/QPointer>
-#include <QtCore/QSocketNotifier>
-#include <QtCore/QTimer>
 #include <algorithm>
 #include <climits>
-#include <cstdint>
-#include <deque>
 #include <exception>
-#include <string>
-#include <unordered_map>
 #include <utility>
-#include <variant>
 
 namespace processkit::qt {
 
@@ -57,100 +44,6 @@ QString to_qstring(const std::string& s) {
 }
 
 } // namespace
-
-// --- what a run produced, waiting to be emitted --------------------------------
-
-namespace item {
-struct Announce {}; ///< stateChanged(Running), started()
-struct Line {
-    Process::Channel channel;
-    QString text;
-};
-struct Stats {
-    ProcessGroupStats stats;
-};
-struct Failure {
-    Process::ProcessError kind;
-    std::optional<Error> error;
-};
-struct Finish {}; ///< stateChanged(Finished), finished(final_result)
-} // namespace item
-using Pending = std::variant<item::Announce, item::Line, item::Stats, item::Failure, item::Finish>;
-
-class ProcessPrivate final : public reactor::Watcher {
-public:
-    explicit ProcessPrivate(Process* owner)
-        : q(owner)
-        , timer(new QTimer(owner)) {
-        timer->setSingleShot(true);
-        timer->setTimerType(Qt::PreciseTimer);
-        QObject::connect(timer, &QTimer::timeout, q, [this] { on_timer(); });
-    }
-    ProcessPrivate(const ProcessPrivate&) = delete;
-    ProcessPrivate& operator=(const ProcessPrivate&) = delete;
-    ~ProcessPrivate() override = default;
-
-    // reactor::Watcher
-    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
-
-    void launch();
-    template <class F>
-    void call_driver(F&& f);
-    void after_driver();
-    void drain_lines();
-    void queue_end(const ProcessResult& r);
-    void fail_run(const char* what) noexcept;
-    ProcessResult abandon_run(ErrorKind kind, const std::string& detail) noexcept;
-    void teardown() noexcept;
-    void on_ready(int fd, reactor::FdRole role, std::uint64_t serial);
-    void on_timer();
-    void rearm_timer();
-    void post_flush();
-    void flush();
-    /// Emits one item; false if the object was destroyed by a slot.
-    bool emit_item(Pending& p);
-    void set_error(Process::ProcessError kind, std::optional<Error> error);
-    std::string program() const { return command ? command->program() : std::string(); }
-
-    Process* q;
-    // Configuration.
-    std::optional<Command> command;
-    ProcessGroup* group = nullptr;
-    std::chrono::milliseconds stats_every{0};
-
-    // The run.
-    std::unique_ptr<reactor::RunDriver> driver;
-    QTimer* timer;
-    struct Watch {
-        QSocketNotifier* notifier;
-        reactor::FdRole role;
-        std::uint64_t serial;
-    };
-    std::unordered_map<int, Watch> watches;
-    std::uint64_t serial = 0;
-    QSocketNotifier* active_notifier = nullptr; ///< the one whose activation we are in
-    std::optional<TimePoint> deadline;
-
-    Process::State state = Process::NotRunning;
-    pid_t pid = 0;
-    QString mechanism;
-    std::optional<TimePoint> started_at;
-    bool run_active = false;     ///< start() called; finished() not emitted yet
-    bool finish_emitted = false; ///< finished() emitted for the current run
-    bool write_error_reported = false;
-    std::optional<ProcessResult> final_result; ///< set when the driver finished
-    Process::ProcessError last_error_kind = Process::UnknownError;
-    std::optional<Error> last_error;
-    QString last_error_string;
-
-    std::deque<Pending> pending;
-    bool flushing = false;
-    bool flush_posted = false;
-    bool in_driver = false;
-    bool destroying = false;
-};
 
 // --- Watcher -------------------------------------------------------------------
 
@@ -186,12 +79,24 @@ void ProcessPrivate::deadline_changed(reactor::RunDriver&, std::optional<TimePoi
 }
 
 void ProcessPrivate::rearm_timer() {
-    if (!deadline) {
+    // One timer for the driver's deadline, the readiness wait's and the
+    // end of a retry backoff: the earliest of them.
+    std::optional<TimePoint> at = deadline;
+    const auto earliest = [&at](const std::optional<TimePoint>& t) {
+        if (t && (!at || *t < *at)) {
+            at = t;
+        }
+    };
+    if (wait) {
+        earliest(wait->next_deadline());
+    }
+    earliest(retry_at);
+    if (!at) {
         timer->stop();
         return;
     }
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
-    const auto ms = std::clamp<std::chrono::milliseconds::rep>(wait.count(), 0, INT_MAX);
+    const auto wait_for = std::chrono::ceil<std::chrono::milliseconds>(*at - Clock::now());
+    const auto ms = std::clamp<std::chrono::milliseconds::rep>(wait_for.count(), 0, INT_MAX);
     timer->start(std::chrono::milliseconds(ms));
 }
 
@@ -252,15 +157,21 @@ void ProcessPrivate::drain_lines() {
         pending.push_back(item::Line{e.stream == Stream::Stdout ? Process::StandardOutput
                                                                 : Process::StandardError,
                                      to_qstring(e.text)});
+        if (wait && e.stream == Stream::Stdout) {
+            readiness_line(e.text, Clock::now()); // ready() right after its line
+        }
         events.pop_front();
     }
 }
 
 void ProcessPrivate::after_driver() {
-    if (!driver || final_result) {
+    if (!driver || final_result || backing_off) {
         return;
     }
     drain_lines();
+    if (wait) {
+        step_readiness(Clock::now()); // before the result is taken: the run's end decides it
+    }
     if (!write_error_reported && driver->stdin_broken()) {
         write_error_reported = true;
         pending.push_back(item::Failure{
@@ -268,9 +179,15 @@ void ProcessPrivate::after_driver() {
                                        "the child closed its stdin before taking all of it")});
     }
     if (auto r = driver->take_result()) {
+        if (retry && retry_after(*r)) {
+            return; // another attempt after the backoff
+        }
         final_result = std::move(r);
         deadline.reset();
         timer->stop();
+        if (wait) {
+            step_readiness(Clock::now()); // the run is over: a wait still open ends now
+        }
         queue_end(*final_result);
     }
 }
@@ -322,17 +239,20 @@ void ProcessPrivate::on_ready(int fd, reactor::FdRole role, std::uint64_t s) {
 }
 
 void ProcessPrivate::on_timer() {
-    if (!driver || !deadline) {
-        return;
-    }
+    // Whatever is not due yet is re-armed (Qt's millisecond timer may be early).
     const auto now = Clock::now();
-    if (*deadline > now) {
-        rearm_timer(); // Qt's millisecond timer was early
-        return;
+    if (driver && deadline && *deadline <= now) {
+        deadline.reset(); // the driver reports its next one
+        call_driver([&] { driver->on_deadline(now); });
+        after_driver();
     }
-    deadline.reset(); // the driver reports its next one
-    call_driver([&] { driver->on_deadline(now); });
-    after_driver();
+    if (wait) {
+        step_readiness(Clock::now());
+    }
+    if (retry_at && *retry_at <= Clock::now()) {
+        next_attempt();
+    }
+    rearm_timer();
     flush();
 }
 
@@ -373,6 +293,9 @@ void ProcessPrivate::fail_run(const char* what) noexcept {
     try {
         final_result = abandon_run(ErrorKind::Io, what);
         deadline.reset();
+        if (wait) {
+            step_readiness(Clock::now()); // the run is over: decided now
+        }
         timer->stop();
         pending.push_back(item::Failure{started_at ? Process::UnknownError : Process::FailedToStart,
                                         final_result->error});
@@ -450,6 +373,24 @@ bool ProcessPrivate::emit_item(Pending& p) {
     } else if (auto* f = std::get_if<item::Failure>(&p)) {
         set_error(f->kind, std::move(f->error));
         Q_EMIT q->errorOccurred(f->kind, Process::QPrivateSignal());
+    } else if (std::holds_alternative<item::Ready>(p)) {
+        Q_EMIT q->ready(Process::QPrivateSignal());
+    } else if (auto* n = std::get_if<item::NotReady>(&p)) {
+        Q_EMIT q->notReady(n->error, Process::QPrivateSignal());
+    } else if (auto* rt = std::get_if<item::Retrying>(&p)) {
+        if (retry_policy && retry_policy->on_retry) {
+            retry_policy->on_retry(static_cast<std::uint32_t>(rt->attempt), rt->error, rt->delay);
+        }
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(rt->delay).count();
+        Q_EMIT q->retrying(rt->attempt, rt->error, static_cast<qint64>(ms),
+                           Process::QPrivateSignal());
+        if (!self || destroying) {
+            return false;
+        }
+        if (backing_off) {             // (not ended by a kill() from the slot above)
+            state = Process::Starting; // until the next attempt is announced
+            Q_EMIT q->stateChanged(state, Process::QPrivateSignal());
+        }
     } else if (std::holds_alternative<item::Finish>(p)) {
         state = Process::Finished;
         Q_EMIT q->stateChanged(state, Process::QPrivateSignal());
@@ -569,7 +510,7 @@ std::optional<processkit::ProcessResult> Process::result() const {
 }
 
 bool Process::isWritable() const {
-    return d_->driver && !d_->final_result && d_->driver->stdin_writable();
+    return d_->driver && !d_->final_result && !d_->backing_off && d_->driver->stdin_writable();
 }
 
 void Process::start() {
@@ -590,6 +531,8 @@ void Process::start() {
     d_->started_at.reset();
     d_->pid = 0;
     d_->write_error_reported = false;
+    d_->wait.reset();
+    d_->begin_attempts();
     d_->finish_emitted = false;
     d_->run_active = true;
     d_->set_error(UnknownError, std::nullopt);
@@ -612,6 +555,9 @@ void Process::terminate() {
     if (!d_->driver || d_->final_result || d_->in_driver || d_->destroying) {
         return;
     }
+    if (d_->cancel_attempts()) {
+        return; // it was in its backoff: over now
+    }
     const Signal s = d_->command ? d_->command->timeout_signal() : Signal::term();
     d_->call_driver([&] { d_->driver->terminate(Clock::now(), s); });
     d_->after_driver();
@@ -621,6 +567,9 @@ void Process::terminate() {
 void Process::kill() {
     if (!d_->driver || d_->final_result || d_->destroying) {
         return;
+    }
+    if (d_->cancel_attempts()) {
+        return; // it was in its backoff: over now
     }
     // From a command's handler (in_driver) too: the driver queues it.
     if (d_->in_driver) {
@@ -632,8 +581,22 @@ void Process::kill() {
     d_->post_flush();
 }
 
+void ProcessPrivate::cancel_now() {
+    if (!driver || final_result || backing_off || in_driver || destroying) {
+        return;
+    }
+    call_driver([&] {
+        driver->cancel(Clock::now());
+        if (!driver->finished()) {
+            driver->kill(Clock::now());
+        }
+    });
+    after_driver();
+    post_flush();
+}
+
 void Process::closeWriteChannel() {
-    if (!d_->driver || d_->final_result || d_->in_driver || d_->destroying) {
+    if (!d_->driver || d_->final_result || d_->backing_off || d_->in_driver || d_->destroying) {
         return;
     }
     d_->call_driver([&] { d_->driver->close_stdin(Clock::now()); });

@@ -5,6 +5,8 @@
 namespace pkqt {
 int runProcessTests(int argc, char** argv);
 int runStatsSamplerTests(int argc, char** argv);
+int runReadinessRetryTests(int argc, char** argv);
+int runSupervisorTests(int argc, char** argv);
 int runSnippetTests(int argc, char** argv);
 int runPipelineProcessTests(int argc, char** argv);
 } // namespace pkqt
@@ -14,6 +16,8 @@ int main(int argc, char** argv) {
     int failed = 0;
     failed += pkqt::runProcessTests(argc, argv);
     failed += pkqt::runStatsSamplerTests(argc, argv);
+    failed += pkqt::runReadinessRetryTests(argc, argv);
+    failed += pkqt::runSupervisorTests(argc, argv);
     failed += pkqt::runSnippetTests(argc, argv);
     failed += pkqt::runPipelineProcessTests(argc, argv);
     return failed == 0 ? 0 : 1;

@@ -89,6 +89,76 @@ void runInWorker(QThread* worker, QObject* receiver) {
 }
 // [end]
 
+// [readiness]
+void startServer(QObject* owner) {
+    using processkit::qt::Process;
+    auto* server = new Process(processkit::Command("sh").args(
+                                   {"-c", "echo booting; echo listening on 8080; exec sleep 30"}),
+                               owner);
+    QObject::connect(server, &Process::ready, owner, [server] {
+        g_log << QStringLiteral("server is up");
+        server->terminate(); // (a real program would use the server here)
+    });
+    QObject::connect(server, &Process::notReady, owner, [server](const processkit::Error& e) {
+        g_log << QStringLiteral("not ready: ") + QString::fromStdString(e.message());
+        server->kill(); // a failed probe leaves the child alone: your call
+    });
+    QObject::connect(server, &Process::finished, server, &QObject::deleteLater);
+    server->start();
+    server->watchReadiness(processkit::Readiness::line_containing("listening"),
+                           std::chrono::seconds(5));
+}
+// [end]
+
+// [retry]
+void fetchWithRetries(QObject* owner) {
+    using processkit::qt::Process;
+    auto* fetch =
+        new Process(processkit::Command("sh").args({"-c", "echo fetching; exit 1"}), owner);
+    processkit::RetryPolicy policy;
+    policy.max_attempts = 3;
+    policy.backoff.base = std::chrono::milliseconds(10);
+    fetch->setRetryPolicy(policy);
+    QObject::connect(fetch, &Process::retrying, owner,
+                     [](int attempt, const processkit::Error& e, qint64 delayMs) {
+                         g_log << QStringLiteral("attempt %1: %2; again in %3 ms")
+                                      .arg(attempt)
+                                      .arg(QString::fromStdString(e.message()))
+                                      .arg(delayMs);
+                     });
+    QObject::connect(fetch, &Process::finished, owner, [fetch](const processkit::ProcessResult& r) {
+        g_log << QStringLiteral("after %1 attempts: %2")
+                     .arg(fetch->attempt())
+                     .arg(QString::fromStdString(r.outcome.to_string()));
+        fetch->deleteLater();
+    });
+    fetch->start();
+}
+// [end]
+
+// [supervisor]
+void superviseWorker(QObject* owner) {
+    using processkit::qt::Supervisor;
+    processkit::SupervisorPolicy policy;
+    policy.restart = processkit::RestartPolicy::OnCrash;
+    policy.max_restarts = 2;
+    policy.backoff.base = std::chrono::milliseconds(10);
+    auto* worker = new Supervisor(processkit::Command("sh").args({"-c", "echo working; exit 1"}),
+                                  policy, owner);
+    QObject::connect(worker, &Supervisor::incarnationStarted, owner,
+                     [](int n) { g_log << QStringLiteral("incarnation %1").arg(n); });
+    QObject::connect(
+        worker, &Supervisor::finished, owner, [worker](const processkit::SupervisorReport& r) {
+            const std::string_view why = processkit::to_string(r.reason);
+            g_log << QStringLiteral("%1 restarts, %2")
+                         .arg(r.restarts)
+                         .arg(QString::fromUtf8(why.data(), static_cast<qsizetype>(why.size())));
+            worker->deleteLater();
+        });
+    worker->start();
+}
+// [end]
+
 } // namespace
 
 class SnippetTest : public QObject {
@@ -129,6 +199,33 @@ private Q_SLOTS:
             bound_ms);
         worker.quit(); // the finished Process is deleted (deleteLater) as the thread ends
         QVERIFY(worker.wait(bound_ms));
+    }
+    void readiness() {
+        QObject owner;
+        startServer(&owner);
+        QTRY_COMPARE_WITH_TIMEOUT(g_log, QStringList{QStringLiteral("server is up")}, bound_ms);
+        QTRY_VERIFY_WITH_TIMEOUT(owner.findChildren<processkit::qt::Process*>().isEmpty(),
+                                 bound_ms);
+    }
+
+    void retry() {
+        QObject owner;
+        fetchWithRetries(&owner);
+        QTRY_COMPARE_WITH_TIMEOUT(g_log.size(), 3, bound_ms);
+        QVERIFY(g_log[0].startsWith(QStringLiteral("attempt 1: ")));
+        QVERIFY(g_log[1].startsWith(QStringLiteral("attempt 2: ")));
+        QCOMPARE(g_log[2], QStringLiteral("after 3 attempts: exited with code 1"));
+    }
+
+    void supervisor() {
+        QObject owner;
+        superviseWorker(&owner);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            g_log,
+            (QStringList{QStringLiteral("incarnation 1"), QStringLiteral("incarnation 2"),
+                         QStringLiteral("incarnation 3"),
+                         QStringLiteral("2 restarts, max restarts reached")}),
+            bound_ms);
     }
 };
 

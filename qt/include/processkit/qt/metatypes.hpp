@@ -3,7 +3,7 @@
 // known to Qt's meta-type system so that queued connections (across threads)
 // and QVariant / QSignalSpy can carry them.
 //
-// Process and StatsSampler call registerMetaTypes() when they are
+// Process, Supervisor and StatsSampler call registerMetaTypes() when they are
 // constructed; call it yourself before connecting by name (SIGNAL/SLOT
 // strings) or building a QSignalSpy on a signal before any such object exists.
 //
@@ -14,6 +14,7 @@
 #include "processkit/core/pipeline.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
+#include "processkit/core/supervisor_policy.hpp"
 
 #include <QtCore/QMetaType>
 
@@ -21,10 +22,13 @@ Q_DECLARE_METATYPE(processkit::ProcessGroupStats)
 Q_DECLARE_METATYPE(processkit::ProcessResult)
 Q_DECLARE_METATYPE(processkit::Error)
 Q_DECLARE_METATYPE(processkit::PipelineResult)
+Q_DECLARE_METATYPE(processkit::SupervisorDecision)
+Q_DECLARE_METATYPE(processkit::SupervisorReport)
 
 namespace processkit::qt {
 
-/// Registers ProcessGroupStats, ProcessResult and the Process enums.
+/// Registers ProcessGroupStats, ProcessResult, Error, SupervisorDecision,
+/// SupervisorReport and the Process enums.
 void registerMetaTypes();
 
 } // namespace processkit::qt

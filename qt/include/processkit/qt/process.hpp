@@ -17,6 +17,12 @@
 //   errorOccurred(error)?                  WriteError while running; FailedToStart,
 //                                          Crashed, Timedout or ReadError at the end
 //   stateChanged(Finished), finished(result)
+// With a readiness wait (watchReadiness): ready() or notReady(error) once,
+// among the above (ready() right after the lineReady of a matching line).
+// With a retry policy (setRetryPolicy), each failed attempt that is retried
+// emits retrying(attempt, error, delayMs), stateChanged(Starting) and, for the
+// next attempt, stateChanged(Running), started(), ... again; the errorOccurred
+// at the end and finished come from the final attempt only.
 // Every signal but the first is emitted from the event loop, never inside a
 // call of yours (start(), kill(), write(), ...), so a slot may call any of
 // them. finished() is emitted exactly once per start(): also when the start
@@ -36,8 +42,10 @@
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/core/result.hpp"
+#include "processkit/core/retry_policy.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/qt/metatypes.hpp"
+#include "processkit/reactor/readiness_probe.hpp"
 
 #include <QtCore/QByteArray>
 #include <QtCore/QObject>
@@ -54,6 +62,7 @@ class ProcessGroup;
 namespace processkit::qt {
 
 class ProcessPrivate;
+class SupervisorPrivate;
 
 class Process : public QObject {
     Q_OBJECT
@@ -63,6 +72,7 @@ class Process : public QObject {
     Q_PROPERTY(qint64 elapsed READ elapsed NOTIFY stateChanged)
     Q_PROPERTY(int exitCode READ exitCode NOTIFY stateChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+    Q_PROPERTY(int attempt READ attempt NOTIFY stateChanged)
 
 public:
     /// NotRunning until the first start(); Starting from start() until the
@@ -97,6 +107,17 @@ public:
     /// negative (the default): no sampling.
     void setStatsInterval(std::chrono::milliseconds every);
     std::chrono::milliseconds statsInterval() const;
+    /// Retries (C7): each attempt whose failure (ProcessResult::failure())
+    /// the core's RetryMachine deems retryable is followed, after the
+    /// backoff delay it decides, by a fresh attempt in a fresh private group;
+    /// retrying() announces each. finished() comes once, with the final
+    /// attempt's result. terminate()/kill() during an attempt make it the
+    /// last (a cancel is never retried); during the backoff they end the run
+    /// at once (a Cancelled result). std::nullopt (the default): one attempt,
+    /// exactly as without this call. Throws Error (InvalidArgument, naming the
+    /// command) if the policy is invalid (RetryPolicy::validate()).
+    void setRetryPolicy(std::optional<processkit::RetryPolicy> policy);
+    const std::optional<processkit::RetryPolicy>& retryPolicy() const;
 
     // --- the current (or last) run ---
     State state() const;
@@ -120,6 +141,26 @@ public:
     /// True while write() can queue bytes (Command::stdin_interactive(), not
     /// closed, not broken, run not over).
     bool isWritable() const;
+    /// The attempt in progress (or the last one), counted from 1 per start();
+    /// 0 before the first start().
+    int attempt() const;
+
+    /// Readiness (R6): watches the current attempt until `probe` passes
+    /// (ready()) or fails (notReady(error), an Error of kind NotReady naming
+    /// the program and the probe and ending with the last stderr line): at
+    /// `deadline`, when the child exits first, or (a line probe) when stdout
+    /// closes first. Both are emitted from the event loop, never inside this
+    /// call. A failed probe never kills the child. A line probe sees the
+    /// stdout lines not yet delivered by lineReady when it is called, without
+    /// consuming them (lineReady still delivers every one). Port and custom
+    /// probes check on the event loop at the probe's interval (a port waits
+    /// at most 1 ms per check; a custom check must be quick). Refused with
+    /// notReady(InvalidArgument) when no run is in progress, a wait is
+    /// already in progress, the deadline is negative, or a line probe's
+    /// stdout is not captured.
+    void watchReadiness(const processkit::Readiness& probe, std::chrono::milliseconds deadline);
+    /// True from watchReadiness() until its ready() / notReady() is queued.
+    bool isWatchingReadiness() const;
 
 public Q_SLOTS:
     /// Spawns the command at once (synchronously; the spawn does not grow
@@ -148,9 +189,17 @@ Q_SIGNALS:
     void errorOccurred(processkit::qt::Process::ProcessError error, QPrivateSignal);
     /// Exactly once per start().
     void finished(const processkit::ProcessResult& result, QPrivateSignal);
+    /// The readiness probe of watchReadiness() passed.
+    void ready(QPrivateSignal);
+    /// The readiness probe of watchReadiness() failed (or was refused).
+    void notReady(const processkit::Error& error, QPrivateSignal);
+    /// Attempt `attempt` (1-based) failed with `error`; the next starts in
+    /// `delayMs` milliseconds (setRetryPolicy).
+    void retrying(int attempt, const processkit::Error& error, qint64 delayMs, QPrivateSignal);
 
 private:
     friend class ProcessPrivate;
+    friend class SupervisorPrivate; // stops an incarnation as cancelled (cancel_now)
     std::unique_ptr<ProcessPrivate> d_;
 };
 
