@@ -6,9 +6,9 @@
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
 #include "processkit/core/termination.hpp"
+#include "processkit/driver/run_driver.hpp"
 #include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
-#include "processkit/reactor/run_driver.hpp"
 #include "profile_report.hpp"
 #include "report.hpp"
 #include "stdin_source.hpp"
@@ -299,7 +299,7 @@ int run_command(const RunOptions& o) {
 
     TimePoint started = Clock::now();
     processkit::blocking::Reactor reactor;
-    processkit::reactor::RunDriver::Options driver_options;
+    processkit::driver::RunDriver::Options driver_options;
     driver_options.run.sample_every = o.sample_every;
     driver_options.shared_group = &group;
     driver_options.on_stats = [&](const processkit::ProcessGroupStats& st) {
@@ -322,8 +322,8 @@ int run_command(const RunOptions& o) {
         }
     };
     driver_options.stdio_redirect.stdin_fd = stdin_source.fd.get(); // -1 without --stdin
-    processkit::reactor::RunDriver driver(make_command(o, captures), std::move(driver_options),
-                                          reactor);
+    processkit::driver::RunDriver driver(make_command(o, captures), std::move(driver_options),
+                                         reactor);
     Stopper stopper(group, o.grace);
 
     started = Clock::now();

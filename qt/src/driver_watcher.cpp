@@ -8,11 +8,11 @@
 namespace processkit::qt {
 namespace {
 
-QSocketNotifier::Type notifier_type(reactor::FdRole role) {
+QSocketNotifier::Type notifier_type(driver::FdRole role) {
     switch (role) {
-    case reactor::FdRole::Stdin:
+    case driver::FdRole::Stdin:
         return QSocketNotifier::Write;
-    case reactor::FdRole::Group:
+    case driver::FdRole::Group:
         return QSocketNotifier::Exception; // POLLPRI on cgroup.events
     default:
         return QSocketNotifier::Read;
@@ -39,14 +39,14 @@ DriverWatcher::~DriverWatcher() {
     delete timer_;
 }
 
-void DriverWatcher::watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) {
+void DriverWatcher::watch(driver::RunDriver& driver, int fd, driver::FdRole role) {
     auto* n = new QSocketNotifier(fd, notifier_type(role), owner_);
     const std::uint64_t s = ++serial_;
     QObject::connect(n, &QSocketNotifier::activated, owner_, [this, fd, s] { on_ready(fd, s); });
     watches_[fd] = Watch{n, &driver, role, s};
 }
 
-void DriverWatcher::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+void DriverWatcher::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
     auto it = watches_.find(fd);
     if (it == watches_.end()) {
         return;
@@ -63,7 +63,7 @@ void DriverWatcher::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
     }
 }
 
-void DriverWatcher::deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) {
+void DriverWatcher::deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) {
     if (at) {
         deadlines_[&driver] = *at;
     } else {
@@ -100,7 +100,7 @@ void DriverWatcher::on_ready(int fd, std::uint64_t serial) {
 
 void DriverWatcher::on_timer() {
     const TimePoint now = Clock::now();
-    std::vector<reactor::RunDriver*> due; // copied: on_deadline edits the map
+    std::vector<driver::RunDriver*> due; // copied: on_deadline edits the map
     for (const auto& [driver, at] : deadlines_) {
         if (at <= now) {
             due.push_back(driver);

@@ -1,13 +1,13 @@
 #pragma once
-// The Qt event loop as a reactor::Watcher for any number of run drivers: a
+// The Qt event loop as a driver::Watcher for any number of run drivers: a
 // QSocketNotifier per descriptor, one single-shot QTimer for the earliest
 // deadline. After every dispatch it calls `after_event` so the owner can
 // collect what the drivers report (and re-arm for its own deadline).
 //
 // Thread-safety: a QObject helper; used from the owner's thread only.
 
-#include "processkit/reactor/run_driver.hpp"
-#include "processkit/reactor/watcher.hpp"
+#include "processkit/driver/run_driver.hpp"
+#include "processkit/driver/watcher.hpp"
 
 #include <QtCore/QObject>
 #include <QtCore/QSocketNotifier>
@@ -20,7 +20,7 @@
 
 namespace processkit::qt {
 
-class DriverWatcher final : public reactor::Watcher {
+class DriverWatcher final : public driver::Watcher {
 public:
     /// Notifiers and the timer are children of `owner`; `extra_deadline`
     /// gives the owner's own deadline (e.g. a pipeline's timeout).
@@ -30,9 +30,9 @@ public:
     DriverWatcher& operator=(const DriverWatcher&) = delete;
     ~DriverWatcher() override;
 
-    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
     /// Arms the timer for the earliest deadline (the drivers' and the owner's).
     void rearm();
@@ -42,8 +42,8 @@ public:
 private:
     struct Watch {
         QSocketNotifier* notifier;
-        reactor::RunDriver* driver;
-        reactor::FdRole role;
+        driver::RunDriver* driver;
+        driver::FdRole role;
         std::uint64_t serial;
     };
     void on_ready(int fd, std::uint64_t serial);
@@ -54,7 +54,7 @@ private:
     std::function<std::optional<TimePoint>()> extra_deadline_;
     QTimer* timer_;
     std::unordered_map<int, Watch> watches_;
-    std::map<reactor::RunDriver*, TimePoint> deadlines_;
+    std::map<driver::RunDriver*, TimePoint> deadlines_;
     std::uint64_t serial_ = 0;
     QSocketNotifier* active_ = nullptr; ///< the notifier whose activation runs
 };

@@ -4,7 +4,7 @@
 #include "processkit/qt/pipeline_process.hpp"
 
 #include "driver_watcher.hpp"
-#include "processkit/reactor/pipeline_driver.hpp"
+#include "processkit/driver/pipeline_driver.hpp"
 
 #include <QtCore/QDebug>
 #include <QtCore/QMetaObject>
@@ -54,7 +54,7 @@ public:
     GroupOptions group_options;
     std::unique_ptr<DriverWatcher> retired; ///< the last run's, until the loop deletes it
     std::unique_ptr<DriverWatcher> watcher;
-    std::unique_ptr<reactor::PipelineDriver> driver; // declared after: destroyed first
+    std::unique_ptr<driver::PipelineDriver> driver; // declared after: destroyed first
     PipelineProcess::State state = PipelineProcess::NotRunning;
     std::optional<PipelineResult> result;
     bool run_active = false; ///< start() called; finished() not emitted yet
@@ -74,8 +74,8 @@ void PipelineProcessPrivate::launch() {
         if (!pipeline) {
             throw Error(ErrorKind::InvalidArgument, {}, "no pipeline set");
         }
-        driver = std::make_unique<reactor::PipelineDriver>(*pipeline, group_options, *watcher,
-                                                           /*queue_events=*/true);
+        driver = std::make_unique<driver::PipelineDriver>(*pipeline, group_options, *watcher,
+                                                          /*queue_events=*/true);
         driver->start(Clock::now());
     } catch (const Error& e) {
         driver.reset();
@@ -93,7 +93,7 @@ void PipelineProcessPrivate::launch() {
 
 void PipelineProcessPrivate::drain_lines() {
     for (std::size_t i = 0; i < pipeline->size(); ++i) {
-        reactor::RunDriver* stage = driver->stage(i);
+        driver::RunDriver* stage = driver->stage(i);
         if (!stage) {
             continue;
         }

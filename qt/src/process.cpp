@@ -26,11 +26,11 @@ namespace processkit::qt {
 
 namespace {
 
-QSocketNotifier::Type notifier_type(reactor::FdRole role) {
+QSocketNotifier::Type notifier_type(driver::FdRole role) {
     switch (role) {
-    case reactor::FdRole::Stdin:
+    case driver::FdRole::Stdin:
         return QSocketNotifier::Write;
-    case reactor::FdRole::Group:
+    case driver::FdRole::Group:
         // POLLPRI on cgroup.events: both of Qt's Unix dispatchers (poll and
         // glib) wait for POLLPRI (G_IO_PRI) for an Exception notifier.
         return QSocketNotifier::Exception;
@@ -47,7 +47,7 @@ QString to_qstring(const std::string& s) {
 
 // --- Watcher -------------------------------------------------------------------
 
-void ProcessPrivate::watch(reactor::RunDriver&, int fd, reactor::FdRole role) {
+void ProcessPrivate::watch(driver::RunDriver&, int fd, driver::FdRole role) {
     auto* n = new QSocketNotifier(fd, notifier_type(role), q);
     const std::uint64_t s = ++serial;
     QObject::connect(n, &QSocketNotifier::activated, q,
@@ -55,7 +55,7 @@ void ProcessPrivate::watch(reactor::RunDriver&, int fd, reactor::FdRole role) {
     watches[fd] = Watch{n, role, s};
 }
 
-void ProcessPrivate::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+void ProcessPrivate::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
     auto it = watches.find(fd);
     if (it == watches.end()) {
         return;
@@ -73,7 +73,7 @@ void ProcessPrivate::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
     }
 }
 
-void ProcessPrivate::deadline_changed(reactor::RunDriver&, std::optional<TimePoint> at) {
+void ProcessPrivate::deadline_changed(driver::RunDriver&, std::optional<TimePoint> at) {
     deadline = at;
     rearm_timer();
 }
@@ -118,7 +118,7 @@ void ProcessPrivate::call_driver(F&& f) {
 }
 
 void ProcessPrivate::launch() {
-    reactor::RunDriver::Options o;
+    driver::RunDriver::Options o;
     o.shared_group = group;
     o.queue_events = true; // lines of both streams, in arrival order
     if (stats_every.count() > 0) {
@@ -129,7 +129,7 @@ void ProcessPrivate::launch() {
         pending.push_back(item::Stats{s});
     };
     call_driver([&] {
-        driver = std::make_unique<reactor::RunDriver>(*command, std::move(o), *this);
+        driver = std::make_unique<driver::RunDriver>(*command, std::move(o), *this);
         driver->start(Clock::now());
     });
     if (driver) {
@@ -226,7 +226,7 @@ void ProcessPrivate::queue_end(const ProcessResult& r) {
     pending.push_back(item::Finish{});
 }
 
-void ProcessPrivate::on_ready(int fd, reactor::FdRole role, std::uint64_t s) {
+void ProcessPrivate::on_ready(int fd, driver::FdRole role, std::uint64_t s) {
     auto it = watches.find(fd);
     if (it == watches.end() || it->second.serial != s || !driver) {
         return; // unwatched meanwhile

@@ -12,9 +12,9 @@
 #endif
 
 #include "processkit/core/retry_policy.hpp"
+#include "processkit/driver/readiness_wait.hpp"
+#include "processkit/driver/run_driver.hpp"
 #include "processkit/qt/process.hpp"
-#include "processkit/reactor/readiness_wait.hpp"
-#include "processkit/reactor/run_driver.hpp"
 
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
@@ -57,7 +57,7 @@ struct Retrying { ///< retrying(attempt, error, delay), stateChanged(Starting)
 using Pending = std::variant<item::Announce, item::Line, item::Stats, item::Failure, item::Finish,
                              item::Ready, item::NotReady, item::Retrying>;
 
-class ProcessPrivate final : public reactor::Watcher {
+class ProcessPrivate final : public driver::Watcher {
 public:
     explicit ProcessPrivate(Process* owner)
         : q(owner)
@@ -70,10 +70,10 @@ public:
     ProcessPrivate& operator=(const ProcessPrivate&) = delete;
     ~ProcessPrivate() override = default;
 
-    // reactor::Watcher
-    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+    // driver::Watcher
+    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
     void launch();
     template <class F>
@@ -84,7 +84,7 @@ public:
     void fail_run(const char* what) noexcept;
     ProcessResult abandon_run(ErrorKind kind, const std::string& detail) noexcept;
     void teardown() noexcept;
-    void on_ready(int fd, reactor::FdRole role, std::uint64_t serial);
+    void on_ready(int fd, driver::FdRole role, std::uint64_t serial);
     void on_timer();
     void rearm_timer();
     void post_flush();
@@ -103,7 +103,7 @@ public:
     void readiness_line(const std::string& line, TimePoint now);
     /// Steps the wait with what the run shows; queues its verdict.
     void step_readiness(TimePoint now);
-    reactor::RunSight sight() const;
+    driver::RunSight sight() const;
     std::string stderr_text() const;
 
     // process_retry.cpp
@@ -126,11 +126,11 @@ public:
     std::optional<RetryPolicy> retry_policy;
 
     // The run.
-    std::unique_ptr<reactor::RunDriver> driver;
+    std::unique_ptr<driver::RunDriver> driver;
     QTimer* timer;
     struct Watch {
         QSocketNotifier* notifier;
-        reactor::FdRole role;
+        driver::FdRole role;
         std::uint64_t serial;
     };
     std::unordered_map<int, Watch> watches;
@@ -151,7 +151,7 @@ public:
     QString last_error_string;
 
     // Readiness (one wait at a time, on the current attempt).
-    std::optional<reactor::ReadinessWait> wait;
+    std::optional<driver::ReadinessWait> wait;
 
     // Retries: the core's machine decides, the one timer waits.
     std::optional<RetryMachine> retry;

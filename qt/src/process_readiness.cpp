@@ -42,7 +42,7 @@ void ProcessPrivate::watch_readiness(const Readiness& probe, std::chrono::millis
                      "watchReadiness: a readiness wait is already in progress"));
         return;
     }
-    if (auto e = reactor::readiness_unusable(*command, probe, within)) {
+    if (auto e = driver::readiness_unusable(*command, probe, within)) {
         refuse(std::move(*e));
         return;
     }
@@ -90,12 +90,12 @@ void ProcessPrivate::readiness_line(const std::string& line, TimePoint now) {
     }
 }
 
-reactor::RunSight ProcessPrivate::sight() const {
+driver::RunSight ProcessPrivate::sight() const {
     if (driver && !final_result && !backing_off) {
-        return reactor::sight_of(*driver);
+        return driver::sight_of(*driver);
     }
     // The attempt is over (the run, or the attempt before a retry).
-    reactor::RunSight s;
+    driver::RunSight s;
     s.exited = true;
     s.stdout_open = false;
     if (final_result) {

@@ -4,7 +4,7 @@
 // this file only waits the delay (on the Process's one timer) and starts the
 // next attempt in a fresh private group (a fresh RunDriver).
 #include "process_p.hpp"
-#include "processkit/reactor/jitter_source.hpp"
+#include "processkit/driver/jitter_source.hpp"
 
 #include <utility>
 

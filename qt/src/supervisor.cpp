@@ -4,7 +4,7 @@
 #include "processkit/qt/supervisor.hpp"
 
 #include "process_p.hpp"
-#include "processkit/reactor/jitter_source.hpp"
+#include "processkit/driver/jitter_source.hpp"
 
 #include <QtCore/QDebug>
 #include <QtCore/QPointer>

@@ -6,7 +6,7 @@
 
 #include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/core/error_code.hpp"
-#include "processkit/reactor/pipeline_driver.hpp"
+#include "processkit/driver/pipeline_driver.hpp"
 
 #include <asio/error.hpp>
 #include <asio/posix/stream_descriptor.hpp>
@@ -23,11 +23,11 @@
 namespace processkit::asio::detail {
 namespace {
 
-::asio::posix::descriptor_base::wait_type wait_type_of(reactor::FdRole role) {
+::asio::posix::descriptor_base::wait_type wait_type_of(driver::FdRole role) {
     switch (role) {
-    case reactor::FdRole::Stdin:
+    case driver::FdRole::Stdin:
         return ::asio::posix::descriptor_base::wait_write;
-    case reactor::FdRole::Group:
+    case driver::FdRole::Group:
         return ::asio::posix::descriptor_base::wait_error; // POLLPRI on cgroup.events
     default:
         return ::asio::posix::descriptor_base::wait_read;
@@ -47,7 +47,7 @@ std::error_code code_of(const PipelineResult& r) {
     return {};
 }
 
-class PipelineRun final : public reactor::Watcher,
+class PipelineRun final : public driver::Watcher,
                           public DropsOnShutdown,
                           public std::enable_shared_from_this<PipelineRun> {
 public:
@@ -84,8 +84,8 @@ public:
         ::asio::post(strand_, [self = shared_from_this(), type] { self->cancel(type); });
     }
 
-    // reactor::Watcher: called by the stage drivers, on the strand (or in begin()).
-    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override {
+    // driver::Watcher: called by the stage drivers, on the strand (or in begin()).
+    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override {
         Watch w{::asio::posix::stream_descriptor(strand_), &driver, role, ++serial_};
         std::error_code ec;
         w.descriptor.assign(fd, ec);
@@ -98,7 +98,7 @@ public:
         }
     }
 
-    void unwatch(reactor::RunDriver&, int fd, reactor::FdRole) override {
+    void unwatch(driver::RunDriver&, int fd, driver::FdRole) override {
         auto it = watches_.find(fd);
         if (it != watches_.end()) {
             it->second.descriptor.release(); // cancels its wait; the driver closes the fd
@@ -106,7 +106,7 @@ public:
         }
     }
 
-    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override {
+    void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override {
         if (at) {
             deadlines_[&driver] = *at;
         } else {
@@ -124,8 +124,8 @@ public:
 private:
     struct Watch {
         ::asio::posix::stream_descriptor descriptor;
-        reactor::RunDriver* driver;
-        reactor::FdRole role;
+        driver::RunDriver* driver;
+        driver::FdRole role;
         std::uint64_t serial;
     };
 
@@ -168,7 +168,7 @@ private:
         timer_at_.reset();
         const TimePoint now = Clock::now();
         // Copied: a driver's deadline_changed() edits the map while we walk it.
-        std::vector<reactor::RunDriver*> due;
+        std::vector<driver::RunDriver*> due;
         for (const auto& [driver, at] : deadlines_) {
             if (at <= now) {
                 due.push_back(driver);
@@ -259,14 +259,14 @@ private:
     PipelineCompletion completion_;
     std::optional<ErrorKind> failed_;
     std::unordered_map<int, Watch> watches_;
-    std::map<reactor::RunDriver*, TimePoint> deadlines_;
+    std::map<driver::RunDriver*, TimePoint> deadlines_;
     std::uint64_t serial_ = 0;
     std::optional<TimePoint> timer_at_;
     std::uint64_t timer_serial_ = 0;
     bool armed_ = false;
     std::optional<::asio::cancellation_type> pending_cancel_;
     // Last: destroyed first, while the watches it unregisters still exist.
-    std::optional<reactor::PipelineDriver> driver_;
+    std::optional<driver::PipelineDriver> driver_;
 };
 
 struct CancelPipeline {

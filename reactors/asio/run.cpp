@@ -16,11 +16,11 @@
 namespace processkit::asio::detail {
 namespace {
 
-::asio::posix::descriptor_base::wait_type wait_type_of(reactor::FdRole role) {
+::asio::posix::descriptor_base::wait_type wait_type_of(driver::FdRole role) {
     switch (role) {
-    case reactor::FdRole::Stdin:
+    case driver::FdRole::Stdin:
         return ::asio::posix::descriptor_base::wait_write;
-    case reactor::FdRole::Group:
+    case driver::FdRole::Group:
         return ::asio::posix::descriptor_base::wait_error; // POLLPRI on cgroup.events
     default:
         return ::asio::posix::descriptor_base::wait_read;
@@ -73,7 +73,7 @@ Run::Run(Private, Executor io, const Command& command, ProcessGroup* group,
     , strand_(::asio::make_strand(io_))
     , timer_(strand_)
     , options_(options) {
-    reactor::RunDriver::Options o;
+    driver::RunDriver::Options o;
     o.shared_group = group;
     o.queue_stdout_lines = options.line_reader;
     o.queue_events = options.event_reader;
@@ -110,7 +110,7 @@ void Run::arm_all() {
     after_event();
 }
 
-void Run::watch(reactor::RunDriver&, int fd, reactor::FdRole role) {
+void Run::watch(driver::RunDriver&, int fd, driver::FdRole role) {
     auto w =
         std::make_unique<Watch>(Watch{::asio::posix::stream_descriptor(strand_), role, ++serial_});
     std::error_code ec;
@@ -127,7 +127,7 @@ void Run::watch(reactor::RunDriver&, int fd, reactor::FdRole role) {
     }
 }
 
-void Run::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+void Run::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
     auto it = watches_.find(fd);
     if (it == watches_.end()) {
         return;
@@ -162,7 +162,7 @@ void Run::on_watch_ready(int fd, std::uint64_t serial, std::error_code ec) {
     after_event();
 }
 
-void Run::deadline_changed(reactor::RunDriver&, std::optional<TimePoint> at) {
+void Run::deadline_changed(driver::RunDriver&, std::optional<TimePoint> at) {
     driver_deadline_ = at;
     if (armed_) {
         reschedule_timer();

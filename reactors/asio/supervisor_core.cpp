@@ -6,7 +6,7 @@
 
 #include "processkit/asio/operations.hpp"
 #include "processkit/core/error_code.hpp"
-#include "processkit/reactor/jitter_source.hpp"
+#include "processkit/driver/jitter_source.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>

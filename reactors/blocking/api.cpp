@@ -12,9 +12,9 @@ namespace {
 
 ProcessResult run_to_end(const Command& command, ProcessGroup* group) {
     blocking::Reactor reactor;
-    reactor::RunDriver::Options o;
+    driver::RunDriver::Options o;
     o.shared_group = group;
-    reactor::RunDriver driver(command, std::move(o), reactor);
+    driver::RunDriver driver(command, std::move(o), reactor);
     driver.start(Clock::now());
     reactor.run_until([&] { return driver.finished(); });
     return *driver.take_result();
@@ -47,10 +47,10 @@ bool probe_impl(const Command& command, ProcessGroup* group) {
 std::optional<std::string> first_line_impl(const Command& command, ProcessGroup* group,
                                            const std::function<bool(std::string_view)>& pred) {
     blocking::Reactor reactor;
-    reactor::RunDriver::Options o;
+    driver::RunDriver::Options o;
     o.shared_group = group;
     o.queue_stdout_lines = true;
-    reactor::RunDriver driver(command, std::move(o), reactor);
+    driver::RunDriver driver(command, std::move(o), reactor);
     driver.start(Clock::now());
     auto& lines = driver.stdout_lines();
     std::optional<std::string> match;
@@ -140,7 +140,7 @@ std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
         concurrency = std::max<std::size_t>(commands.size(), 1);
     }
     blocking::Reactor reactor;
-    std::vector<std::unique_ptr<reactor::RunDriver>> drivers(commands.size());
+    std::vector<std::unique_ptr<driver::RunDriver>> drivers(commands.size());
     std::vector<ProcessResult> results(commands.size());
     std::size_t next = 0;
     std::size_t running = 0;
@@ -158,8 +158,8 @@ std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
     };
     while (done < commands.size()) {
         while (running < concurrency && next < commands.size()) {
-            drivers[next] = std::make_unique<reactor::RunDriver>(
-                commands[next], reactor::RunDriver::Options{}, reactor);
+            drivers[next] = std::make_unique<driver::RunDriver>(
+                commands[next], driver::RunDriver::Options{}, reactor);
             ++running;
             drivers[next]->start(Clock::now());
             ++next;

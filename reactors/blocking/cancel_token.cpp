@@ -83,7 +83,7 @@ bool CancelToken::sleep_for(Duration d) const {
 
 ProcessResult output_string(const Command& command, const CancelToken& cancel, CancelStop how) {
     blocking::Reactor reactor;
-    reactor::RunDriver driver(command, reactor::RunDriver::Options{}, reactor);
+    driver::RunDriver driver(command, driver::RunDriver::Options{}, reactor);
     driver.start(Clock::now());
     bool cancel_sent = false;
     while (!driver.finished()) {

@@ -4,8 +4,8 @@
 #include "processkit/blocking/pipeline.hpp"
 
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/driver/pipeline_driver.hpp"
 #include "processkit/os/unique_fd.hpp"
-#include "processkit/reactor/pipeline_driver.hpp"
 
 #include <array>
 #include <cerrno>
@@ -61,7 +61,7 @@ private:
 PipelineResult run_to_end(const Pipeline& pipeline, const PipelineOptions& options) {
     CancelWake cancel(options.stop); // before anything is spawned: a failure leaks nothing
     blocking::Reactor reactor;       // outlives the driver registered with it
-    reactor::PipelineDriver driver(pipeline, options.group, reactor);
+    driver::PipelineDriver driver(pipeline, options.group, reactor);
     bool cancel_pending = cancel.fd() >= 0;
     driver.start(Clock::now());
     while (!driver.finished()) {

@@ -9,11 +9,11 @@
 namespace processkit::blocking {
 namespace {
 
-std::uint32_t events_for(reactor::FdRole role) {
+std::uint32_t events_for(driver::FdRole role) {
     switch (role) {
-    case reactor::FdRole::Stdin:
+    case driver::FdRole::Stdin:
         return EPOLLOUT;
-    case reactor::FdRole::Group:
+    case driver::FdRole::Group:
         return EPOLLPRI;
     default:
         return EPOLLIN;
@@ -45,7 +45,7 @@ Reactor::Reactor()
     }
 }
 
-void Reactor::watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) {
+void Reactor::watch(driver::RunDriver& driver, int fd, driver::FdRole role) {
     epoll_event ev{};
     ev.events = events_for(role);
     ev.data.fd = fd;
@@ -58,13 +58,13 @@ void Reactor::watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) {
     fds_[fd] = {&driver, role};
 }
 
-void Reactor::unwatch(reactor::RunDriver&, int fd, reactor::FdRole) {
+void Reactor::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
     if (fds_.erase(fd) != 0) {
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     }
 }
 
-void Reactor::deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) {
+void Reactor::deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) {
     if (auto it = deadline_of_.find(&driver); it != deadline_of_.end()) {
         deadlines_.erase({it->second, &driver});
         deadline_of_.erase(it);
@@ -113,7 +113,7 @@ bool Reactor::run_once(std::optional<TimePoint> until) {
     }
     const TimePoint now = Clock::now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-        reactor::RunDriver* driver = deadlines_.begin()->second;
+        driver::RunDriver* driver = deadlines_.begin()->second;
         deadline_changed(*driver, std::nullopt); // the driver re-arms it if needed
         driver->on_deadline(now);
     }

@@ -7,7 +7,7 @@ namespace processkit {
 
 namespace {
 
-void require_usable(const reactor::RunDriver& driver, const Readiness& probe, Duration deadline) {
+void require_usable(const driver::RunDriver& driver, const Readiness& probe, Duration deadline) {
     const auto& program = driver.command().program();
     if (deadline < Duration::zero()) {
         throw Error(ErrorKind::InvalidArgument, program, "wait_ready: negative deadline");
@@ -45,12 +45,12 @@ struct Seen {
     friend bool operator==(const Seen&, const Seen&) = default;
 };
 
-Seen look(reactor::RunDriver& driver) {
+Seen look(driver::RunDriver& driver) {
     return {driver.stdout_lines().size(), driver.exit_status().has_value() || driver.finished(),
             driver.output_open(Stream::Stdout), driver.finished()};
 }
 
-std::string stderr_tail(const reactor::RunDriver& driver) {
+std::string stderr_tail(const driver::RunDriver& driver) {
     if (const auto& r = driver.result()) {
         return r->stderr_text();
     }

@@ -1,7 +1,7 @@
 #include "processkit/blocking/retry.hpp"
 
 #include "processkit/core/answers.hpp"
-#include "processkit/reactor/jitter_source.hpp"
+#include "processkit/driver/jitter_source.hpp"
 
 #include <utility>
 

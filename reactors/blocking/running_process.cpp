@@ -12,7 +12,7 @@ namespace processkit {
 struct RunningProcess::State {
     // The reactor outlives the driver: the driver unregisters in its destructor.
     blocking::Reactor reactor;
-    std::unique_ptr<reactor::RunDriver> driver;
+    std::unique_ptr<driver::RunDriver> driver;
     bool events_enabled = false;
 
     void run_until_finished() {
@@ -23,13 +23,13 @@ struct RunningProcess::State {
 RunningProcess start_process(const Command& command, ProcessGroup* group,
                              const StartOptions& options) {
     auto state = std::make_unique<RunningProcess::State>();
-    reactor::RunDriver::Options o;
+    driver::RunDriver::Options o;
     o.shared_group = group;
     o.queue_stdout_lines = options.line_reader;
     o.queue_events = options.event_reader;
     o.run.sample_every = options.sample_every;
     state->events_enabled = options.event_reader;
-    state->driver = std::make_unique<reactor::RunDriver>(command, std::move(o), state->reactor);
+    state->driver = std::make_unique<driver::RunDriver>(command, std::move(o), state->reactor);
     state->driver->start(Clock::now());
     if (state->driver->finished()) {
         const auto& r = *state->driver->result();
@@ -124,7 +124,7 @@ std::optional<OutputEvent> RunningProcess::next_event() {
     return e;
 }
 
-reactor::RunDriver& RunningProcess::driver() {
+driver::RunDriver& RunningProcess::driver() {
     return *state_->driver;
 }
 

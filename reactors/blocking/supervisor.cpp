@@ -1,6 +1,6 @@
 #include "processkit/blocking/supervisor.hpp"
 
-#include "processkit/reactor/jitter_source.hpp"
+#include "processkit/driver/jitter_source.hpp"
 
 #include <utility>
 

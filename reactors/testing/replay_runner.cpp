@@ -54,7 +54,7 @@ public:
         note();
         return line;
     }
-    std::optional<reactor::OutputEvent> next_event() override {
+    std::optional<driver::OutputEvent> next_event() override {
         auto event = inner_->next_event();
         note();
         return event;

@@ -28,7 +28,7 @@ public:
     void kill() override { process_.kill(); }
     void terminate() override { process_.terminate(); }
     std::optional<std::string> next_line() override { return process_.next_line(); }
-    std::optional<reactor::OutputEvent> next_event() override { return process_.next_event(); }
+    std::optional<driver::OutputEvent> next_event() override { return process_.next_event(); }
 
 private:
     RunningProcess process_;

@@ -47,7 +47,7 @@ public:
         return line;
     }
 
-    std::optional<reactor::OutputEvent> next_event() override {
+    std::optional<driver::OutputEvent> next_event() override {
         if (!events_enabled_) {
             throw Error(ErrorKind::InvalidArgument, {},
                         "next_event() needs StartOptions::event_reader when the process is "

@@ -220,9 +220,9 @@ void ScriptedRun::apply(Action& a) {
     } else if (std::holds_alternative<action::SampleStats>(a)) {
         feed(input::StatsFailed{}); // a script has no tree to measure
     } else if (auto* t = std::get_if<action::Tee>(&a)) {
-        reactor::call_tee_sink(command_, *t); // as for a real child
+        driver::call_tee_sink(command_, *t); // as for a real child
     } else if (auto* l = std::get_if<action::DeliverLine>(&a)) {
-        if (reactor::call_line_handler(command_, *l, handler_failed_)) {
+        if (driver::call_line_handler(command_, *l, handler_failed_)) {
             feed(input::HandlerFailed{l->stream});
         }
         if (queue_events_) {

@@ -10,7 +10,7 @@
 // Thread-safety: none; one thread at a time.
 
 #include "processkit/core/run_machine.hpp"
-#include "processkit/reactor/run_driver.hpp"
+#include "processkit/driver/run_driver.hpp"
 #include "processkit/testing/reply.hpp"
 
 #include <deque>
@@ -34,7 +34,7 @@ public:
     void terminate();
 
     std::deque<std::string>& stdout_lines() { return stdout_lines_; }
-    std::deque<reactor::OutputEvent>& events() { return events_; }
+    std::deque<driver::OutputEvent>& events() { return events_; }
 
 private:
     /// Virtual now: frozen at a jump target until the script next waits, so a
@@ -61,12 +61,12 @@ private:
     bool end_played_ = false;
     TimePoint next_chunk_at_{};
     TimePoint spawned_at_{};
-    reactor::HandlerFailures handler_failed_{};
+    driver::HandlerFailures handler_failed_{};
     std::deque<Input> inputs_;
     bool feeding_ = false;
     std::optional<ProcessResult> result_;
     std::deque<std::string> stdout_lines_;
-    std::deque<reactor::OutputEvent> events_;
+    std::deque<driver::OutputEvent> events_;
 };
 
 } // namespace processkit::scripted

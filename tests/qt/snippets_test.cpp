@@ -6,7 +6,7 @@
 #include <QtCore/QObject>
 // (separate include block: keep the order)
 #include "processkit/core/run_machine.hpp"
-#include "processkit/reactor/run_driver.hpp"
+#include "processkit/driver/run_driver.hpp"
 #include "qt_test_support.hpp"
 
 #include <QtCore/QDebug>

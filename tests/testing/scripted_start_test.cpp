@@ -82,7 +82,7 @@ TEST(ScriptedStart, EventsOfBothStreamsInOrder) {
     StartOptions o;
     o.event_reader = true;
     auto p = runner.start(Command("tool"), o);
-    using reactor::OutputEvent;
+    using driver::OutputEvent;
     EXPECT_EQ(p->next_event(), (OutputEvent{Stream::Stdout, "out1"}));
     EXPECT_EQ(p->next_event(), (OutputEvent{Stream::Stderr, "err1"}));
     EXPECT_EQ(p->next_event(), (OutputEvent{Stream::Stdout, "out2"}));

@@ -44,8 +44,8 @@
 #include "processkit/core/result.hpp"
 #include "processkit/core/retry_policy.hpp"
 #include "processkit/core/stats.hpp"
+#include "processkit/driver/readiness_probe.hpp"
 #include "processkit/qt/metatypes.hpp"
-#include "processkit/reactor/readiness_probe.hpp"
 
 #include <QtCore/QByteArray>
 #include <QtCore/QObject>

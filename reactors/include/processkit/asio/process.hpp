@@ -50,7 +50,7 @@
 #include "processkit/asio/error.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
-#include "processkit/reactor/start_options.hpp"
+#include "processkit/driver/start_options.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/async_result.hpp>
@@ -64,7 +64,7 @@
 
 namespace processkit::asio {
 
-using reactor::OutputEvent;
+using driver::OutputEvent;
 
 template <class Executor = ::asio::any_io_executor>
 class basic_process {

@@ -7,8 +7,8 @@
 // Thread-safety: none; a reactor and its drivers are used from one thread at
 // a time (it may move between threads between calls).
 
+#include "processkit/driver/run_driver.hpp"
 #include "processkit/os/unique_fd.hpp"
-#include "processkit/reactor/run_driver.hpp"
 
 #include <map>
 #include <optional>
@@ -22,7 +22,7 @@ namespace processkit::blocking {
 /// whole milliseconds, never early; -1 without a deadline, capped at a day).
 int poll_timeout_ms(std::optional<TimePoint> at);
 
-class Reactor final : public reactor::Watcher {
+class Reactor final : public driver::Watcher {
 public:
     Reactor();
     Reactor(const Reactor&) = delete;
@@ -51,20 +51,20 @@ public:
     int fd() const { return epoll_.get(); }
     std::optional<TimePoint> next_deadline() const;
 
-    // reactor::Watcher
-    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+    // driver::Watcher
+    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
 private:
     struct Registration {
-        reactor::RunDriver* driver;
-        reactor::FdRole role;
+        driver::RunDriver* driver;
+        driver::FdRole role;
     };
     os::UniqueFd epoll_;
     std::unordered_map<int, Registration> fds_;
-    std::set<std::pair<TimePoint, reactor::RunDriver*>> deadlines_;
-    std::unordered_map<reactor::RunDriver*, TimePoint> deadline_of_;
+    std::set<std::pair<TimePoint, driver::RunDriver*>> deadlines_;
+    std::unordered_map<driver::RunDriver*, TimePoint> deadline_of_;
 };
 
 } // namespace processkit::blocking

@@ -24,7 +24,7 @@
 // they are still read by next_line() and kept in the result. Lines read by
 // next_line() before wait_ready are not seen by the probe.
 //
-// Readiness itself lives in processkit/reactor/readiness_probe.hpp.
+// Readiness itself lives in processkit/driver/readiness_probe.hpp.
 
 #include "processkit/blocking/running_process.hpp"
-#include "processkit/reactor/readiness_probe.hpp"
+#include "processkit/driver/readiness_probe.hpp"

@@ -8,8 +8,8 @@
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
-#include "processkit/reactor/run_driver.hpp"
-#include "processkit/reactor/start_options.hpp"
+#include "processkit/driver/run_driver.hpp"
+#include "processkit/driver/start_options.hpp"
 
 #include <functional>
 #include <memory>
@@ -21,7 +21,7 @@
 
 namespace processkit {
 
-using reactor::OutputEvent;
+using driver::OutputEvent;
 class Readiness;
 class RunningProcess;
 /// Implementation of start() (api.hpp); shared group may be null.
@@ -91,7 +91,7 @@ private:
     void require_stdin_ok(const char* what);
     // For wait_ready (readiness.cpp): the driver, the loop until done() or
     // `until`, and a dispatch of what is pending without blocking.
-    reactor::RunDriver& driver();
+    driver::RunDriver& driver();
     bool run_until(const std::function<bool()>& done, std::optional<TimePoint> until);
     void dispatch_pending();
     std::unique_ptr<State> state_;

@@ -14,8 +14,8 @@
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
-#include "processkit/reactor/run_driver.hpp"
-#include "processkit/reactor/start_options.hpp"
+#include "processkit/driver/run_driver.hpp"
+#include "processkit/driver/start_options.hpp"
 
 #include <memory>
 #include <optional>
@@ -42,7 +42,7 @@ public:
     /// The next stdout line, blocking; empty at the end of output.
     virtual std::optional<std::string> next_line() = 0;
     /// The next line of either stream; needs StartOptions::event_reader.
-    virtual std::optional<reactor::OutputEvent> next_event() = 0;
+    virtual std::optional<driver::OutputEvent> next_event() = 0;
 };
 
 class Runner {

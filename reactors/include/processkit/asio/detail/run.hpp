@@ -13,10 +13,10 @@
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/readiness.hpp"
 #include "processkit/core/sampler.hpp"
+#include "processkit/driver/readiness_probe.hpp"
+#include "processkit/driver/run_driver.hpp"
+#include "processkit/driver/start_options.hpp"
 #include "processkit/os/child.hpp"
-#include "processkit/reactor/readiness_probe.hpp"
-#include "processkit/reactor/run_driver.hpp"
-#include "processkit/reactor/start_options.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/cancellation_type.hpp>
@@ -38,7 +38,7 @@ namespace processkit::asio::detail {
 
 using ResultCompletion = CompletionPtr<std::error_code, ProcessResult>;
 using LineCompletion = CompletionPtr<std::error_code, std::string>;
-using EventCompletion = CompletionPtr<std::error_code, reactor::OutputEvent>;
+using EventCompletion = CompletionPtr<std::error_code, driver::OutputEvent>;
 using SizeCompletion = CompletionPtr<std::error_code, std::size_t>;
 using VoidCompletion = CompletionPtr<std::error_code>;
 using ProfileCompletion = CompletionPtr<std::error_code, RunProfile>;
@@ -51,7 +51,7 @@ enum class OnCancel {
     CloseStdin,  ///< a write: stdin is closed (what was written is unknown)
 };
 
-class Run final : public reactor::Watcher,
+class Run final : public driver::Watcher,
                   public DropsOnShutdown,
                   public std::enable_shared_from_this<Run> {
 public:
@@ -98,10 +98,10 @@ public:
     /// reaped asynchronously when it is gone.
     void abandon();
 
-    // reactor::Watcher (strand only)
-    void watch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void unwatch(reactor::RunDriver& driver, int fd, reactor::FdRole role) override;
-    void deadline_changed(reactor::RunDriver& driver, std::optional<TimePoint> at) override;
+    // driver::Watcher (strand only)
+    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
     // DropsOnShutdown (the context is being destroyed; no handler runs)
     void drop_pending() noexcept override;
@@ -109,7 +109,7 @@ public:
 private:
     struct Watch {
         ::asio::posix::stream_descriptor descriptor;
-        reactor::FdRole role;
+        driver::FdRole role;
         std::uint64_t serial;
     };
     struct ResultOp {
@@ -202,7 +202,7 @@ private:
     StartOptions options_;
     std::optional<ProcessResult> result_; ///< kept for operations started after the end
 
-    std::optional<reactor::RunDriver> driver_; ///< after the descriptors: unwatches on destruction
+    std::optional<driver::RunDriver> driver_; ///< after the descriptors: unwatches on destruction
     std::optional<os::Child> orphan_; ///< killed by abandon(), reaped when its pidfd says so
     std::optional<::asio::posix::stream_descriptor> orphan_watch_;
 

@@ -1,11 +1,11 @@
 // Applies the pipeline machine's actions: spawning the stages joined by
 // pipes, signalling and killing the group, collecting the stages' ends. The
 // decisions are the core's (core/pipeline_machine.hpp).
-#include "processkit/reactor/pipeline_driver.hpp"
+#include "processkit/driver/pipeline_driver.hpp"
 
 #include <signal.h>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 namespace {
 
 const Pipeline& validated(const Pipeline& pipeline) {
@@ -178,4 +178,4 @@ void PipelineDriver::collect_exits(TimePoint now) {
     feed(now, pipeline_input::ExitsCollected{});
 }
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

@@ -1,5 +1,5 @@
 // Readiness: the probe factories and their input checks.
-#include "processkit/reactor/readiness_probe.hpp"
+#include "processkit/driver/readiness_probe.hpp"
 
 #include <algorithm>
 #include <utility>

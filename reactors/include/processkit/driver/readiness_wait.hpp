@@ -11,8 +11,8 @@
 //
 // Thread-safety: none; a wait belongs to the reactor of its run.
 
-#include "processkit/reactor/readiness_probe.hpp"
-#include "processkit/reactor/run_driver.hpp"
+#include "processkit/driver/readiness_probe.hpp"
+#include "processkit/driver/run_driver.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -20,7 +20,7 @@
 #include <string_view>
 #include <utility>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 
 /// What a readiness wait sees of a run.
 struct RunSight {
@@ -127,4 +127,4 @@ private:
     Duration deadline_;
 };
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

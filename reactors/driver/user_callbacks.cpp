@@ -1,6 +1,6 @@
-#include "processkit/reactor/user_callbacks.hpp"
+#include "processkit/driver/user_callbacks.hpp"
 
-namespace processkit::reactor {
+namespace processkit::driver {
 
 void call_tee_sink(const Command& command, const action::Tee& tee) noexcept {
     if (const auto& sink = command.tee_sink(tee.stream)) {
@@ -28,4 +28,4 @@ bool call_line_handler(const Command& command, const action::DeliverLine& line,
     }
 }
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

@@ -10,7 +10,7 @@
 
 #include <array>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 
 /// Per-stream "this handler threw" flags, indexed by Stream.
 using HandlerFailures = std::array<bool, 2>;
@@ -24,4 +24,4 @@ void call_tee_sink(const Command& command, const action::Tee& tee) noexcept;
 [[nodiscard]] bool call_line_handler(const Command& command, const action::DeliverLine& line,
                                      HandlerFailures& failed);
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

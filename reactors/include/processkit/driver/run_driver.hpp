@@ -10,10 +10,10 @@
 // thread at a time.
 
 #include "processkit/core/run_machine.hpp"
+#include "processkit/driver/user_callbacks.hpp"
+#include "processkit/driver/watcher.hpp"
 #include "processkit/os/process_group.hpp"
 #include "processkit/os/spawn.hpp"
-#include "processkit/reactor/user_callbacks.hpp"
-#include "processkit/reactor/watcher.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -25,7 +25,7 @@
 #include <sys/types.h>
 #include <utility>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 
 /// One line of output as a reader sees it.
 struct OutputEvent {
@@ -158,4 +158,4 @@ private:
     std::string stderr_tail_;
 };
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

@@ -1,7 +1,7 @@
 // The one routine that applies the core's actions to the OS, shared by every
 // reactor. Decisions stay in the core: this file only does what an action says
 // and reports what happened.
-#include "processkit/reactor/run_driver.hpp"
+#include "processkit/driver/run_driver.hpp"
 
 #include "processkit/os/pipe_io.hpp"
 #include "processkit/os/signals.hpp"
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <signal.h>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 namespace {
 
 /// Read in large pieces; a few per wake-up so one flooding child cannot
@@ -341,4 +341,4 @@ void RunDriver::close_stdin(TimePoint now, bool discard_queued) {
     feed(now, input::CloseStdin{discard_queued});
 }
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

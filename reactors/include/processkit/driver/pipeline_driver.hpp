@@ -12,15 +12,15 @@
 // at a time.
 
 #include "processkit/core/pipeline_machine.hpp"
+#include "processkit/driver/run_driver.hpp"
+#include "processkit/driver/watcher.hpp"
 #include "processkit/os/process_group.hpp"
-#include "processkit/reactor/run_driver.hpp"
-#include "processkit/reactor/watcher.hpp"
 
 #include <memory>
 #include <optional>
 #include <vector>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 
 class PipelineDriver {
 public:
@@ -80,4 +80,4 @@ private:
     std::optional<PipelineResult> result_;
 };
 
-} // namespace processkit::reactor
+} // namespace processkit::driver

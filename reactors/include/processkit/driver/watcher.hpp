@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace processkit::reactor {
+namespace processkit::driver {
 
 class RunDriver;
 
@@ -32,4 +32,4 @@ public:
     virtual void deadline_changed(RunDriver& driver, std::optional<TimePoint> at) = 0;
 };
 
-} // namespace processkit::reactor
+} // namespace processkit::driver
