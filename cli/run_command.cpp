@@ -5,6 +5,7 @@
 #include "json_result.hpp"
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/core/profile_builder.hpp"
 #include "processkit/core/termination.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/os/owner_guard.hpp"
@@ -376,18 +377,17 @@ int run_command(const RunOptions& o) {
     report.signal = result.status ? result.status->signal() : std::nullopt;
     report.timed_out = stopper.timed_out();
     report.duration_ms = to_ms(result.duration);
-    std::optional<Duration> cpu = result.profile.cpu_time;
-    if (final_stats && final_stats->total_cpu_time) {
-        cpu = std::max(cpu.value_or(Duration::zero()), *final_stats->total_cpu_time);
+    // The final reading of the tree's accounting, merged by the one rule
+    // (ProfileBuilder) with what the run saw: never below either.
+    processkit::ProfileBuilder totals;
+    if (final_stats) {
+        totals.add_tick(final_stats);
     }
-    if (cpu) {
-        report.cpu_ms = to_ms(*cpu);
+    const processkit::RunProfile merged = totals.finish(result);
+    if (merged.cpu_time) {
+        report.cpu_ms = to_ms(*merged.cpu_time);
     }
-    report.peak_memory_bytes = result.profile.peak_memory_bytes;
-    if (final_stats && final_stats->peak_memory_bytes) {
-        report.peak_memory_bytes =
-            std::max(report.peak_memory_bytes.value_or(0), *final_stats->peak_memory_bytes);
-    }
+    report.peak_memory_bytes = merged.peak_memory_bytes;
     if (o.json) {
         report.stdout_output = std::move(captures.out);
         report.stderr_output = std::move(captures.err);

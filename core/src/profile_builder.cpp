@@ -19,19 +19,25 @@ void ProfileBuilder::add_tick(const std::optional<ProcessGroupStats>& stats) {
     }
 }
 
-RunProfile ProfileBuilder::finish(const ProcessResult& result) const {
+RunProfile ProfileBuilder::finish(Duration duration, std::optional<int> exit_code,
+                                  std::optional<Duration> reaped_cpu,
+                                  std::optional<std::uint64_t> reaped_peak) const {
     RunProfile p = profile_;
-    p.exit_code = result.profile.exit_code;
-    p.duration = result.duration;
+    p.exit_code = exit_code;
+    p.duration = duration;
     // The reaped child's figures can only add to what the samples saw.
-    if (result.profile.cpu_time && (!p.cpu_time || *p.cpu_time < *result.profile.cpu_time)) {
-        p.cpu_time = result.profile.cpu_time;
+    if (reaped_cpu && (!p.cpu_time || *p.cpu_time < *reaped_cpu)) {
+        p.cpu_time = reaped_cpu;
     }
-    if (result.profile.peak_memory_bytes) {
-        p.peak_memory_bytes =
-            std::max(p.peak_memory_bytes.value_or(0), *result.profile.peak_memory_bytes);
+    if (reaped_peak) {
+        p.peak_memory_bytes = std::max(p.peak_memory_bytes.value_or(0), *reaped_peak);
     }
     return p;
+}
+
+RunProfile ProfileBuilder::finish(const ProcessResult& result) const {
+    return finish(result.duration, result.profile.exit_code, result.profile.cpu_time,
+                  result.profile.peak_memory_bytes);
 }
 
 } // namespace processkit

@@ -365,8 +365,7 @@ void RunMachine::close_stdin_when_drained() {
 
 void RunMachine::sample_if_due(TimePoint now) {
     if (sampler_ && !exit_ && sampler_->on_tick(now)) {
-        ++profile_.samples;
-        push(action::SampleStats{});
+        push(action::SampleStats{}); // counted in the profile when answered
     }
 }
 
@@ -375,16 +374,7 @@ void RunMachine::on(TimePoint now, const input::StatsSampled& s) {
         throw std::logic_error("RunMachine: StatsSampled without a SampleStats");
     }
     sampler_->on_sampled(now);
-    if (s.stats.total_cpu_time) {
-        profile_.cpu_time = s.stats.total_cpu_time;
-    }
-    // The profile's peak is the highest figure seen: the kernel's own peak
-    // where it keeps one, else the highest current usage sampled.
-    for (const auto& figure : {s.stats.peak_memory_bytes, s.stats.memory_bytes}) {
-        if (figure) {
-            profile_.peak_memory_bytes = std::max(profile_.peak_memory_bytes.value_or(0), *figure);
-        }
-    }
+    profile_.add_tick(s.stats);
     push(action::DeliverStats{s.stats});
 }
 
@@ -393,6 +383,7 @@ void RunMachine::on(TimePoint, const input::StatsFailed&) {
         throw std::logic_error("RunMachine: StatsFailed without a SampleStats");
     }
     sampler_->on_failed();
+    profile_.add_tick(std::nullopt);
 }
 
 // --- finishing ---------------------------------------------------------------
@@ -441,21 +432,11 @@ void RunMachine::finish(TimePoint now) {
                             std::string(to_string(s)) + " passed the buffer policy's limit");
         }
     }
-    r.profile = profile_;
-    r.profile.duration = r.duration;
-    r.profile.exit_code = r.outcome.kind == Outcome::Kind::Exited
-                              ? std::optional<int>(r.outcome.value)
-                              : std::nullopt;
-    if (exit_) {
-        // The reaped child's own usage is a floor for the tree's figures.
-        if (exit_->cpu_time && (!r.profile.cpu_time || *r.profile.cpu_time < *exit_->cpu_time)) {
-            r.profile.cpu_time = exit_->cpu_time;
-        }
-        if (exit_->peak_memory_bytes) {
-            r.profile.peak_memory_bytes =
-                std::max(r.profile.peak_memory_bytes.value_or(0), *exit_->peak_memory_bytes);
-        }
-    }
+    r.profile = profile_.finish(
+        r.duration,
+        r.outcome.kind == Outcome::Kind::Exited ? std::optional<int>(r.outcome.value)
+                                                : std::nullopt,
+        exit_ ? exit_->cpu_time : std::nullopt, exit_ ? exit_->peak_memory_bytes : std::nullopt);
     phase_ = Phase::Finished;
     timers_.clear();
     sampler_.reset();

@@ -58,18 +58,12 @@ void StatsSampler::onTimer() {
     if (!machine_) {
         return;
     }
-    if (!machine_->on_tick(Clock::now())) {
+    auto step = sample_if_due(*machine_, group_, Clock::now());
+    if (step.kind == SampleStep::Kind::NotDue) {
         arm(); // early (Qt's timers have millisecond resolution)
         return;
     }
-    std::optional<ProcessGroupStats> stats;
-    try {
-        stats = group_->stats();
-    } catch (const Error&) {
-        // The container is gone: the series ends (G9).
-    }
-    if (!stats) {
-        machine_->on_failed();
+    if (step.kind == SampleStep::Kind::Ended) {
         machine_.reset();
         ended_ = true;
         // Signals last: a slot may delete this object.
@@ -80,10 +74,9 @@ void StatsSampler::onTimer() {
         }
         return;
     }
-    machine_->on_sampled(Clock::now());
     ++samples_;
     arm(); // before the signal: a slot may stop() or delete the sampler
-    Q_EMIT statsSampled(*stats, QPrivateSignal());
+    Q_EMIT statsSampled(*step.stats, QPrivateSignal());
 }
 
 } // namespace processkit::qt

@@ -177,7 +177,7 @@ void Run::reschedule_timer() {
         }
     }
     for (const auto& r : ready_ops_) {
-        if (const auto d = r.machine.next_deadline(); d && (!next || *d < *next)) {
+        if (const auto d = r.wait.next_deadline(); d && (!next || *d < *next)) {
             next = d;
         }
     }
@@ -213,21 +213,10 @@ void Run::on_timer(std::uint64_t serial, std::error_code ec) {
 
 void Run::sample_profiles(TimePoint now) {
     for (auto& p : profile_ops_) {
-        if (!p.sampler.on_tick(now)) {
-            continue;
-        }
-        std::optional<ProcessGroupStats> stats;
-        try {
-            if (auto* g = driver_ ? driver_->group() : nullptr) {
-                stats = g->stats();
-            }
-        } catch (const Error&) {
-        }
-        p.builder.add_tick(stats);
-        if (stats) {
-            p.sampler.on_sampled(Clock::now());
-        } else {
-            p.sampler.on_failed(); // the series ends; the run goes on
+        // A failed read ends that profile's series (counted); the run goes on.
+        if (auto step = sample_if_due(p.sampler, driver_ ? driver_->group() : nullptr, now);
+            step.kind != SampleStep::Kind::NotDue) {
+            p.builder.add_tick(step.stats);
         }
     }
 }

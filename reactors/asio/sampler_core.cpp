@@ -70,31 +70,26 @@ void SamplerCore::try_sample() {
     if (!pending_) {
         return;
     }
-    if (!machine_.on_tick(Clock::now())) {
-        arm_timer();
-        return;
-    }
-    std::optional<ProcessGroupStats> stats;
+    SampleStep step;
     {
         const std::lock_guard lock(group_mutex_);
         if (group_ == nullptr) {
             closed_ = true; // close() ran; its posted handler completes pending_
             return;
         }
-        try {
-            stats = group_->stats();
-        } catch (const Error&) {
-        }
+        step = sample_if_due(machine_, group_, Clock::now());
+    }
+    if (step.kind == SampleStep::Kind::NotDue) {
+        arm_timer();
+        return;
     }
     pending_id_.reset();
     auto c = std::move(pending_);
-    if (!stats) {
-        machine_.on_failed(); // G9: the series ends for good
+    if (step.kind == SampleStep::Kind::Ended) { // G9: the series ends for good
         c.release()->complete(make_error_code(errc::end_of_series), {});
         return;
     }
-    machine_.on_sampled(Clock::now());
-    c.release()->complete({}, *stats);
+    c.release()->complete({}, *step.stats);
 }
 
 void SamplerCore::arm_timer() {

@@ -1,40 +1,13 @@
 // RunningProcess::wait_ready: the I/O around the core's ReadinessMachine.
 #include "processkit/blocking/readiness.hpp"
 
+#include "processkit/driver/readiness_wait.hpp"
+
 #include <algorithm>
 
 namespace processkit {
 
 namespace {
-
-void require_usable(const driver::RunDriver& driver, const Readiness& probe, Duration deadline) {
-    const auto& program = driver.command().program();
-    if (deadline < Duration::zero()) {
-        throw Error(ErrorKind::InvalidArgument, program, "wait_ready: negative deadline");
-    }
-    if (probe.kind() != ProbeKind::Line) {
-        return;
-    }
-    const auto mode = driver.command().mode(Stream::Stdout);
-    if (mode != StdioMode::Capture && mode != StdioMode::Tee) {
-        throw Error(ErrorKind::InvalidArgument, program,
-                    "wait_ready: a line probe needs stdout captured (Capture or Tee mode)");
-    }
-    if (!driver.queues_stdout_lines()) {
-        throw Error(ErrorKind::InvalidArgument, program,
-                    "wait_ready: a line probe needs StartOptions::line_reader");
-    }
-}
-
-bool run_check(const Readiness& probe, TimePoint now, TimePoint deadline) {
-    if (probe.kind() == ProbeKind::Custom) {
-        return probe.custom_check()();
-    }
-    // A connect on loopback completes at once; never wait past the deadline.
-    const Duration budget = std::clamp<Duration>(
-        deadline - now, ReadinessMachine::min_poll_interval, probe.poll_interval());
-    return os::tcp_port_accepts(probe.tcp_port(), probe.address(), budget);
-}
 
 /// What the wait has seen of the run so far; a change wakes the wait up.
 struct Seen {
@@ -61,9 +34,14 @@ std::string stderr_tail(const driver::RunDriver& driver) {
 
 void RunningProcess::wait_ready(const Readiness& probe, Duration deadline) {
     auto& d = driver();
-    require_usable(d, probe, deadline);
-    const TimePoint start = Clock::now();
-    ReadinessMachine machine(probe.kind(), start, deadline, probe.poll_interval());
+    if (auto unusable = driver::readiness_unusable(d.command(), probe, deadline, "wait_ready")) {
+        throw *unusable;
+    }
+    if (probe.kind() == ProbeKind::Line && !d.queues_stdout_lines()) {
+        throw Error(ErrorKind::InvalidArgument, d.command().program(),
+                    "wait_ready: a line probe needs StartOptions::line_reader");
+    }
+    driver::ReadinessWait wait(probe, Clock::now(), deadline);
     const auto& lines = d.stdout_lines(); // not popped while we wait
     std::size_t scanned = 0;
     for (;;) {
@@ -71,35 +49,18 @@ void RunningProcess::wait_ready(const Readiness& probe, Duration deadline) {
         // what is pending (an exit racing end of file) before deciding.
         dispatch_pending();
         const Seen seen = look(d);
-        TimePoint now = Clock::now();
-        if (probe.kind() == ProbeKind::Line) {
-            for (; scanned < lines.size() && !machine.done(); ++scanned) {
-                if (probe.line_predicate()(lines[scanned])) {
-                    machine.on_line_matched(now);
-                }
-            }
+        const TimePoint now = Clock::now();
+        for (; scanned < lines.size() && !wait.done(); ++scanned) {
+            wait.on_line(lines[scanned], now);
         }
-        if (seen.exited) {
-            machine.on_child_exited(now, d.exit_status());
-        }
-        if (!seen.stdout_open) {
-            machine.on_stdout_closed(now);
-        }
-        if (machine.check_due(now)) {
-            const bool ok = run_check(probe, now, machine.deadline_at());
-            now = Clock::now();
-            machine.on_check_result(now, ok);
-        }
-        machine.on_time(now);
-        if (machine.done()) {
+        // A port check may wait up to the poll interval: this thread blocks anyway.
+        if (wait.step(driver::sight_of(d), now, probe.poll_interval())) {
             break;
         }
-        run_until([&] { return look(d) != seen; }, machine.next_deadline());
+        run_until([&] { return look(d) != seen; }, wait.next_deadline());
     }
-    const auto& verdict = *machine.verdict();
-    if (!verdict.ready()) {
-        throw not_ready_error(d.command().program(), probe.kind(), probe.target(), verdict,
-                              deadline, stderr_tail(d));
+    if (!wait.verdict()->ready()) {
+        throw wait.error(d.command().program(), stderr_tail(d));
     }
 }
 

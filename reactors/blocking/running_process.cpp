@@ -209,21 +209,13 @@ RunProfile RunningProcess::profile(Duration every) {
     auto& driver = *state_->driver;
     while (!driver.finished()) {
         state_->reactor.run_until([&] { return driver.finished(); }, sampler.next_deadline());
-        if (driver.finished() || !sampler.on_tick(Clock::now())) {
+        if (driver.finished()) {
             continue;
         }
-        std::optional<ProcessGroupStats> stats;
-        try {
-            if (auto* g = driver.group()) {
-                stats = g->stats();
-            }
-        } catch (const Error&) {
-        }
-        profile.add_tick(stats);
-        if (stats) {
-            sampler.on_sampled(Clock::now());
-        } else {
-            sampler.on_failed(); // the series ends; the run goes on
+        // A failed read ends the series (counted as a tick); the run goes on.
+        if (auto step = sample_if_due(sampler, driver.group(), Clock::now());
+            step.kind != SampleStep::Kind::NotDue) {
+            profile.add_tick(step.stats);
         }
     }
     return profile.finish(*driver.result());

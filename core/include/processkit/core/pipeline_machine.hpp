@@ -68,10 +68,11 @@ struct Tick {};
 struct Abandon {};
 } // namespace pipeline_input
 
-using PipelineInput = std::variant<pipeline_input::Start, pipeline_input::StageSpawned,
-                                   pipeline_input::StageSpawnFailed, pipeline_input::StageExited,
-                                   pipeline_input::ExitsCollected, pipeline_input::StageFinished,
-                                   pipeline_input::Cancel, pipeline_input::Tick, pipeline_input::Abandon>;
+using PipelineInput =
+    std::variant<pipeline_input::Start, pipeline_input::StageSpawned,
+                 pipeline_input::StageSpawnFailed, pipeline_input::StageExited,
+                 pipeline_input::ExitsCollected, pipeline_input::StageFinished,
+                 pipeline_input::Cancel, pipeline_input::Tick, pipeline_input::Abandon>;
 
 namespace pipeline_action {
 struct SpawnStage { ///< answer with StageSpawned or StageSpawnFailed

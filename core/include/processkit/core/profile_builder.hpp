@@ -16,7 +16,12 @@ class ProfileBuilder {
 public:
     /// One sampling tick: the figures read, or nullopt if none could be read.
     void add_tick(const std::optional<ProcessGroupStats>& stats);
-    /// The profile of the finished run.
+    /// The profile of a finished run: the samples' figures, with the reaped
+    /// child's own usage (`reaped_cpu`, `reaped_peak`) as a floor.
+    RunProfile finish(Duration duration, std::optional<int> exit_code,
+                      std::optional<Duration> reaped_cpu,
+                      std::optional<std::uint64_t> reaped_peak) const;
+    /// The same from a run's result (its profile holds the reaped figures).
     RunProfile finish(const ProcessResult& result) const;
     std::size_t ticks() const { return profile_.samples; }
 

@@ -24,6 +24,7 @@
 #include "processkit/core/command.hpp"
 #include "processkit/core/line_splitter.hpp"
 #include "processkit/core/output_buffer.hpp"
+#include "processkit/core/profile_builder.hpp"
 #include "processkit/core/run_events.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/termination.hpp"
@@ -135,7 +136,7 @@ private:
     std::optional<Signal> pending_stop_; // a Cancel/Terminate that came while spawning
     bool pending_kill_ = false;
     std::optional<SamplerMachine> sampler_;
-    RunProfile profile_;
+    ProfileBuilder profile_; // the one merge rule of samples and reaped figures
     TimerTable timers_;
     // Polled from next_action_ on; cleared once drained, keeping its capacity,
     // so queuing an action does not allocate.

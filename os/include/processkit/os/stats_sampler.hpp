@@ -10,11 +10,28 @@
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
 
+#include <cstdint>
 #include <optional>
 
 namespace processkit {
 
 class ProcessGroup;
+
+/// One step of a stats series — the one routine every sampler (this one,
+/// profiles, the Asio and Qt samplers) runs when its timer fires: if the
+/// machine says a sample is due at `now`, reads the group's stats and tells
+/// the machine how it went (a group that cannot report, or none, ends the
+/// series for good, G9).
+struct SampleStep {
+    enum class Kind : std::uint8_t {
+        NotDue,  ///< early: wait for the machine's next_deadline()
+        Sampled, ///< `stats` holds the sample
+        Ended,   ///< the group could not report: the series is over
+    };
+    Kind kind = Kind::NotDue;
+    std::optional<ProcessGroupStats> stats;
+};
+SampleStep sample_if_due(SamplerMachine& machine, const ProcessGroup* group, TimePoint now);
 
 class StatsSampler {
 public:

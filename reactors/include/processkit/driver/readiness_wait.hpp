@@ -6,8 +6,8 @@
 // A reactor only decides when to call step() — after every change of the
 // run and when next_deadline() is reached — and how to report the verdict.
 //
-// (The Qt adapter uses it; the blocking and Asio reactors step the same
-// machine the same way in their own loops and may move onto it.)
+// Used by all three reactors: blocking (RunningProcess::wait_ready), Asio
+// (async_wait_ready) and Qt (Process::watchReadiness).
 //
 // Thread-safety: none; a wait belongs to the reactor of its run.
 
@@ -37,16 +37,19 @@ inline RunSight sight_of(const RunDriver& driver) {
 
 /// InvalidArgument naming `command`'s program if the probe cannot be used on
 /// a run of `command`: a negative deadline, or a line probe without stdout
-/// captured (Capture or Tee).
+/// captured (Capture or Tee). `verb` starts the message ("wait_ready").
 inline std::optional<Error> readiness_unusable(const Command& command, const Readiness& probe,
-                                               Duration deadline) {
+                                               Duration deadline,
+                                               std::string_view verb = "readiness") {
     if (deadline < Duration::zero()) {
-        return Error(ErrorKind::InvalidArgument, command.program(), "readiness: negative deadline");
+        return Error(ErrorKind::InvalidArgument, command.program(),
+                     std::string(verb) + ": negative deadline");
     }
     const auto mode = command.mode(Stream::Stdout);
     if (probe.kind() == ProbeKind::Line && mode != StdioMode::Capture && mode != StdioMode::Tee) {
         return Error(ErrorKind::InvalidArgument, command.program(),
-                     "readiness: a line probe needs stdout captured (Capture or Tee mode)");
+                     std::string(verb) +
+                         ": a line probe needs stdout captured (Capture or Tee mode)");
     }
     return std::nullopt;
 }

@@ -14,6 +14,7 @@
 #include "processkit/core/readiness.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/driver/readiness_probe.hpp"
+#include "processkit/driver/readiness_wait.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/driver/start_options.hpp"
 #include "processkit/os/child.hpp"
@@ -144,8 +145,7 @@ private:
 
     struct ReadyOp {
         std::uint64_t id;
-        Readiness probe;
-        ReadinessMachine machine;
+        driver::ReadinessWait wait;  ///< the probe and the core's machine, stepped
         std::uint64_t lines_scanned; ///< counted like lines_popped_
         VoidCompletion completion;
     };
