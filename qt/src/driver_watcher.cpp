@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <vector>
 
 namespace processkit::qt {
 namespace {
@@ -64,20 +63,14 @@ void DriverWatcher::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
 }
 
 void DriverWatcher::deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) {
-    if (at) {
-        deadlines_[&driver] = *at;
-    } else {
-        deadlines_.erase(&driver);
-    }
+    deadlines_.set(driver, at);
     rearm();
 }
 
 void DriverWatcher::rearm() {
     std::optional<TimePoint> next = extra_deadline_ ? extra_deadline_() : std::nullopt;
-    for (const auto& [driver, at] : deadlines_) {
-        if (!next || at < *next) {
-            next = at;
-        }
+    if (auto d = deadlines_.next(); d && (!next || *d < *next)) {
+        next = d;
     }
     if (!next) {
         timer_->stop();
@@ -99,17 +92,7 @@ void DriverWatcher::on_ready(int fd, std::uint64_t serial) {
 }
 
 void DriverWatcher::on_timer() {
-    const TimePoint now = Clock::now();
-    std::vector<driver::RunDriver*> due; // copied: on_deadline edits the map
-    for (const auto& [driver, at] : deadlines_) {
-        if (at <= now) {
-            due.push_back(driver);
-        }
-    }
-    for (auto* driver : due) {
-        deadlines_.erase(driver);
-        driver->on_deadline(now);
-    }
+    deadlines_.fire_due(Clock::now());
     after_event_(); // the owner handles its own deadline here
     rearm();
 }

@@ -6,6 +6,7 @@
 //
 // Thread-safety: a QObject helper; used from the owner's thread only.
 
+#include "processkit/driver/deadline_table.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/driver/watcher.hpp"
 
@@ -14,7 +15,6 @@
 #include <QtCore/QTimer>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -54,7 +54,7 @@ private:
     std::function<std::optional<TimePoint>()> extra_deadline_;
     QTimer* timer_;
     std::unordered_map<int, Watch> watches_;
-    std::map<driver::RunDriver*, TimePoint> deadlines_;
+    driver::DeadlineTable deadlines_;
     std::uint64_t serial_ = 0;
     QSocketNotifier* active_ = nullptr; ///< the notifier whose activation runs
 };

@@ -16,17 +16,6 @@
 namespace processkit::asio::detail {
 namespace {
 
-::asio::posix::descriptor_base::wait_type wait_type_of(driver::FdRole role) {
-    switch (role) {
-    case driver::FdRole::Stdin:
-        return ::asio::posix::descriptor_base::wait_write;
-    case driver::FdRole::Group:
-        return ::asio::posix::descriptor_base::wait_error; // POLLPRI on cgroup.events
-    default:
-        return ::asio::posix::descriptor_base::wait_read;
-    }
-}
-
 /// Removes and returns the operation with `id` from `ops`, if it is there.
 template <class Ops>
 auto take_op(Ops& ops, std::uint64_t id) -> std::optional<typename Ops::value_type> {
@@ -61,6 +50,7 @@ std::shared_ptr<Run> Run::start(Executor io, const Command& command, ProcessGrou
     if (owner == Owner::Operation) {
         run->tree_ = run->driver_->private_group();
     }
+    run->watcher_.keep_alive(run);
     ShutdownRegistry::enroll(run->io_, run);
     // Handlers may only start once construction is over: arm on the strand.
     ::asio::post(run->strand_, [run] { run->arm_all(); });
@@ -71,22 +61,25 @@ Run::Run(Private, Executor io, const Command& command, ProcessGroup* group,
          const StartOptions& options)
     : io_(std::move(io))
     , strand_(::asio::make_strand(io_))
-    , timer_(strand_)
+    , watcher_(
+          strand_, [this] { after_event(); }, [this] { return own_deadline(); })
+    , tree_timer_(strand_)
     , options_(options) {
     driver::RunDriver::Options o;
     o.shared_group = group;
     o.queue_stdout_lines = options.line_reader;
     o.queue_events = options.event_reader;
     o.run.sample_every = options.sample_every;
-    driver_.emplace(command, std::move(o), *this);
+    driver_.emplace(command, std::move(o), watcher_);
 }
 
 Run::~Run() {
     // The driver first: it unregisters (and, unfinished, kills) while the
     // descriptors it talks to still exist.
     driver_.reset();
-    for (auto& [fd, w] : watches_) {
-        w->descriptor.release(); // the driver owned the descriptor, not us
+    watcher_.release_all();
+    if (tree_events_) {
+        tree_events_->release(); // the group's descriptor, not ours
     }
     if (orphan_watch_) {
         orphan_watch_->release();
@@ -94,83 +87,16 @@ Run::~Run() {
     orphan_.reset(); // reaps a killed child: only when the io_context went first
 }
 
-template <class F>
-void Run::on_strand(F&& f) {
-    ::asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(); });
-}
 
-// --- descriptors and timer ---------------------------------------------------
+// --- waiting ---------------------------------------------------------------------
 
 void Run::arm_all() {
-    armed_ = true;
-    for (auto& [fd, w] : watches_) {
-        arm(*w);
-    }
-    reschedule_timer(); // a deadline reported by start(), before we could arm
+    watcher_.arm_all();
     after_event();
 }
 
-void Run::watch(driver::RunDriver&, int fd, driver::FdRole role) {
-    auto w =
-        std::make_unique<Watch>(Watch{::asio::posix::stream_descriptor(strand_), role, ++serial_});
-    std::error_code ec;
-    w->descriptor.assign(fd, ec);
-    if (ec) {
-        // epoll refuses only descriptors that cannot be waited on; nothing
-        // the driver gives us is one. Keep the run going on the others.
-        return;
-    }
-    auto& ref = *w;
-    watches_[fd] = std::move(w);
-    if (armed_) {
-        arm(ref);
-    }
-}
-
-void Run::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
-    auto it = watches_.find(fd);
-    if (it == watches_.end()) {
-        return;
-    }
-    it->second->descriptor.release(); // cancels its wait; the driver closes the fd
-    watches_.erase(it);
-}
-
-void Run::arm(Watch& w) {
-    const int fd = w.descriptor.native_handle();
-    w.descriptor.async_wait(wait_type_of(w.role),
-                            [self = shared_from_this(), fd, serial = w.serial](std::error_code ec) {
-                                self->on_watch_ready(fd, serial, ec);
-                            });
-}
-
-void Run::on_watch_ready(int fd, std::uint64_t serial, std::error_code ec) {
-    auto it = watches_.find(fd);
-    if (it == watches_.end() || it->second->serial != serial ||
-        ec == ::asio::error::operation_aborted) {
-        return; // unwatched meanwhile (and maybe the number reused)
-    }
-    const auto role = it->second->role;
-    if (driver_) {
-        driver_->on_ready(fd, role, Clock::now());
-    }
-    // Still watched (same registration)? Then wait again.
-    it = watches_.find(fd);
-    if (it != watches_.end() && it->second->serial == serial) {
-        arm(*it->second);
-    }
-    after_event();
-}
-
-void Run::deadline_changed(driver::RunDriver&, std::optional<TimePoint> at) {
-    driver_deadline_ = at;
-    if (armed_) {
-        reschedule_timer();
-    }
-}
-
-void Run::reschedule_timer() {
-    std::optional<TimePoint> next = driver_deadline_;
+std::optional<TimePoint> Run::own_deadline() const {
+    std::optional<TimePoint> next;
     for (const auto& p : profile_ops_) {
         if (const auto d = p.sampler.next_deadline(); d && (!next || *d < *next)) {
             next = d;
@@ -181,34 +107,7 @@ void Run::reschedule_timer() {
             next = d;
         }
     }
-    if (next == timer_at_) {
-        return;
-    }
-    timer_at_ = next;
-    ++timer_serial_;
-    if (!next) {
-        timer_.cancel();
-        return;
-    }
-    timer_.expires_at(*next); // cancels the wait in flight
-    timer_.async_wait([self = shared_from_this(), serial = timer_serial_](std::error_code ec) {
-        self->on_timer(serial, ec);
-    });
-}
-
-void Run::on_timer(std::uint64_t serial, std::error_code ec) {
-    if (serial != timer_serial_ || ec == ::asio::error::operation_aborted) {
-        return;
-    }
-    timer_at_.reset();
-    const auto now = Clock::now();
-    if (driver_ && driver_deadline_ && *driver_deadline_ <= now) {
-        driver_deadline_.reset(); // the driver reports its next one
-        driver_->on_deadline(now);
-    }
-    sample_profiles(now);
-    after_event();
-    reschedule_timer();
+    return next;
 }
 
 void Run::sample_profiles(TimePoint now) {
@@ -288,7 +187,7 @@ void Run::async_profile(std::uint64_t id, Duration every, ProfileCompletion c) {
         profile_ops_.push_back({id, SamplerMachine(every, Clock::now()), {}, std::move(c)});
         after_event();
         if (!profile_ops_.empty()) {
-            reschedule_timer();
+            watcher_.reschedule();
         }
     });
 }
@@ -349,12 +248,12 @@ void Run::cancel_op(std::uint64_t id, ::asio::cancellation_type type) {
         ev->completion.release()->complete(aborted, {});
     } else if (auto p = take_op(profile_ops_, id)) {
         p->completion.release()->complete(aborted, {});
-        reschedule_timer();
+        watcher_.reschedule();
     } else if (auto cl = take_op(close_ops_, id)) {
         cl->completion.release()->complete(aborted);
     } else if (auto r = take_op(ready_ops_, id)) {
         r->completion.release()->complete(aborted);
-        reschedule_timer();
+        watcher_.reschedule();
     } else if (auto w = take_op(write_ops_, id)) {
         // Part of it may be in the pipe already: the stream is no longer
         // coherent, so stdin is closed (total cancellation is not offered).
@@ -369,262 +268,6 @@ void Run::cancel_op(std::uint64_t id, ::asio::cancellation_type type) {
         }
         after_event();
     }
-}
-
-// --- completing operations ---------------------------------------------------
-
-std::error_code Run::result_code(const ResultOp& op) const {
-    if (op.on_cancel == OnCancel::StopRun && stop_requested_) {
-        return ::asio::error::operation_aborted;
-    }
-    if (result_ && result_->error) {
-        return make_error_code(result_->error->kind());
-    }
-    return {};
-}
-
-void Run::after_event() {
-    if (abandoned_) {
-        abort_all_ops(); // anything that arrived after the owner let go
-        return;
-    }
-    if (!armed_ || !driver_) {
-        return;
-    }
-    step_ready_ops(); // before lines are popped: a probe sees them first
-    auto& lines = driver_->stdout_lines();
-    while (!line_ops_.empty() && !lines.empty()) {
-        auto op = std::move(line_ops_.front());
-        line_ops_.pop_front();
-        std::string line = std::move(lines.front());
-        lines.pop_front();
-        ++lines_popped_;
-        op.completion.release()->complete({}, std::move(line));
-    }
-    auto& events = driver_->events();
-    while (!event_ops_.empty() && !events.empty()) {
-        auto op = std::move(event_ops_.front());
-        event_ops_.pop_front();
-        auto event = std::move(events.front());
-        events.pop_front();
-        op.completion.release()->complete({}, std::move(event));
-    }
-    const auto written = driver_->stdin_bytes_written();
-    while (!write_ops_.empty() && write_ops_.front().written_when_done <= written) {
-        auto op = std::move(write_ops_.front());
-        write_ops_.pop_front();
-        op.completion.release()->complete({}, op.size);
-    }
-    if (driver_->stdin_broken() || !driver_->stdin_open()) {
-        // What is still queued will never be written.
-        const std::error_code ec =
-            driver_->stdin_broken() ? ::asio::error::broken_pipe : ::asio::error::operation_aborted;
-        for (auto& op : std::exchange(write_ops_, {})) {
-            op.completion.release()->complete(ec, 0);
-        }
-        for (auto& op : std::exchange(close_ops_, {})) {
-            op.completion.release()->complete({});
-        }
-    }
-    if (driver_->finished()) {
-        finish_ops();
-    }
-}
-
-void Run::finish_ops() {
-    if (!result_) {
-        result_ = driver_->result();
-        forget_kill_handles();
-        timer_at_.reset();
-        ++timer_serial_;
-        timer_.cancel();
-    }
-    // Lines still queued are delivered first; then the end.
-    for (auto& op : std::exchange(line_ops_, {})) {
-        op.completion.release()->complete(::asio::error::eof, {});
-    }
-    for (auto& op : std::exchange(event_ops_, {})) {
-        op.completion.release()->complete(::asio::error::eof, {});
-    }
-    for (auto& op : std::exchange(profile_ops_, {})) {
-        op.completion.release()->complete({}, op.builder.finish(*result_));
-    }
-    if (stop_requested_ && tree_ && !tree_gone()) {
-        wait_for_tree(); // the tree's SIGKILL is on its way: complete once it is gone
-        return;
-    }
-    tree_.reset();
-    for (auto& op : std::exchange(result_ops_, {})) {
-        const auto ec = result_code(op);
-        op.completion.release()->complete(ec, *result_);
-    }
-}
-
-bool Run::tree_gone() noexcept {
-    try {
-        return tree_->empty();
-    } catch (...) {
-        return true; // the group cannot be read: nothing left to wait for
-    }
-}
-
-void Run::wait_for_tree() {
-    // Killed already (by the driver, at the run's end): a short poll, bounded
-    // in case something in the tree cannot die.
-    constexpr auto poll = std::chrono::milliseconds(5);
-    constexpr auto bound = std::chrono::seconds(5);
-    const auto now = Clock::now();
-    if (!tree_wait_until_) {
-        tree_wait_until_ = now + bound;
-    }
-    if (tree_waiting_) {
-        return;
-    }
-    if (now >= *tree_wait_until_) {
-        tree_.reset();
-        finish_ops();
-        return;
-    }
-    tree_waiting_ = true;
-    timer_.expires_after(poll);
-    timer_.async_wait([self = shared_from_this(), serial = ++timer_serial_](std::error_code ec) {
-        if (ec == ::asio::error::operation_aborted || serial != self->timer_serial_) {
-            return;
-        }
-        self->tree_waiting_ = false;
-        self->finish_ops();
-    });
-}
-
-void Run::abort_all_ops() {
-    const std::error_code aborted = ::asio::error::operation_aborted;
-    for (auto& op : std::exchange(result_ops_, {})) {
-        op.completion.release()->complete(aborted, {});
-    }
-    for (auto& op : std::exchange(line_ops_, {})) {
-        op.completion.release()->complete(aborted, {});
-    }
-    for (auto& op : std::exchange(event_ops_, {})) {
-        op.completion.release()->complete(aborted, {});
-    }
-    for (auto& op : std::exchange(write_ops_, {})) {
-        op.completion.release()->complete(aborted, 0);
-    }
-    for (auto& op : std::exchange(close_ops_, {})) {
-        op.completion.release()->complete(aborted);
-    }
-    for (auto& op : std::exchange(profile_ops_, {})) {
-        op.completion.release()->complete(aborted, {});
-    }
-    for (auto& op : std::exchange(ready_ops_, {})) {
-        op.completion.release()->complete(aborted);
-    }
-}
-
-// --- letting go ----------------------------------------------------------------
-
-void Run::drop_pending() noexcept {
-    // Moved out first: destroying a handler may destroy the Process that
-    // owns this run (the registry keeps the run itself alive meanwhile).
-    [[maybe_unused]] auto results = std::exchange(result_ops_, {});
-    [[maybe_unused]] auto lines = std::exchange(line_ops_, {});
-    [[maybe_unused]] auto events = std::exchange(event_ops_, {});
-    [[maybe_unused]] auto writes = std::exchange(write_ops_, {});
-    [[maybe_unused]] auto closes = std::exchange(close_ops_, {});
-    [[maybe_unused]] auto profiles = std::exchange(profile_ops_, {});
-    [[maybe_unused]] auto readies = std::exchange(ready_ops_, {});
-}
-
-void ShutdownRegistry::add(std::weak_ptr<DropsOnShutdown> object) {
-    std::lock_guard lock(mutex_);
-    if (objects_.size() >= prune_at_) {
-        std::erase_if(objects_, [](const auto& o) { return o.expired(); });
-        prune_at_ = std::max<std::size_t>(64, objects_.size() * 2);
-    }
-    objects_.push_back(std::move(object));
-}
-
-void ShutdownRegistry::shutdown() {
-    for (;;) {
-        std::vector<std::weak_ptr<DropsOnShutdown>> objects;
-        {
-            std::lock_guard lock(mutex_);
-            objects.swap(objects_);
-        }
-        if (objects.empty()) {
-            return;
-        }
-        for (auto& o : objects) {
-            if (auto alive = o.lock()) {
-                alive->drop_pending();
-            }
-        }
-    }
-}
-
-void Run::forget_kill_handles() noexcept {
-    std::lock_guard lock(kill_mutex_);
-    kill_child_ = {};
-    kill_group_.reset();
-}
-
-void Run::abandon() {
-    {
-        // Now, from the caller's thread: the strand may be busy elsewhere.
-        std::lock_guard lock(kill_mutex_);
-        if (kill_group_) {
-            try {
-                kill_group_->kill_all();
-            } catch (...) {
-            }
-        }
-        kill_child_.signal(SIGKILL);
-    }
-    on_strand([this] { abandon_on_strand(); });
-}
-
-void Run::abandon_on_strand() {
-    if (abandoned_) {
-        return;
-    }
-    abandoned_ = true;
-    abort_all_ops();
-    ++timer_serial_;
-    timer_.cancel();
-    if (driver_) {
-        if (auto child = driver_->abandon()) {
-            orphan_ = std::move(child);
-        }
-    }
-    forget_kill_handles();
-    if (orphan_) {
-        orphan_watch_.emplace(strand_);
-        std::error_code ec;
-        orphan_watch_->assign(orphan_->pidfd(), ec);
-        if (ec) {
-            orphan_watch_.reset();
-            orphan_.reset(); // cannot wait for it: reap now (it is SIGKILLed)
-            return;
-        }
-        reap_orphan();
-    }
-}
-
-void Run::reap_orphan() {
-    if (!orphan_ || orphan_->try_wait()) {
-        if (orphan_watch_) {
-            orphan_watch_->release();
-            orphan_watch_.reset();
-        }
-        orphan_.reset();
-        return;
-    }
-    orphan_watch_->async_wait(::asio::posix::descriptor_base::wait_read,
-                              [self = shared_from_this()](std::error_code ec) {
-                                  if (ec != ::asio::error::operation_aborted) {
-                                      self->reap_orphan();
-                                  }
-                              });
 }
 
 } // namespace processkit::asio::detail

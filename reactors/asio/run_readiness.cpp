@@ -21,7 +21,7 @@ void Run::async_wait_ready(std::uint64_t id, Readiness probe, Duration deadline,
         ready_ops_.push_back({id, driver::ReadinessWait(std::move(probe), Clock::now(), deadline),
                               lines_popped_, std::move(c)});
         after_event();
-        reschedule_timer();
+        watcher_.reschedule();
     });
 }
 
@@ -54,7 +54,7 @@ void Run::step_ready_ops() {
             verdict && verdict->ready() ? std::error_code{} : make_error_code(ErrorKind::NotReady));
     }
     if (!driver_->finished()) {
-        reschedule_timer();
+        watcher_.reschedule();
     }
 }
 

@@ -65,21 +65,11 @@ void Reactor::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
 }
 
 void Reactor::deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) {
-    if (auto it = deadline_of_.find(&driver); it != deadline_of_.end()) {
-        deadlines_.erase({it->second, &driver});
-        deadline_of_.erase(it);
-    }
-    if (at) {
-        deadlines_.insert({*at, &driver});
-        deadline_of_[&driver] = *at;
-    }
+    deadlines_.set(driver, at);
 }
 
 std::optional<TimePoint> Reactor::next_deadline() const {
-    if (deadlines_.empty()) {
-        return std::nullopt;
-    }
-    return deadlines_.begin()->first;
+    return deadlines_.next();
 }
 
 bool Reactor::run_once(std::optional<TimePoint> until) {
@@ -111,12 +101,7 @@ bool Reactor::run_once(std::optional<TimePoint> until) {
         const Registration r = it->second;
         r.driver->on_ready(it->first, r.role, Clock::now());
     }
-    const TimePoint now = Clock::now();
-    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-        driver::RunDriver* driver = deadlines_.begin()->second;
-        deadline_changed(*driver, std::nullopt); // the driver re-arms it if needed
-        driver->on_deadline(now);
-    }
+    deadlines_.fire_due(Clock::now());
     return true;
 }
 

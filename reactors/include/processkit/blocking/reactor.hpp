@@ -7,12 +7,11 @@
 // Thread-safety: none; a reactor and its drivers are used from one thread at
 // a time (it may move between threads between calls).
 
+#include "processkit/driver/deadline_table.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/os/unique_fd.hpp"
 
-#include <map>
 #include <optional>
-#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -63,8 +62,7 @@ private:
     };
     os::UniqueFd epoll_;
     std::unordered_map<int, Registration> fds_;
-    std::set<std::pair<TimePoint, driver::RunDriver*>> deadlines_;
-    std::unordered_map<driver::RunDriver*, TimePoint> deadline_of_;
+    driver::DeadlineTable deadlines_;
 };
 
 } // namespace processkit::blocking

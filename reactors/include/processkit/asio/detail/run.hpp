@@ -10,9 +10,11 @@
 
 #include "processkit/asio/detail/completion.hpp"
 #include "processkit/asio/detail/shutdown_registry.hpp"
+#include "processkit/asio/detail/strand_watcher.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/readiness.hpp"
 #include "processkit/core/sampler.hpp"
+#include "processkit/core/termination.hpp"
 #include "processkit/driver/readiness_probe.hpp"
 #include "processkit/driver/readiness_wait.hpp"
 #include "processkit/driver/run_driver.hpp"
@@ -22,6 +24,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <atomic>
@@ -52,9 +55,7 @@ enum class OnCancel {
     CloseStdin,  ///< a write: stdin is closed (what was written is unknown)
 };
 
-class Run final : public driver::Watcher,
-                  public DropsOnShutdown,
-                  public std::enable_shared_from_this<Run> {
+class Run final : public DropsOnShutdown, public std::enable_shared_from_this<Run> {
 public:
     using Executor = ::asio::any_io_executor;
     struct Private {}; // make_shared needs a public constructor
@@ -99,20 +100,10 @@ public:
     /// reaped asynchronously when it is gone.
     void abandon();
 
-    // driver::Watcher (strand only)
-    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
-    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
-    void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
-
     // DropsOnShutdown (the context is being destroyed; no handler runs)
     void drop_pending() noexcept override;
 
 private:
-    struct Watch {
-        ::asio::posix::stream_descriptor descriptor;
-        driver::FdRole role;
-        std::uint64_t serial;
-    };
     struct ResultOp {
         std::uint64_t id;
         ResultCompletion completion;
@@ -153,10 +144,8 @@ private:
     template <class F>
     void on_strand(F&& f);
     void arm_all();
-    void arm(Watch& w);
-    void on_watch_ready(int fd, std::uint64_t serial, std::error_code ec);
-    void reschedule_timer();
-    void on_timer(std::uint64_t serial, std::error_code ec);
+    /// The earliest deadline of the profiles and readiness waits.
+    std::optional<TimePoint> own_deadline() const;
     void sample_profiles(TimePoint now);
     std::error_code ready_usable(const Readiness& probe, Duration deadline) const;
     /// Feeds every pending readiness probe what happened; completes the decided ones.
@@ -166,6 +155,7 @@ private:
     void finish_ops();
     bool tree_gone() noexcept;
     void wait_for_tree();
+    void on_tree_event();
     void cancel_op(std::uint64_t id, ::asio::cancellation_type type);
     void abort_all_ops();
     void abandon_on_strand();
@@ -175,13 +165,7 @@ private:
 
     Executor io_;
     ::asio::strand<Executor> strand_;
-    ::asio::steady_timer timer_;
-    std::unordered_map<int, std::unique_ptr<Watch>> watches_;
-    std::uint64_t serial_ = 0;
-    bool armed_ = false;
-    std::optional<TimePoint> driver_deadline_;
-    std::optional<TimePoint> timer_at_;
-    std::uint64_t timer_serial_ = 0;
+    StrandWatcher watcher_;
 
     std::vector<ResultOp> result_ops_;
     std::deque<LineOp> line_ops_;
@@ -196,8 +180,12 @@ private:
     /// owning operation completes only once the tree is gone (the run's end
     /// may come with the tree's SIGKILL still on its way).
     std::shared_ptr<ProcessGroup> tree_;
-    bool tree_waiting_ = false;
-    std::optional<TimePoint> tree_wait_until_;
+    /// The bounded wait for that tree to be reported empty (the core's
+    /// decision); cgroup.events wakes it, else a short timer.
+    std::optional<TerminationMachine> tree_stop_;
+    ::asio::steady_timer tree_timer_;
+    std::optional<::asio::posix::stream_descriptor> tree_events_;
+    bool tree_events_armed_ = false;
     bool abandoned_ = false;
     StartOptions options_;
     std::optional<ProcessResult> result_; ///< kept for operations started after the end
@@ -216,6 +204,11 @@ private:
     os::ChildSignaller kill_child_;
     std::shared_ptr<ProcessGroup> kill_group_;
 };
+
+template <class F>
+void Run::on_strand(F&& f) {
+    ::asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(); });
+}
 
 /// Cancellation handler installed in an operation's slot.
 struct CancelRequest {
