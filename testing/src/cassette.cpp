@@ -1,6 +1,6 @@
 #include "cassette.hpp"
 
-#include "json.hpp"
+#include "processkit/core/utf8.hpp"
 #include "processkit/os/unique_fd.hpp"
 
 #include <array>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <fcntl.h>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/stat.h>
 #include <system_error>
@@ -63,69 +64,235 @@ ErrorKind error_kind_of(const std::string& name) {
     throw Error(ErrorKind::InvalidArgument, {}, "cassette: unknown error kind \"" + name + "\"");
 }
 
-template <class T>
-json::Value or_null(const std::optional<T>& v) {
-    return v ? json::Value(*v) : json::Value(nullptr);
+// --- JSON through nlohmann-json, with the cassette's own rules: keys kept in
+// the order written, integers only, nesting capped, every type checked with
+// an Error (InvalidArgument) that says what was expected. ---
+
+using Json = nlohmann::ordered_json;
+
+constexpr int max_depth = 64;
+
+[[noreturn]] void fail(const std::string& what) {
+    throw Error(ErrorKind::InvalidArgument, {}, "JSON: " + what);
 }
 
-json::Value to_json(const Entry& e) {
-    const auto& i = e.invocation;
-    json::Value::Array args;
-    for (const auto& a : i.args) {
-        args.push_back(json::from_bytes(a));
-    }
-    json::Value::Array env;
-    for (const auto& op : i.env) {
-        env.push_back(json::from_bytes(op));
-    }
-    return json::Value::Object{
-        {"program", json::from_bytes(i.program)},
-        {"args", std::move(args)},
-        {"cwd", i.cwd ? json::from_bytes(*i.cwd) : json::Value(nullptr)},
-        {"env", std::move(env)},
-        {"stdin", name_of(stdin_names, i.stdin_kind)},
-        {"timeout_ns", i.timeout ? json::Value(std::int64_t{i.timeout->count()}) : nullptr},
-        {"started", i.started},
-        {"outcome", name_of(outcome_names, e.outcome.kind)},
-        {"exit_code", or_null(e.status ? e.status->code() : std::nullopt)},
-        {"signal", or_null(e.status ? e.status->signal() : std::nullopt)},
-        {"error_kind", e.error_kind ? json::Value(std::string(to_string(*e.error_kind))) : nullptr},
-        {"stdout", json::from_bytes(e.stdout_bytes)},
-        {"stderr", json::from_bytes(e.stderr_bytes)},
-        {"duration_ns", std::int64_t{e.duration.count()}},
+// nlohmann's parse errors read "[json.exception.parse_error.101] parse error
+// at line 1, column 2: <reason>; last read: '<text>'"; keep the reason and
+// give the 0-based offset of the byte where reading stopped. Floats and
+// nesting deeper than max_depth are refused while parsing (the callback
+// knows no offset).
+Json parse(std::string_view text) {
+    const Json::parser_callback_t check = [](int depth, Json::parse_event_t event, Json& parsed) {
+        if ((event == Json::parse_event_t::object_start ||
+             event == Json::parse_event_t::array_start) &&
+            depth > max_depth) {
+            fail("nesting too deep");
+        }
+        if (event == Json::parse_event_t::value && parsed.is_number_float()) {
+            fail("only integers are supported");
+        }
+        return true;
     };
+    try {
+        return Json::parse(text, check);
+    } catch (const Json::parse_error& e) {
+        std::string reason = e.what();
+        if (const auto colon = reason.find(": "); colon != std::string::npos) {
+            reason.erase(0, colon + 2);
+        }
+        // "; last read: '<text>'" would copy the cassette's bytes (maybe not
+        // UTF-8) into the message; the offset says where.
+        if (const auto last = reason.find("; last read: '"); last != std::string::npos) {
+            const auto end = reason.find("'; ", last + 14);
+            reason.erase(last, end == std::string::npos ? std::string::npos : end + 1 - last);
+        }
+        fail(reason + " at offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0));
+    }
 }
 
-int as_int32(const json::Value& v) {
-    const auto n = v.as_int();
+std::string write(const Json& value) {
+    // Compact; strings are UTF-8 already (bytes that are not go as base64).
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+const Json* find(const Json& object, const std::string& key) {
+    if (!object.is_object()) {
+        fail("expected an object");
+    }
+    const auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+}
+
+const Json& at(const Json& object, const std::string& key) {
+    if (const auto* v = find(object, key)) {
+        return *v;
+    }
+    fail("missing member \"" + key + "\"");
+}
+
+std::int64_t as_int(const Json& v) {
+    if (v.is_number_integer() &&
+        (!v.is_number_unsigned() ||
+         v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))) {
+        return v.get<std::int64_t>();
+    }
+    fail("expected an integer");
+}
+
+bool as_bool(const Json& v) {
+    if (!v.is_boolean()) {
+        fail("expected a boolean");
+    }
+    return v.get<bool>();
+}
+
+const std::string& as_string(const Json& v) {
+    if (!v.is_string()) {
+        fail("expected a string");
+    }
+    return v.get_ref<const std::string&>();
+}
+
+const Json::array_t& as_array(const Json& v) {
+    if (!v.is_array()) {
+        fail("expected an array");
+    }
+    return v.get_ref<const Json::array_t&>();
+}
+
+constexpr std::string_view base64_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(std::string_view bytes) {
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+        if (i + 1 < bytes.size()) {
+            n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+        }
+        if (i + 2 < bytes.size()) {
+            n |= static_cast<unsigned char>(bytes[i + 2]);
+        }
+        out += base64_alphabet[(n >> 18) & 63];
+        out += base64_alphabet[(n >> 12) & 63];
+        out += i + 1 < bytes.size() ? base64_alphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < bytes.size() ? base64_alphabet[n & 63] : '=';
+    }
+    return out;
+}
+
+std::string base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        fail("base64 text of a length that is not a multiple of 4");
+    }
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        std::uint32_t n = 0;
+        int pad = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            const char c = text[i + j];
+            std::size_t v = 0;
+            if (c == '=' && i + 4 == text.size() && j >= 2) {
+                ++pad;
+            } else if (pad > 0 || (v = base64_alphabet.find(c)) == std::string_view::npos) {
+                fail("invalid base64 text");
+            }
+            n = (n << 6) | static_cast<std::uint32_t>(v);
+        }
+        out += static_cast<char>((n >> 16) & 0xff);
+        if (pad < 2) {
+            out += static_cast<char>((n >> 8) & 0xff);
+        }
+        if (pad < 1) {
+            out += static_cast<char>(n & 0xff);
+        }
+    }
+    return out;
+}
+
+/// Bytes as a JSON string when they are UTF-8, else {"base64": "..."}.
+Json from_bytes(std::string_view bytes) {
+    if (is_valid_utf8(bytes)) {
+        return std::string(bytes);
+    }
+    return Json{{"base64", base64_encode(bytes)}};
+}
+
+/// The inverse of from_bytes.
+std::string to_bytes(const Json& value) {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    return base64_decode(as_string(at(value, "base64")));
+}
+
+// --- Entries ---
+
+template <class T>
+Json or_null(const std::optional<T>& v) {
+    return v ? Json(*v) : Json(nullptr);
+}
+
+Json to_json(const Entry& e) {
+    const auto& i = e.invocation;
+    Json args = Json::array();
+    for (const auto& a : i.args) {
+        args.push_back(from_bytes(a));
+    }
+    Json env = Json::array();
+    for (const auto& op : i.env) {
+        env.push_back(from_bytes(op));
+    }
+    // The key order is the file format's (ordered_json keeps it).
+    Json j = Json::object();
+    j["program"] = from_bytes(i.program);
+    j["args"] = std::move(args);
+    j["cwd"] = i.cwd ? from_bytes(*i.cwd) : Json(nullptr);
+    j["env"] = std::move(env);
+    j["stdin"] = name_of(stdin_names, i.stdin_kind);
+    j["timeout_ns"] = i.timeout ? Json(std::int64_t{i.timeout->count()}) : Json(nullptr);
+    j["started"] = i.started;
+    j["outcome"] = name_of(outcome_names, e.outcome.kind);
+    j["exit_code"] = or_null(e.status ? e.status->code() : std::nullopt);
+    j["signal"] = or_null(e.status ? e.status->signal() : std::nullopt);
+    j["error_kind"] = e.error_kind ? Json(std::string(to_string(*e.error_kind))) : Json(nullptr);
+    j["stdout"] = from_bytes(e.stdout_bytes);
+    j["stderr"] = from_bytes(e.stderr_bytes);
+    j["duration_ns"] = std::int64_t{e.duration.count()};
+    return j;
+}
+
+int as_int32(const Json& v) {
+    const auto n = as_int(v);
     if (n < INT32_MIN || n > INT32_MAX) {
         throw Error(ErrorKind::InvalidArgument, {}, "cassette: number out of range");
     }
     return static_cast<int>(n);
 }
 
-Entry from_json(const json::Value& j) {
+Entry from_json(const Json& j) {
     Entry e;
     auto& i = e.invocation;
-    i.program = json::to_bytes(j.at("program"));
-    for (const auto& a : j.at("args").as_array()) {
-        i.args.push_back(json::to_bytes(a));
+    i.program = to_bytes(at(j, "program"));
+    for (const auto& a : as_array(at(j, "args"))) {
+        i.args.push_back(to_bytes(a));
     }
-    if (const auto& cwd = j.at("cwd"); !cwd.is_null()) {
-        i.cwd = json::to_bytes(cwd);
+    if (const auto& cwd = at(j, "cwd"); !cwd.is_null()) {
+        i.cwd = to_bytes(cwd);
     }
-    for (const auto& op : j.at("env").as_array()) {
-        i.env.push_back(json::to_bytes(op));
+    for (const auto& op : as_array(at(j, "env"))) {
+        i.env.push_back(to_bytes(op));
     }
-    i.stdin_kind = kind_of(stdin_names, j.at("stdin").as_string());
-    if (const auto& t = j.at("timeout_ns"); !t.is_null()) {
-        i.timeout = Duration{t.as_int()};
+    i.stdin_kind = kind_of(stdin_names, as_string(at(j, "stdin")));
+    if (const auto& t = at(j, "timeout_ns"); !t.is_null()) {
+        i.timeout = Duration{as_int(t)};
     }
-    i.started = j.at("started").as_bool();
-    e.outcome.kind = kind_of(outcome_names, j.at("outcome").as_string());
-    if (const auto& code = j.at("exit_code"); !code.is_null()) {
+    i.started = as_bool(at(j, "started"));
+    e.outcome.kind = kind_of(outcome_names, as_string(at(j, "outcome")));
+    if (const auto& code = at(j, "exit_code"); !code.is_null()) {
         e.status = ExitStatus::exited(as_int32(code));
-    } else if (const auto& sig = j.at("signal"); !sig.is_null()) {
+    } else if (const auto& sig = at(j, "signal"); !sig.is_null()) {
         e.status = ExitStatus::signalled(as_int32(sig));
     }
     if (e.outcome.kind == Outcome::Kind::Exited || e.outcome.kind == Outcome::Kind::Signalled) {
@@ -135,12 +302,12 @@ Entry from_json(const json::Value& j) {
         }
         e.outcome.value = e.status->is_exited() ? *e.status->code() : *e.status->signal();
     }
-    if (const auto& k = j.at("error_kind"); !k.is_null()) {
-        e.error_kind = error_kind_of(k.as_string());
+    if (const auto& k = at(j, "error_kind"); !k.is_null()) {
+        e.error_kind = error_kind_of(as_string(k));
     }
-    e.stdout_bytes = json::to_bytes(j.at("stdout"));
-    e.stderr_bytes = json::to_bytes(j.at("stderr"));
-    e.duration = Duration{j.at("duration_ns").as_int()};
+    e.stdout_bytes = to_bytes(at(j, "stdout"));
+    e.stderr_bytes = to_bytes(at(j, "stderr"));
+    e.duration = Duration{as_int(at(j, "duration_ns"))};
     return e;
 }
 
@@ -204,7 +371,7 @@ void write_file(const std::string& path, const std::vector<Entry>& entries) {
     std::string text =
         "{\"processkit_cassette\":" + std::to_string(format_version) + ",\"entries\":[\n";
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        text += json::write(to_json(entries[i]));
+        text += write(to_json(entries[i]));
         text += i + 1 < entries.size() ? ",\n" : "\n";
     }
     text += "]}\n";
@@ -224,14 +391,14 @@ std::vector<Entry> read_file(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     try {
-        const auto doc = json::parse(text.str());
-        if (const auto* v = doc.find("processkit_cassette"); !v || v->as_int() != format_version) {
+        const auto doc = parse(text.str());
+        if (const auto* v = find(doc, "processkit_cassette"); !v || as_int(*v) != format_version) {
             throw Error(ErrorKind::InvalidArgument, {},
                         "not a processkit cassette (version " + std::to_string(format_version) +
                             ")");
         }
         std::vector<Entry> entries;
-        for (const auto& e : doc.at("entries").as_array()) {
+        for (const auto& e : as_array(at(doc, "entries"))) {
             entries.push_back(from_json(e));
         }
         return entries;
