@@ -88,7 +88,7 @@ int dispatch(const std::vector<std::string>& argv) {
         return doctor(rest);
     }
     if (command == "run") {
-        const pk::RunOptions options = pk::parse_run_options(rest);
+        const pk::RunRequest options = pk::parse_run_request(rest);
         if (options.help) {
             std::fputs(pk::run_help().c_str(), stdout);
             return 0;

@@ -14,7 +14,7 @@ struct OptionSpec {
     std::string_view value;    ///< metavariable, empty for a flag
     std::string_view help;     ///< one line
     std::string_view defaults; ///< shown as "(default: ...)", empty for none
-    std::function<void(RunOptions&, const std::string&)> apply;
+    std::function<void(RunRequest&, const std::string&)> apply;
 };
 
 std::optional<processkit::Mechanism> parse_mechanism_option(const std::string& v) {
@@ -45,7 +45,7 @@ processkit::Signal parse_signal_option(const std::string& v) {
 }
 
 const std::vector<OptionSpec>& specs() {
-    using O = RunOptions;
+    using O = RunRequest;
     using S = const std::string&;
     static const std::vector<OptionSpec> table = {
         {"--timeout", "DURATION", "stop the tree after DURATION", "none",
@@ -139,8 +139,8 @@ const OptionSpec* find_spec(std::string_view name) {
 
 } // namespace
 
-RunOptions parse_run_options(const std::vector<std::string>& argv) {
-    RunOptions o;
+RunRequest parse_run_request(const std::vector<std::string>& argv) {
+    RunRequest o;
     std::size_t i = 0;
     while (i < argv.size()) {
         const std::string& a = argv[i];

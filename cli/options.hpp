@@ -18,7 +18,7 @@ namespace pk {
 /// What --json keeps of each stream when --max-output is not given.
 inline constexpr std::uint64_t default_max_output = std::uint64_t{64} << 20;
 
-struct RunOptions {
+struct RunRequest {
     std::string program;
     std::vector<std::string> args;
 
@@ -58,7 +58,7 @@ struct RunOptions {
 };
 
 /// Parses the arguments after `run`. Throws UsageError.
-RunOptions parse_run_options(const std::vector<std::string>& argv);
+RunRequest parse_run_request(const std::vector<std::string>& argv);
 
 /// `pk run --help`: every option with its default.
 std::string run_help();

@@ -34,7 +34,7 @@ using processkit::Clock;
 using processkit::Duration;
 using processkit::TimePoint;
 
-void check_cwd(const RunOptions& o) {
+void check_cwd(const RunRequest& o) {
     if (o.cwd) {
         struct stat st {};
         if (::stat(o.cwd->c_str(), &st) != 0) {
@@ -73,7 +73,7 @@ void warn_if_unprotected(const processkit::ProcessGroup& group) {
                  why.empty() ? "" : ": ", why.c_str());
 }
 
-processkit::ProcessGroup make_group(const RunOptions& o) {
+processkit::ProcessGroup make_group(const RunRequest& o) {
     processkit::GroupOptions go;
     go.require = o.mechanism;
     go.limits = o.limits;
@@ -98,7 +98,7 @@ processkit::ProcessGroup make_group(const RunOptions& o) {
     }
 }
 
-processkit::Command make_command(const RunOptions& o, Captures& captures) {
+processkit::Command make_command(const RunRequest& o, Captures& captures) {
     processkit::Command c(o.program);
     c.args(o.args);
     if (o.cwd) {
@@ -136,7 +136,7 @@ processkit::Command make_command(const RunOptions& o, Captures& captures) {
 /// A PROGRAM that could not be started: 127 not found, 126 not executable,
 /// 125 for everything that is pk's side (the working directory; --stdin is
 /// opened by pk before the spawn).
-[[noreturn]] void throw_spawn_failure(const processkit::Error& e, const RunOptions& o) {
+[[noreturn]] void throw_spawn_failure(const processkit::Error& e, const RunRequest& o) {
     const bool about_input = !e.path().empty() && o.cwd && e.path() == *o.cwd;
     int status = exit_pk_failed;
     if (!about_input && e.kind() == processkit::ErrorKind::NotFound) {
@@ -271,7 +271,7 @@ void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignal
 
 } // namespace
 
-int run_command(const RunOptions& o) {
+int run_command(const RunRequest& o) {
     check_cwd(o);
     std::optional<OutputFile> json_out;
     if (o.json) {

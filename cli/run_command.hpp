@@ -8,6 +8,6 @@ namespace pk {
 
 /// Runs the command and returns pk's exit status. Throws Failure for pk's
 /// own failures and for a PROGRAM that cannot be started.
-int run_command(const RunOptions& options);
+int run_command(const RunRequest& options);
 
 } // namespace pk

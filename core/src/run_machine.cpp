@@ -35,17 +35,40 @@ private:
     Stream stream_;
 };
 
-RunMachine::RunMachine(const Command& command, RunOptions options)
-    : command_(command)
+RunConfig RunConfig::of(const Command& command) {
+    RunConfig c;
+    c.program = command.program();
+    c.invalid = command.validate();
+    for (Stream s : streams) {
+        const auto i = static_cast<std::size_t>(s);
+        c.modes[i] = command.mode(s);
+        c.policies[i] = command.policy(s);
+        c.has_line_handler[i] = static_cast<bool>(command.line_handler(s));
+    }
+    c.max_line_bytes = command.max_line_bytes();
+    c.encoding = command.encoding();
+    c.ok_codes = command.ok_codes();
+    c.timeout = command.timeout();
+    c.grace = command.grace();
+    c.timeout_signal = command.timeout_signal();
+    c.drain_timeout = command.drain_timeout();
+    c.stdin_kind = command.stdin_source().kind;
+    if (c.stdin_kind == StdinSource::Kind::Bytes) {
+        c.stdin_bytes = command.stdin_source().data;
+    }
+    return c;
+}
+
+RunMachine::RunMachine(RunConfig config, RunOptions options)
+    : config_(std::move(config))
     , owns_group_(options.owns_group)
     , sample_every_(options.sample_every)
-    , splitters_{LineSplitter(std::max<std::size_t>(command.max_line_bytes(), 1)),
-                 LineSplitter(std::max<std::size_t>(command.max_line_bytes(), 1))}
-    , buffers_{OutputBuffer(command.policy(Stream::Stdout)),
-               OutputBuffer(command.policy(Stream::Stderr))} {
+    , splitters_{LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1)),
+                 LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1))}
+    , buffers_{OutputBuffer(config_.policies[0]), OutputBuffer(config_.policies[1])} {
     for (Stream s : streams) {
         deliver_lines_[idx(s)] =
-            options.deliver_lines[idx(s)].value_or(static_cast<bool>(command.line_handler(s)));
+            options.deliver_lines[idx(s)].value_or(config_.has_line_handler[idx(s)]);
     }
 }
 
@@ -90,7 +113,7 @@ std::size_t RunMachine::buffered_bytes(Stream s) const {
 
 bool RunMachine::stdin_writable() const {
     return phase_ == Phase::Running && stdin_ == StdinState::Open && !stdin_close_requested_ &&
-           command_.stdin_source().kind == StdinSource::Kind::Interactive;
+           config_.stdin_kind == StdinSource::Kind::Interactive;
 }
 
 void RunMachine::require_running(const char* what) const {
@@ -106,8 +129,8 @@ void RunMachine::on(TimePoint, const input::Start&) {
     if (phase_ != Phase::Idle) {
         throw std::logic_error("RunMachine: Start given twice");
     }
-    if (auto problem = command_.validate()) {
-        finish_without_child(Outcome::spawn_failed(), std::move(problem));
+    if (config_.invalid) {
+        finish_without_child(Outcome::spawn_failed(), config_.invalid);
         return;
     }
     phase_ = Phase::Spawning;
@@ -121,21 +144,20 @@ void RunMachine::on(TimePoint now, const input::Spawned&) {
     phase_ = Phase::Running;
     spawned_at_ = now;
     for (Stream s : streams) {
-        stream_open_[idx(s)] = is_captured(command_.mode(s));
+        stream_open_[idx(s)] = is_captured(config_.modes[idx(s)]);
     }
-    if (auto t = command_.timeout()) {
+    if (auto t = config_.timeout) {
         timers_.arm(TimerId::Timeout, now + *t);
     }
-    const auto& source = command_.stdin_source();
-    if (source.kind == StdinSource::Kind::Bytes) {
+    if (config_.stdin_kind == StdinSource::Kind::Bytes) {
         stdin_ = StdinState::Open;
         stdin_close_requested_ = true;
-        if (!source.data.empty()) {
+        if (!config_.stdin_bytes.empty()) {
             stdin_write_pending_ = true;
-            push(action::WriteStdin{source.data});
+            push(action::WriteStdin{std::move(config_.stdin_bytes)}); // given once
         }
         close_stdin_when_drained();
-    } else if (source.kind == StdinSource::Kind::Interactive) {
+    } else if (config_.stdin_kind == StdinSource::Kind::Interactive) {
         stdin_ = StdinState::Open;
     }
     if (sample_every_) {
@@ -174,7 +196,7 @@ void RunMachine::on(TimePoint now, const input::Exited& e) {
     }
     if (stream_open_[0] || stream_open_[1]) {
         // A grandchild may hold the pipe open: drain for a bounded time only.
-        timers_.arm(TimerId::Drain, now + command_.drain_timeout());
+        timers_.arm(TimerId::Drain, now + config_.drain_timeout);
     }
     if (stdin_ == StdinState::Open) {
         stdin_ = StdinState::Closed;
@@ -191,7 +213,7 @@ void RunMachine::on(TimePoint now, const input::Tick&) {
     if (timers_.due(TimerId::Timeout, now)) {
         timers_.disarm(TimerId::Timeout);
         timed_out_ = true;
-        begin_termination(now, command_.timeout_signal());
+        begin_termination(now, config_.timeout_signal);
     }
     termination_.tick(now);
     apply_termination();
@@ -210,7 +232,7 @@ void RunMachine::begin_termination(TimePoint now, Signal signal) {
     if (phase_ != Phase::Running || exit_) {
         return; // nothing to stop yet, or the child is gone already
     }
-    termination_.stop(now, signal, command_.grace()); // never extends a running grace
+    termination_.stop(now, signal, config_.grace); // never extends a running grace
     apply_termination();
 }
 
@@ -241,13 +263,13 @@ void RunMachine::on(TimePoint now, const input::Cancel&) {
         finish_without_child(Outcome::cancelled(), std::nullopt);
         return;
     case Phase::Spawning:
-        pending_stop_ = command_.timeout_signal();
+        pending_stop_ = config_.timeout_signal;
         return;
     case Phase::Running:
         if (exit_) {
             finish(now); // only draining is left: stop waiting for it
         } else {
-            begin_termination(now, command_.timeout_signal());
+            begin_termination(now, config_.timeout_signal);
         }
         return;
     case Phase::Finished:
@@ -287,7 +309,7 @@ void RunMachine::on(TimePoint, const input::Output& o) {
     if (!stream_open_[i]) {
         throw std::logic_error("RunMachine: Output on a stream that is not open");
     }
-    if (command_.mode(o.stream) == StdioMode::Tee && !o.bytes.empty()) {
+    if (config_.modes[idx(o.stream)] == StdioMode::Tee && !o.bytes.empty()) {
         push(action::Tee{o.stream, std::string(o.bytes)});
     }
     LineTaker taker(*this, o.stream);
@@ -310,7 +332,7 @@ void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending
                            std::string* owned) {
     const auto i = idx(s);
     if (deliver_lines_[i]) {
-        push(action::DeliverLine{s, decode(content, command_.encoding()), cut});
+        push(action::DeliverLine{s, decode(content, config_.encoding), cut});
     }
     buffers_[i].push(content, ending, owned); // may move from `owned`: last use of `content`
 }
@@ -401,9 +423,9 @@ void RunMachine::finish(TimePoint now) {
         push(action::Kill{Target::Tree});
     }
     ProcessResult r;
-    r.program = command_.program();
-    r.encoding = command_.encoding();
-    r.ok_codes = command_.ok_codes();
+    r.program = config_.program;
+    r.encoding = config_.encoding;
+    r.ok_codes = config_.ok_codes;
     r.duration = spawned_at_ ? now - *spawned_at_ : Duration::zero();
     r.timed_out = timed_out_ && !cancelled_;
     r.cancelled = cancelled_;
@@ -445,9 +467,9 @@ void RunMachine::finish(TimePoint now) {
 
 void RunMachine::finish_without_child(Outcome outcome, std::optional<Error> error) {
     ProcessResult r;
-    r.program = command_.program();
-    r.encoding = command_.encoding();
-    r.ok_codes = command_.ok_codes();
+    r.program = config_.program;
+    r.encoding = config_.encoding;
+    r.ok_codes = config_.ok_codes;
     r.outcome = outcome;
     r.cancelled = outcome.kind == Outcome::Kind::Cancelled;
     r.error = std::move(error);

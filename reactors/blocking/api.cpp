@@ -10,7 +10,7 @@
 namespace processkit {
 namespace {
 
-ProcessResult run_to_end(const Command& command, ProcessGroup* group) {
+ProcessResult run_command_to_end(const Command& command, ProcessGroup* group) {
     blocking::Reactor reactor;
     driver::RunDriver::Options o;
     o.shared_group = group;
@@ -21,7 +21,7 @@ ProcessResult run_to_end(const Command& command, ProcessGroup* group) {
 }
 
 std::string run_impl(const Command& command, ProcessGroup* group) {
-    auto answer = run_answer(run_to_end(command, group));
+    auto answer = run_answer(run_command_to_end(command, group));
     if (answer.error) {
         throw *answer.error;
     }
@@ -29,7 +29,7 @@ std::string run_impl(const Command& command, ProcessGroup* group) {
 }
 
 int exit_code_impl(const Command& command, ProcessGroup* group) {
-    auto answer = exit_code_answer(run_to_end(command, group));
+    auto answer = exit_code_answer(run_command_to_end(command, group));
     if (answer.error) {
         throw *answer.error;
     }
@@ -37,7 +37,7 @@ int exit_code_impl(const Command& command, ProcessGroup* group) {
 }
 
 bool probe_impl(const Command& command, ProcessGroup* group) {
-    auto answer = probe_answer(run_to_end(probe_command(command), group));
+    auto answer = probe_answer(run_command_to_end(probe_command(command), group));
     if (answer.error) {
         throw *answer.error;
     }
@@ -79,16 +79,16 @@ std::optional<std::string> first_line_impl(const Command& command, ProcessGroup*
 } // namespace
 
 ProcessResult output_string(const Command& c) {
-    return run_to_end(c, nullptr);
+    return run_command_to_end(c, nullptr);
 }
 ProcessResult output_string(ProcessGroup& g, const Command& c) {
-    return run_to_end(c, &g);
+    return run_command_to_end(c, &g);
 }
 ProcessResult output_bytes(const Command& c) {
-    return run_to_end(c, nullptr);
+    return run_command_to_end(c, nullptr);
 }
 ProcessResult output_bytes(ProcessGroup& g, const Command& c) {
-    return run_to_end(c, &g);
+    return run_command_to_end(c, &g);
 }
 std::string run(const Command& c) {
     return run_impl(c, nullptr);

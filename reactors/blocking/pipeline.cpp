@@ -58,7 +58,7 @@ private:
 };
 
 /// Waits for the pipeline's stages and deadlines, and for a cancel.
-PipelineResult run_to_end(const Pipeline& pipeline, const PipelineOptions& options) {
+PipelineResult run_pipeline_to_end(const Pipeline& pipeline, const PipelineOptions& options) {
     CancelWake cancel(options.stop); // before anything is spawned: a failure leaks nothing
     blocking::Reactor reactor;       // outlives the driver registered with it
     driver::PipelineDriver driver(pipeline, options.group, reactor);
@@ -91,15 +91,15 @@ PipelineResult run_to_end(const Pipeline& pipeline, const PipelineOptions& optio
 } // namespace
 
 PipelineResult output_string(const Pipeline& pipeline, const PipelineOptions& options) {
-    return run_to_end(pipeline, options);
+    return run_pipeline_to_end(pipeline, options);
 }
 
 PipelineResult output_bytes(const Pipeline& pipeline, const PipelineOptions& options) {
-    return run_to_end(pipeline, options);
+    return run_pipeline_to_end(pipeline, options);
 }
 
 std::string run(const Pipeline& pipeline, const PipelineOptions& options) {
-    auto answer = run_answer(run_to_end(pipeline, options));
+    auto answer = run_answer(run_pipeline_to_end(pipeline, options));
     if (answer.error) {
         throw *answer.error;
     }
@@ -107,7 +107,7 @@ std::string run(const Pipeline& pipeline, const PipelineOptions& options) {
 }
 
 int exit_code(const Pipeline& pipeline, const PipelineOptions& options) {
-    auto answer = exit_code_answer(run_to_end(pipeline, options));
+    auto answer = exit_code_answer(run_pipeline_to_end(pipeline, options));
     if (answer.error) {
         throw *answer.error;
     }
@@ -115,7 +115,7 @@ int exit_code(const Pipeline& pipeline, const PipelineOptions& options) {
 }
 
 bool probe(const Pipeline& pipeline, const PipelineOptions& options) {
-    auto answer = probe_answer(run_to_end(probe_pipeline(pipeline), options));
+    auto answer = probe_answer(run_pipeline_to_end(probe_pipeline(pipeline), options));
     if (answer.error) {
         throw *answer.error;
     }

@@ -6,8 +6,8 @@
 using namespace std::chrono_literals;
 using Args = std::vector<std::string>;
 
-TEST(RunOptions, Defaults) {
-    const auto o = pk::parse_run_options({"prog"});
+TEST(RunRequest, Defaults) {
+    const auto o = pk::parse_run_request({"prog"});
     EXPECT_EQ(o.program, "prog");
     EXPECT_TRUE(o.args.empty());
     EXPECT_FALSE(o.timeout);
@@ -19,23 +19,23 @@ TEST(RunOptions, Defaults) {
     EXPECT_FALSE(o.limits.any());
 }
 
-TEST(RunOptions, OptionsStopAtProgram) {
-    const auto o = pk::parse_run_options({"--timeout", "5s", "ls", "-l", "--json"});
+TEST(RunRequest, OptionsStopAtProgram) {
+    const auto o = pk::parse_run_request({"--timeout", "5s", "ls", "-l", "--json"});
     EXPECT_EQ(o.timeout, 5s);
     EXPECT_FALSE(o.json);
     EXPECT_EQ(o.program, "ls");
     EXPECT_EQ(o.args, (Args{"-l", "--json"}));
 }
 
-TEST(RunOptions, DoubleDashEndsOptions) {
-    const auto o = pk::parse_run_options({"--json", "--", "--weird", "x"});
+TEST(RunRequest, DoubleDashEndsOptions) {
+    const auto o = pk::parse_run_request({"--json", "--", "--weird", "x"});
     EXPECT_TRUE(o.json);
     EXPECT_EQ(o.program, "--weird");
     EXPECT_EQ(o.args, (Args{"x"}));
 }
 
-TEST(RunOptions, EveryOption) {
-    const auto o = pk::parse_run_options(
+TEST(RunRequest, EveryOption) {
+    const auto o = pk::parse_run_request(
         {"--timeout=1m", "--grace",      "0s",      "--signal",    "INT",       "--json",
          "--max-output", "1K",           "--keep",  "tail",        "--profile", "--sample-every",
          "10ms",         "--stats-out",  "s.jsonl", "--plot",      "p.svg",     "--mechanism",
@@ -66,23 +66,23 @@ TEST(RunOptions, EveryOption) {
     EXPECT_EQ(o.stdin_file, "in.txt");
 }
 
-TEST(RunOptions, OutputCapDefaultsToTheTailOf64MiB) {
-    const auto d = pk::parse_run_options({"--json", "p"});
+TEST(RunRequest, OutputCapDefaultsToTheTailOf64MiB) {
+    const auto d = pk::parse_run_request({"--json", "p"});
     EXPECT_EQ(d.output_cap(), 64u << 20);
     EXPECT_TRUE(d.keeps_tail());
     // An explicit cap keeps its documented default, the head.
-    const auto n = pk::parse_run_options({"--json", "--max-output", "1K", "p"});
+    const auto n = pk::parse_run_request({"--json", "--max-output", "1K", "p"});
     EXPECT_EQ(n.output_cap(), 1024u);
     EXPECT_FALSE(n.keeps_tail());
-    EXPECT_TRUE(pk::parse_run_options({"--json", "--max-output", "1K", "--keep", "tail", "p"})
+    EXPECT_TRUE(pk::parse_run_request({"--json", "--max-output", "1K", "--keep", "tail", "p"})
                     .keeps_tail());
-    EXPECT_FALSE(pk::parse_run_options({"--json", "--keep", "head", "p"}).keeps_tail());
-    const auto u = pk::parse_run_options({"--json", "--max-output", "unlimited", "p"});
+    EXPECT_FALSE(pk::parse_run_request({"--json", "--keep", "head", "p"}).keeps_tail());
+    const auto u = pk::parse_run_request({"--json", "--max-output", "unlimited", "p"});
     EXPECT_EQ(u.output_cap(), 0u);
-    EXPECT_THROW(pk::parse_run_options({"--json", "--max-output", "0", "p"}), pk::UsageError);
+    EXPECT_THROW(pk::parse_run_request({"--json", "--max-output", "0", "p"}), pk::UsageError);
 }
 
-TEST(RunOptions, UsageErrorsNeverShowEnvironmentValues) {
+TEST(RunRequest, UsageErrorsNeverShowEnvironmentValues) {
     struct Case {
         Args args;
         std::vector<std::string> named;
@@ -96,7 +96,7 @@ TEST(RunOptions, UsageErrorsNeverShowEnvironmentValues) {
     };
     for (const auto& c : cases) {
         try {
-            pk::parse_run_options(c.args);
+            pk::parse_run_request(c.args);
             ADD_FAILURE() << c.args[0] << " accepted";
         } catch (const pk::UsageError& e) {
             const std::string what = e.what();
@@ -108,13 +108,13 @@ TEST(RunOptions, UsageErrorsNeverShowEnvironmentValues) {
     }
 }
 
-TEST(RunOptions, SignalsByNameOrNumber) {
-    EXPECT_EQ(pk::parse_run_options({"--signal", "9", "p"}).signal, processkit::Signal::number(9));
-    EXPECT_EQ(pk::parse_run_options({"--signal", "SIGHUP", "p"}).signal,
+TEST(RunRequest, SignalsByNameOrNumber) {
+    EXPECT_EQ(pk::parse_run_request({"--signal", "9", "p"}).signal, processkit::Signal::number(9));
+    EXPECT_EQ(pk::parse_run_request({"--signal", "SIGHUP", "p"}).signal,
               processkit::Signal::hangup());
 }
 
-TEST(RunOptions, Mistakes) {
+TEST(RunRequest, Mistakes) {
     const std::vector<Args> bad = {
         {},
         {"--json"},
@@ -142,11 +142,11 @@ TEST(RunOptions, Mistakes) {
         for (const auto& a : args) {
             joined += a + " ";
         }
-        EXPECT_THROW(pk::parse_run_options(args), pk::UsageError) << joined;
+        EXPECT_THROW(pk::parse_run_request(args), pk::UsageError) << joined;
     }
 }
 
-TEST(RunOptions, HelpListsEveryOptionWithItsDefault) {
+TEST(RunRequest, HelpListsEveryOptionWithItsDefault) {
     const std::string help = pk::run_help();
     for (const char* opt :
          {"--timeout", "--grace", "--signal", "--json", "--max-output", "--keep", "--profile",
@@ -157,5 +157,5 @@ TEST(RunOptions, HelpListsEveryOptionWithItsDefault) {
         const auto line_end = help.find('\n', help.find('\n', at) + 1);
         EXPECT_NE(help.substr(at, line_end - at).find("(default: "), std::string::npos) << opt;
     }
-    EXPECT_TRUE(pk::parse_run_options({"--help"}).help);
+    EXPECT_TRUE(pk::parse_run_request({"--help"}).help);
 }

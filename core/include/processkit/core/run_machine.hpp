@@ -31,6 +31,7 @@
 #include "processkit/core/timers.hpp"
 
 #include <array>
+#include <string>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -48,11 +49,35 @@ struct RunOptions {
     std::optional<Duration> sample_every;
 };
 
+/// What the run machine needs of a Command: a small value, taken once (the
+/// Command itself, with its callbacks and environment, stays with the
+/// reactor's driver).
+struct RunConfig {
+    std::string program;
+    std::optional<Error> invalid; ///< Command::validate()'s verdict
+    std::array<StdioMode, 2> modes{};
+    std::array<BufferPolicy, 2> policies{};
+    std::array<bool, 2> has_line_handler{};
+    std::size_t max_line_bytes = 0;
+    Encoding encoding = Encoding::Utf8;
+    std::vector<int> ok_codes;
+    std::optional<Duration> timeout;
+    Duration grace{0};
+    Signal timeout_signal = Signal::term();
+    Duration drain_timeout{0};
+    StdinSource::Kind stdin_kind = StdinSource::Kind::Empty;
+    std::string stdin_bytes; ///< Kind::Bytes only
+
+    static RunConfig of(const Command& command);
+};
+
 class RunMachine {
 public:
     enum class Phase : std::uint8_t { Idle, Spawning, Running, Finished };
 
-    RunMachine(const Command& command, RunOptions options = {});
+    RunMachine(RunConfig config, RunOptions options = {});
+    RunMachine(const Command& command, RunOptions options = {})
+        : RunMachine(RunConfig::of(command), options) {}
 
     void handle(TimePoint now, const Input& in);
     [[nodiscard]] std::optional<Action> poll_action();
@@ -111,8 +136,8 @@ private:
     void finish_without_child(Outcome outcome, std::optional<Error> error);
     void push(Action a) { actions_.push_back(std::move(a)); }
 
-    // Configuration, copied from the Command at construction.
-    Command command_;
+    // Configuration, taken from the Command at construction.
+    RunConfig config_;
     bool owns_group_;
     std::array<bool, 2> deliver_lines_{};
     std::optional<Duration> sample_every_;

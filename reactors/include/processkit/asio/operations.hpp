@@ -89,8 +89,8 @@ struct AnswerAs {
 };
 
 template <class... Args, class Token, class Convert>
-auto run_to_end(const ::asio::any_io_executor& ex, ProcessGroup* group, Command command,
-                Convert convert, Token&& token) {
+auto run_operation(const ::asio::any_io_executor& ex, ProcessGroup* group, Command command,
+                   Convert convert, Token&& token) {
     return ::asio::async_initiate<Token, void(Args...)>(
         [](auto handler, const ::asio::any_io_executor& io, ProcessGroup* in_group,
            const Command& to_run, Convert to_answer) {
@@ -118,14 +118,14 @@ void start_output_all(const ::asio::any_io_executor& ex, std::vector<Command> co
 /// Runs to the end and completes with the whole result (R1).
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_output_string(E&& where, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, ProcessResult>(detail::executor_of(where), nullptr,
-                                                              command, detail::Forward{},
-                                                              std::forward<Token>(token));
+    return detail::run_operation<std::error_code, ProcessResult>(
+        detail::executor_of(where), nullptr, command, detail::Forward{},
+        std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_output_string(E&& where, ProcessGroup& group, const Command& command,
                          Token&& token = {}) {
-    return detail::run_to_end<std::error_code, ProcessResult>(
+    return detail::run_operation<std::error_code, ProcessResult>(
         detail::executor_of(where), &group, command, detail::Forward{}, std::forward<Token>(token));
 }
 
@@ -143,13 +143,13 @@ auto async_output_bytes(E&& where, ProcessGroup& group, const Command& command,
 /// stdout with trailing whitespace trimmed, if the exit code is accepted.
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_run(E&& where, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, std::string>(
+    return detail::run_operation<std::error_code, std::string>(
         detail::executor_of(where), nullptr, command, detail::AnswerAs<std::string, run_answer>{},
         std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_run(E&& where, ProcessGroup& group, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, std::string>(
+    return detail::run_operation<std::error_code, std::string>(
         detail::executor_of(where), &group, command, detail::AnswerAs<std::string, run_answer>{},
         std::forward<Token>(token));
 }
@@ -157,27 +157,27 @@ auto async_run(E&& where, ProcessGroup& group, const Command& command, Token&& t
 /// The exit code of a child that exited by itself (any code).
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_exit_code(E&& where, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, int>(detail::executor_of(where), nullptr, command,
-                                                    detail::AnswerAs<int, exit_code_answer>{},
-                                                    std::forward<Token>(token));
+    return detail::run_operation<std::error_code, int>(detail::executor_of(where), nullptr, command,
+                                                       detail::AnswerAs<int, exit_code_answer>{},
+                                                       std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_exit_code(E&& where, ProcessGroup& group, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, int>(detail::executor_of(where), &group, command,
-                                                    detail::AnswerAs<int, exit_code_answer>{},
-                                                    std::forward<Token>(token));
+    return detail::run_operation<std::error_code, int>(detail::executor_of(where), &group, command,
+                                                       detail::AnswerAs<int, exit_code_answer>{},
+                                                       std::forward<Token>(token));
 }
 
 /// Exit code 0 → true, 1 → false, anything else → NonZeroExit.
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_probe(E&& where, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, bool>(
+    return detail::run_operation<std::error_code, bool>(
         detail::executor_of(where), nullptr, probe_command(command),
         detail::AnswerAs<bool, probe_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_probe(E&& where, ProcessGroup& group, const Command& command, Token&& token = {}) {
-    return detail::run_to_end<std::error_code, bool>(
+    return detail::run_operation<std::error_code, bool>(
         detail::executor_of(where), &group, probe_command(command),
         detail::AnswerAs<bool, probe_answer>{}, std::forward<Token>(token));
 }
