@@ -22,6 +22,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <exception>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -167,5 +168,22 @@ public:
     bool in_driver = false;
     bool destroying = false;
 };
+
+/// Calls into the driver; an exception escaping it (a bug, or out of
+/// memory) ends the run with an error instead of unwinding through Qt.
+template <class F>
+void ProcessPrivate::call_driver(F&& f) {
+    in_driver = true;
+    try {
+        f();
+    } catch (const std::exception& e) {
+        in_driver = false;
+        fail_run(e.what());
+    } catch (...) {
+        in_driver = false;
+        fail_run("unknown exception");
+    }
+    in_driver = false;
+}
 
 } // namespace processkit::qt
