@@ -3,6 +3,7 @@
 // guard so it dies with its owner (X1).
 #include "processkit/os/process_group.hpp"
 
+#include "processkit/core/termination.hpp"
 #include "processkit/os/cgroup.hpp"
 #include "processkit/os/leader_set.hpp"
 #include "processkit/os/owner_guard.hpp"
@@ -549,35 +550,41 @@ bool ProcessGroup::shutdown(Duration timeout) {
     if (suspended()) {
         resume(); // a frozen tree could not act on the signal
     }
-    signal(Signal::term());
-    const auto deadline = Clock::now() + timeout;
-    auto wait_until_empty = [&](Clock::time_point until) {
-        while (!empty()) {
-            const auto left = until - Clock::now();
-            if (left <= Duration::zero()) {
-                return false;
-            }
-            if (impl_->cgroup) {
-                // The kernel tells us when `populated` changes: no polling.
-                pollfd p{impl_->cgroup->events_fd(), POLLPRI, 0};
-                ::poll(&p, 1, poll_ms(left));
+    // The stop is the core's TerminationMachine (TERM, the kill when the
+    // timeout is over, then at most a second for the tree to be reported
+    // empty); this blocking call only carries out its actions and waits.
+    TerminationMachine stop(std::chrono::seconds(1));
+    stop.stop(Clock::now(), Signal::term(), std::max(timeout, Duration(1))); // TERM comes first
+    for (;;) {
+        while (auto a = stop.poll_action()) {
+            if (a->kind == TerminationAction::Kind::Signal) {
+                signal(a->signal);
+            } else if (impl_->options.escalate_to_kill) {
+                kill_all();
             } else {
-                // Process groups give no notification for non-children; this
-                // blocking call checks /proc every 10 ms (documented).
-                std::this_thread::sleep_for(
-                    std::min<Duration>(left, std::chrono::milliseconds(10)));
+                return false; // the survivors are the caller's to deal with
             }
         }
-        return true;
-    };
-    if (wait_until_empty(deadline)) {
-        return true;
+        if (empty()) {
+            stop.emptied();
+        }
+        if (stop.done()) {
+            return stop.ending() == TerminationMachine::Ending::EmptiedBeforeKill;
+        }
+        const auto next = stop.next_deadline(); // set until done: the grace, then the wait
+        const Duration left =
+            std::max(next ? *next - Clock::now() : Duration::zero(), Duration::zero());
+        if (impl_->cgroup) {
+            // The kernel tells us when `populated` changes: no polling.
+            pollfd p{impl_->cgroup->events_fd(), POLLPRI, 0};
+            ::poll(&p, 1, poll_ms(left));
+        } else {
+            // Process groups give no notification for non-children; this
+            // blocking call checks /proc every 10 ms (documented).
+            std::this_thread::sleep_for(std::min<Duration>(left, std::chrono::milliseconds(10)));
+        }
+        stop.tick(Clock::now());
     }
-    if (impl_->options.escalate_to_kill) {
-        kill_all();
-        wait_until_empty(Clock::now() + std::chrono::seconds(1));
-    }
-    return false;
 }
 
 } // namespace processkit

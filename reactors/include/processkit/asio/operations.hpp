@@ -32,6 +32,7 @@
 #include "processkit/core/answers.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error_code.hpp"
+#include "processkit/core/pipeline.hpp"
 #include "processkit/core/result.hpp"
 
 #include <asio/any_io_executor.hpp>
@@ -70,12 +71,21 @@ using executor_of_t = decltype(executor_of(std::declval<std::remove_reference_t<
 template <class E>
 using default_token_t = ::asio::default_completion_token_t<executor_of_t<E>>;
 
-/// Turns the run's (code, result) into an operation's answer.
-template <class T, Answer<T> (*Decide)(const ProcessResult&)>
+/// Whether a result comes from something that ran (an invalid pipeline, or
+/// one whose group could not be made, has no stage to answer from).
+inline bool ran(const ProcessResult&) {
+    return true;
+}
+inline bool ran(const PipelineResult& result) {
+    return !result.stages.empty();
+}
+
+/// Turns a run's or a pipeline's (code, result) into an operation's answer.
+template <class T, class Result, Answer<T> (*Decide)(const Result&)>
 struct AnswerAs {
     template <class Handler>
-    void operator()(Handler&& handler, std::error_code ec, ProcessResult result) const {
-        if (ec == ::asio::error::operation_aborted) {
+    void operator()(Handler&& handler, std::error_code ec, Result result) const {
+        if (ec == ::asio::error::operation_aborted || !ran(result)) {
             std::forward<Handler>(handler)(ec, T{});
             return;
         }
@@ -144,28 +154,28 @@ auto async_output_bytes(E&& where, ProcessGroup& group, const Command& command,
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_run(E&& where, const Command& command, Token&& token = {}) {
     return detail::run_operation<std::error_code, std::string>(
-        detail::executor_of(where), nullptr, command, detail::AnswerAs<std::string, run_answer>{},
-        std::forward<Token>(token));
+        detail::executor_of(where), nullptr, command,
+        detail::AnswerAs<std::string, ProcessResult, run_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_run(E&& where, ProcessGroup& group, const Command& command, Token&& token = {}) {
     return detail::run_operation<std::error_code, std::string>(
-        detail::executor_of(where), &group, command, detail::AnswerAs<std::string, run_answer>{},
-        std::forward<Token>(token));
+        detail::executor_of(where), &group, command,
+        detail::AnswerAs<std::string, ProcessResult, run_answer>{}, std::forward<Token>(token));
 }
 
 /// The exit code of a child that exited by itself (any code).
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_exit_code(E&& where, const Command& command, Token&& token = {}) {
-    return detail::run_operation<std::error_code, int>(detail::executor_of(where), nullptr, command,
-                                                       detail::AnswerAs<int, exit_code_answer>{},
-                                                       std::forward<Token>(token));
+    return detail::run_operation<std::error_code, int>(
+        detail::executor_of(where), nullptr, command,
+        detail::AnswerAs<int, ProcessResult, exit_code_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_exit_code(E&& where, ProcessGroup& group, const Command& command, Token&& token = {}) {
-    return detail::run_operation<std::error_code, int>(detail::executor_of(where), &group, command,
-                                                       detail::AnswerAs<int, exit_code_answer>{},
-                                                       std::forward<Token>(token));
+    return detail::run_operation<std::error_code, int>(
+        detail::executor_of(where), &group, command,
+        detail::AnswerAs<int, ProcessResult, exit_code_answer>{}, std::forward<Token>(token));
 }
 
 /// Exit code 0 → true, 1 → false, anything else → NonZeroExit.
@@ -173,13 +183,13 @@ template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_probe(E&& where, const Command& command, Token&& token = {}) {
     return detail::run_operation<std::error_code, bool>(
         detail::executor_of(where), nullptr, probe_command(command),
-        detail::AnswerAs<bool, probe_answer>{}, std::forward<Token>(token));
+        detail::AnswerAs<bool, ProcessResult, probe_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_probe(E&& where, ProcessGroup& group, const Command& command, Token&& token = {}) {
     return detail::run_operation<std::error_code, bool>(
         detail::executor_of(where), &group, probe_command(command),
-        detail::AnswerAs<bool, probe_answer>{}, std::forward<Token>(token));
+        detail::AnswerAs<bool, ProcessResult, probe_answer>{}, std::forward<Token>(token));
 }
 
 /// G11: runs every command, at most `concurrency` at a time (0 = all at

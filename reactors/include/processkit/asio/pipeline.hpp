@@ -45,25 +45,6 @@
 namespace processkit::asio {
 namespace detail {
 
-/// Turns (code, PipelineResult) into an answer of the checking verbs.
-template <class T, Answer<T> (*Decide)(const PipelineResult&)>
-struct PipelineAnswerAs {
-    template <class Handler>
-    void operator()(Handler&& handler, std::error_code ec, PipelineResult result) const {
-        if (ec == ::asio::error::operation_aborted || result.stages.empty()) {
-            // Cancelled, or it could not run at all (invalid, no group).
-            std::forward<Handler>(handler)(ec, T{});
-            return;
-        }
-        auto answer = Decide(result);
-        if (answer.error) {
-            std::forward<Handler>(handler)(make_error_code(answer.error->kind()), T{});
-        } else {
-            std::forward<Handler>(handler)(std::error_code{}, std::move(*answer.value));
-        }
-    }
-};
-
 template <class... Args, class Token, class Convert>
 auto run_pipeline(const ::asio::any_io_executor& ex, GroupOptions group, Pipeline pipeline,
                   Convert convert, Token&& token) {
@@ -115,7 +96,7 @@ template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_run(E&& where, const GroupOptions& group, const Pipeline& pipeline, Token&& token = {}) {
     return detail::run_pipeline<std::error_code, std::string>(
         detail::executor_of(where), group, pipeline,
-        detail::PipelineAnswerAs<std::string, run_answer>{}, std::forward<Token>(token));
+        detail::AnswerAs<std::string, PipelineResult, run_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_run(E&& where, const Pipeline& pipeline, Token&& token = {}) {
@@ -128,7 +109,7 @@ auto async_exit_code(E&& where, const GroupOptions& group, const Pipeline& pipel
                      Token&& token = {}) {
     return detail::run_pipeline<std::error_code, int>(
         detail::executor_of(where), group, pipeline,
-        detail::PipelineAnswerAs<int, exit_code_answer>{}, std::forward<Token>(token));
+        detail::AnswerAs<int, PipelineResult, exit_code_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_exit_code(E&& where, const Pipeline& pipeline, Token&& token = {}) {
@@ -142,7 +123,7 @@ auto async_probe(E&& where, const GroupOptions& group, const Pipeline& pipeline,
                  Token&& token = {}) {
     return detail::run_pipeline<std::error_code, bool>(
         detail::executor_of(where), group, probe_pipeline(pipeline),
-        detail::PipelineAnswerAs<bool, probe_answer>{}, std::forward<Token>(token));
+        detail::AnswerAs<bool, PipelineResult, probe_answer>{}, std::forward<Token>(token));
 }
 template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_probe(E&& where, const Pipeline& pipeline, Token&& token = {}) {
