@@ -106,9 +106,8 @@ void drain(PipelineMachine& m, World& w, bool after_tick) {
         } else if (std::holds_alternative<pipeline_action::KillAll>(*a)) {
             const bool after_grace =
                 w.signalled_at && w.now >= *w.signalled_at + w.pipeline.grace();
-            const bool immediate =
-                w.spawn_failed || w.pipeline.grace() <= Duration::zero() || w.escalated ||
-                w.abandoned;
+            const bool immediate = w.spawn_failed || w.pipeline.grace() <= Duration::zero() ||
+                                   w.escalated || w.abandoned;
             check(after_grace || immediate, "kill before signal + grace");
         } else if (auto* f = std::get_if<pipeline_action::Finished>(&*a)) {
             ++w.finished;

@@ -20,9 +20,9 @@
 #include <QtCore/QTimer>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <optional>
-#include <exception>
 #include <string>
 #include <unordered_map>
 #include <variant>

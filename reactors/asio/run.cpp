@@ -87,7 +87,6 @@ Run::~Run() {
     orphan_.reset(); // reaps a killed child: only when the io_context went first
 }
 
-
 // --- waiting ---------------------------------------------------------------------
 
 void Run::arm_all() {

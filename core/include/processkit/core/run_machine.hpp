@@ -31,9 +31,9 @@
 #include "processkit/core/timers.hpp"
 
 #include <array>
-#include <string>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace processkit {
