@@ -194,6 +194,16 @@ Command& Command::new_session(bool on) {
     return *this;
 }
 
+Command& Command::raw_batch_arguments(bool on) {
+    windows_.raw_batch_arguments = on;
+    return *this;
+}
+
+Command& Command::no_window(bool on) {
+    windows_.no_window = on;
+    return *this;
+}
+
 Command& Command::kill_on_parent_death(bool on) {
     posix_.kill_on_parent_death = on;
     return *this;

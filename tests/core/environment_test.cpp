@@ -141,5 +141,27 @@ TEST(ResolveEnvironment, CommandOpsResolve) {
     EXPECT_EQ(resolve_environment(parent, c.env_ops()), (Env{"PATH=/bin"}));
 }
 
+TEST(ResolveEnvironment, CaseInsensitiveNamesAreOneVariable) {
+    const Parent parent{"Path=C:\\Windows", "TEMP=C:\\Temp", "PATH=shadowed"};
+    constexpr auto ci = EnvNames::CaseInsensitive;
+    // Of the two spellings in the parent the first wins, as a lookup would.
+    EXPECT_EQ(resolve_environment(parent, {}, ci), (Env{"Path=C:\\Windows", "TEMP=C:\\Temp"}));
+    // A Set replaces in place and keeps the spelling it was given.
+    EXPECT_EQ(resolve_environment(parent, {set("PATH", "x")}, ci),
+              (Env{"PATH=x", "TEMP=C:\\Temp"}));
+    EXPECT_EQ(resolve_environment(parent, {remove("temp")}, ci), (Env{"Path=C:\\Windows"}));
+    EXPECT_EQ(resolve_environment(parent, {inherit_only({"tEmP"})}, ci), (Env{"TEMP=C:\\Temp"}));
+    // Case-sensitive resolution keeps them apart.
+    EXPECT_EQ(resolve_environment(parent, {remove("temp")}),
+              (Env{"Path=C:\\Windows", "TEMP=C:\\Temp", "PATH=shadowed"}));
+}
+
+TEST(ResolveEnvironment, WindowsDriveVariablesKeepTheirLeadingEquals) {
+    const Parent parent{"=C:=C:\\dir", "=D:=D:\\", "A=1"};
+    constexpr auto ci = EnvNames::CaseInsensitive;
+    EXPECT_EQ(resolve_environment(parent, {}, ci), (Env{"=C:=C:\\dir", "=D:=D:\\", "A=1"}));
+    EXPECT_EQ(resolve_environment(parent, {remove("=c:")}, ci), (Env{"=D:=D:\\", "A=1"}));
+}
+
 } // namespace
 } // namespace processkit

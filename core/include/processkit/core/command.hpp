@@ -79,6 +79,20 @@ struct PosixOptions {
     friend bool operator==(const PosixOptions&, const PosixOptions&) = default;
 };
 
+/// Windows extras (W2, W3); ignored elsewhere.
+struct WindowsOptions {
+    /// A .bat/.cmd runs through cmd.exe, which reinterprets `%`, `!`, `"` and
+    /// line breaks even inside quotes: such arguments are refused
+    /// (InvalidArgument) unless this is set, when the arguments are passed to
+    /// cmd.exe as they are, joined by spaces, and their safety is the
+    /// caller's responsibility.
+    bool raw_batch_arguments = false;
+    /// CREATE_NO_WINDOW: a console child of a GUI program gets no console
+    /// window of its own.
+    bool no_window = false;
+    friend bool operator==(const WindowsOptions&, const WindowsOptions&) = default;
+};
+
 class Command {
 public:
     static constexpr Duration default_grace = std::chrono::seconds(2);
@@ -131,6 +145,8 @@ public:
     Command& groups(std::vector<std::uint32_t> ids);
     Command& new_session(bool on = true);
     Command& kill_on_parent_death(bool on);
+    Command& raw_batch_arguments(bool on = true);
+    Command& no_window(bool on = true);
 
     // --- reading ---
     const std::string& program() const { return program_; }
@@ -151,6 +167,7 @@ public:
     const LineHandler& line_handler(Stream s) const { return handlers_[index(s)]; }
     const ByteSink& tee_sink(Stream s) const { return tees_[index(s)]; }
     const PosixOptions& posix() const { return posix_; }
+    const WindowsOptions& windows() const { return windows_; }
 
     /// The command as a shell would need it typed (POSIX quoting), for
     /// display only: processkit never runs a shell.
@@ -182,15 +199,24 @@ private:
     LineHandler handlers_[2];
     ByteSink tees_[2];
     PosixOptions posix_;
+    WindowsOptions windows_;
 };
 
 /// Quotes one word for a POSIX shell (display only).
 std::string shell_quote(std::string_view word);
 
+/// How environment variable names compare: exactly (POSIX) or ignoring ASCII
+/// case (Windows, where `Path` and `PATH` are one variable).
+enum class EnvNames : std::uint8_t { CaseSensitive, CaseInsensitive };
+
 /// Applies `ops` in order to `parent` ("NAME=value" entries, as in environ)
 /// and returns the child's environment in the same form. A later Set of the
 /// same name replaces the earlier value in place; entries keep their order.
+/// With CaseInsensitive names, a Set keeps the spelling it was given, and an
+/// entry whose name starts with '=' (Windows' per-drive directories such as
+/// "=C:=C:\\dir") is a variable named "=C:".
 std::vector<std::string> resolve_environment(const std::vector<std::string_view>& parent,
-                                             const std::vector<EnvOp>& ops);
+                                             const std::vector<EnvOp>& ops,
+                                             EnvNames names = EnvNames::CaseSensitive);
 
 } // namespace processkit

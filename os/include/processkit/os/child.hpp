@@ -1,4 +1,7 @@
 #pragma once
+#if defined(_WIN32)
+#include "processkit/os/windows/child.hpp"
+#else
 // A spawned child, waited for and signalled through its pidfd (X3): no
 // SIGCHLD handler of ours, no pid-reuse race. Until it execs, the child has no
 // exit signal, so a spawn that fails is reaped by us and never seen by the
@@ -84,3 +87,4 @@ private:
 };
 
 } // namespace processkit::os
+#endif // _WIN32

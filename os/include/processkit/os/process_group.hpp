@@ -5,6 +5,14 @@
 // which. Every group of a process is also registered with the owner-death
 // guard, so the trees die even if the owner is SIGKILLed (X1).
 //
+// On Windows it is a Job Object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+// (W1): the kernel kills the tree when the last handle to the job closes,
+// which also happens when the owner dies, so no guard process is needed.
+// Windows has no signals: KILL is TerminateJobObject; TERM and INT are a
+// graceful request (CTRL_BREAK to each console process group we started,
+// WM_CLOSE to the members' top-level windows); suspend/resume are
+// Unsupported. See docs/platform-support.md.
+//
 // Thread-safety: a ProcessGroup may be used from several threads; its
 // operations are serialised by an internal mutex. Destroying it while
 // another thread uses it is undefined, as for any object.
@@ -112,8 +120,17 @@ public:
     ProcessGroupStats stats() const;
     /// G9: a periodic series of stats() for blocking code (see StatsSampler).
     StatsSampler sample_stats(Duration every) const { return StatsSampler(*this, every); }
-    /// Readable (POLLPRI) when the tree's population changes; -1 without cgroups.
+    /// Readable (POLLPRI) when the tree's population changes; -1 without
+    /// cgroups (and on Windows).
     int events_fd() const;
+
+#if defined(_WIN32)
+    /// Windows: the job object's handle (owned by the group).
+    void* native_job() const;
+    /// Windows: waits until the tree is empty, woken by the job's I/O
+    /// completion port (no polling). True if it emptied within `timeout`.
+    bool wait_until_empty(Duration timeout);
+#endif
 
     /// A cgroup group that ends empty leaves its directory in a small
     /// per-process cache (at most 4) for the next group to reuse, which makes

@@ -1,4 +1,7 @@
 #pragma once
+#if defined(_WIN32)
+#include "processkit/os/windows/spawn.hpp"
+#else
 // Starting a child (X2): a vfork-style clone (CLONE_VM | CLONE_VFORK) whose
 // cost does not grow with the parent's memory. The child places itself in its
 // container (cgroup.procs, or a new process group) before anything else, so it
@@ -11,6 +14,7 @@
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/os/child.hpp"
+#include "processkit/os/named_after.hpp"
 #include "processkit/os/unique_fd.hpp"
 
 #include <optional>
@@ -61,21 +65,6 @@ SpawnedProcess spawn(const Command& command, const Placement& placement);
 SpawnedProcess spawn(const Command& command, const Placement& placement,
                      const StdioRedirect& redirect);
 
-/// Runs `f`; an Error it throws that names no program is rethrown naming
-/// `program` (E1: messages name the program, also for a pipe or a cgroup
-/// file that could not be opened for it).
-template <class F>
-auto named_after(const std::string& program, F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const Error& e) {
-        if (e.program().empty()) {
-            throw e.with_program(program);
-        }
-        throw;
-    }
-}
-
 /// The paths a program name is tried at, in order (PATH lookup for a bare
 /// name; the name itself otherwise). An empty PATH entry means the current
 /// directory; an unset PATH means the default "/usr/local/bin:/usr/bin:/bin".
@@ -83,3 +72,4 @@ std::vector<std::string> exec_candidates(const std::string& program,
                                          const std::optional<std::string>& path_variable);
 
 } // namespace processkit::os
+#endif // _WIN32
