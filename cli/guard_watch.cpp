@@ -1,6 +1,8 @@
 #include "guard_watch.hpp"
 
+#if !defined(_WIN32)
 #include "processkit/os/owner_guard.hpp"
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -36,7 +38,11 @@ void GuardWatch::tick(processkit::TimePoint now) {
                    stderr);
         return;
     }
+#if defined(_WIN32)
+    const std::string why; // a job needs no guard: never reached
+#else
     const std::string why = processkit::os::OwnerGuard::last_error();
+#endif
     std::fprintf(stderr,
                  "pk: warning: the owner-death guard died during the run and no new one could "
                  "be started%s%s: if pk is killed, PROGRAM's tree will outlive it\n",

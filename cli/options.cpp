@@ -3,6 +3,10 @@
 #include "durations.hpp"
 
 #include <csignal>
+
+#if !defined(SIGRTMAX)
+#define SIGRTMAX 64 // Windows: no real-time signals; numbers only name TERM, INT, KILL
+#endif
 #include <functional>
 #include <string_view>
 

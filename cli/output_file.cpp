@@ -27,7 +27,11 @@ OutputFile::~OutputFile() {
 }
 
 OutputFile OutputFile::open(const std::string& path, const std::string& option) {
-    std::FILE* f = std::fopen(path.c_str(), "we");
+#if defined(_WIN32)
+    std::FILE* f = std::fopen(path.c_str(), "wbN"); // N: not inherited
+#else
+    std::FILE* f = std::fopen(path.c_str(), "we"); // e: close-on-exec
+#endif
     if (f == nullptr) {
         throw Failure(exit_pk_failed,
                       "cannot write " + option + " file '" + path + "': " + std::strerror(errno));

@@ -5,10 +5,10 @@
 #include "json_result.hpp"
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/blocking/wait_ready.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/termination.hpp"
 #include "processkit/driver/run_driver.hpp"
-#include "processkit/os/owner_guard.hpp"
 #include "processkit/os/process_group.hpp"
 #include "profile_report.hpp"
 #include "report.hpp"
@@ -20,11 +20,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
+#include <filesystem>
 #include <memory>
+
+#if !defined(_WIN32)
+#include "processkit/os/owner_guard.hpp"
+
 #include <poll.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#endif
 
 namespace pk {
 namespace {
@@ -33,6 +37,37 @@ using namespace std::chrono_literals;
 using processkit::Clock;
 using processkit::Duration;
 using processkit::TimePoint;
+
+#if defined(_WIN32)
+void check_cwd(const RunRequest& o) {
+    if (o.cwd) {
+        std::error_code ec;
+        const auto st = std::filesystem::status(std::filesystem::u8path(*o.cwd), ec);
+        if (!std::filesystem::exists(st)) {
+            throw Failure(exit_pk_failed,
+                          "cannot use --cwd '" + *o.cwd + "': No such file or directory");
+        }
+        if (!std::filesystem::is_directory(st)) {
+            throw Failure(exit_pk_failed, "cannot use --cwd '" + *o.cwd + "': not a directory");
+        }
+    }
+}
+
+/// Windows has no guard: a job dies with its owner's handle.
+std::string guard_error() {
+    return {};
+}
+bool guard_alive() {
+    return true;
+}
+#else
+std::string guard_error() {
+    return processkit::os::OwnerGuard::last_error();
+}
+bool guard_alive() {
+    auto* guard = processkit::os::OwnerGuard::instance();
+    return guard != nullptr && guard->alive();
+}
 
 void check_cwd(const RunRequest& o) {
     if (o.cwd) {
@@ -46,6 +81,7 @@ void check_cwd(const RunRequest& o) {
         }
     }
 }
+#endif
 
 std::optional<OutputFile> open_output(const std::optional<std::string>& path,
                                       const std::string& option) {
@@ -66,7 +102,7 @@ void warn_if_unprotected(const processkit::ProcessGroup& group) {
     if (group.owner_death_protected()) {
         return;
     }
-    const std::string why = processkit::os::OwnerGuard::last_error();
+    const std::string why = guard_error();
     std::fprintf(stderr,
                  "pk: warning: if pk is killed, PROGRAM's tree will outlive it: the owner-death "
                  "guard is not running%s%s (see pk doctor; --require-guard makes this an error)\n",
@@ -82,9 +118,7 @@ processkit::ProcessGroup make_group(const RunRequest& o) {
         return processkit::ProcessGroup(go);
     } catch (const processkit::Error& e) {
         std::string what = e.detail().empty() ? e.message() : e.detail();
-        auto* guard = processkit::os::OwnerGuard::instance();
-        if (o.require_guard && e.kind() == processkit::ErrorKind::Unsupported &&
-            (guard == nullptr || !guard->alive())) {
+        if (o.require_guard && e.kind() == processkit::ErrorKind::Unsupported && !guard_alive()) {
             throw Failure(exit_pk_failed, "--require-guard: " + what);
         }
         if (e.kind() == processkit::ErrorKind::ResourceLimit) {
@@ -145,17 +179,6 @@ processkit::Command make_command(const RunRequest& o, Captures& captures) {
         status = exit_not_executable;
     }
     throw Failure(status, e.message());
-}
-
-int poll_timeout_ms(std::optional<TimePoint> at, TimePoint now) {
-    if (!at) {
-        return -1;
-    }
-    if (*at <= now) {
-        return 0;
-    }
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*at - now).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, 3'600'000));
 }
 
 std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<TimePoint> b) {
@@ -258,11 +281,17 @@ void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignal
         if (!stopper.kill_at()) {
             break;
         }
+#if defined(_WIN32)
+        // The job's port belongs to the group; checked every 10 ms here.
+        processkit::blocking::wait_ready({signals.fd()}, std::min(*stopper.kill_at(), now + 10ms));
+#else
         pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {group.events_fd(), POLLPRI, 0}};
         // cgroup.events says when the tree empties; /proc has to be re-read.
         const bool events = group.events_fd() >= 0;
-        const int timeout = std::min(poll_timeout_ms(stopper.kill_at(), now), events ? 1000 : 10);
+        const int timeout =
+            std::min(processkit::blocking::poll_timeout_ms(stopper.kill_at()), events ? 1000 : 10);
         ::poll(fds, events ? 2 : 1, timeout);
+#endif
         while (auto n = signals.take()) {
             stopper.received(*n, Clock::now());
         }
@@ -322,7 +351,11 @@ int run_command(const RunRequest& o) {
             stats_out->flush();
         }
     };
+#if defined(_WIN32)
+    driver_options.stdio_redirect.stdin_handle = stdin_source.fd.get(); // null without --stdin
+#else
     driver_options.stdio_redirect.stdin_fd = stdin_source.fd.get(); // -1 without --stdin
+#endif
     processkit::driver::RunDriver driver(make_command(o, captures), std::move(driver_options),
                                          reactor);
     Stopper stopper(group, o.grace);
@@ -340,10 +373,7 @@ int run_command(const RunRequest& o) {
         if (!stopper.stopping()) {
             wake = earliest(wake, timeout_at);
         }
-        pollfd fds[2] = {{reactor.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
-        if (::poll(fds, 2, poll_timeout_ms(wake, now)) < 0 && errno != EINTR) {
-            throw Failure(exit_pk_failed, std::string("poll failed: ") + std::strerror(errno));
-        }
+        processkit::blocking::wait_ready({reactor.fd(), signals.fd()}, wake);
         now = Clock::now();
         while (auto n = signals.take()) {
             stopper.received(*n, now);

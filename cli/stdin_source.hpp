@@ -5,7 +5,7 @@
 // without blocking and waited for, together with the stop signals, until a
 // writer has written or come and gone.
 
-#include "processkit/os/unique_fd.hpp"
+#include "processkit/os/stream_io.hpp"
 #include "stop_signals.hpp"
 
 #include <optional>
@@ -14,7 +14,11 @@
 namespace pk {
 
 struct StdinSource {
-    processkit::os::UniqueFd fd;   ///< blocking, close-on-exec; empty if stopped
+#if defined(_WIN32)
+    processkit::os::UniqueHandle fd; ///< the open file; empty if stopped
+#else
+    processkit::os::UniqueFd fd; ///< blocking, close-on-exec; empty if stopped
+#endif
     std::optional<int> stopped_by; ///< a stop signal arrived while waiting
 };
 

@@ -13,6 +13,7 @@
 #include "processkit/os/child.hpp"
 
 #include "processkit/core/error.hpp"
+#include "processkit/os/signals.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -226,6 +227,14 @@ void Child::kill_and_reap() noexcept {
     rusage usage;
     (void)wait_pidfd(pidfd_.get(), info, usage, true);
     pidfd_.reset();
+}
+
+bool Child::kill() noexcept {
+    return signal(SIGKILL);
+}
+
+bool Child::send(Signal s) noexcept {
+    return signal(to_native(s));
 }
 
 } // namespace processkit::os

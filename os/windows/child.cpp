@@ -100,6 +100,19 @@ bool Child::terminate(std::uint32_t exit_code) noexcept {
     return ::TerminateProcess(process_.get(), exit_code) != 0;
 }
 
+bool Child::send(Signal s) noexcept {
+    switch (s.name()) {
+    case Signal::Name::Kill:
+        return terminate();
+    case Signal::Name::Term:
+    case Signal::Name::Int:
+        return !reaped_ &&
+               ::GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid_)) != 0;
+    default:
+        return false;
+    }
+}
+
 ChildSignaller Child::signaller() const noexcept {
     if (!process_ || reaped_) {
         return {};

@@ -89,9 +89,11 @@ UINT windows_directory(LPWSTR b, UINT n) {
     return ::GetWindowsDirectoryW(b, n);
 }
 
+/// Not relative to the working directory: a drive path ("C:\\x"), a UNC
+/// path, or a path from the root of the current drive ("\\x", "/x").
 bool is_absolute(const std::string& p) {
     return (p.size() >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')) ||
-           (p.size() >= 2 && (p[0] == '\\' || p[0] == '/') && (p[1] == '\\' || p[1] == '/'));
+           (!p.empty() && (p[0] == '\\' || p[0] == '/'));
 }
 
 /// File attributes of `path` (relative paths from `cwd` when given, as the
@@ -222,7 +224,7 @@ SpawnedProcess spawn(const Command& command, const Placement& placement,
             throw Error(ErrorKind::PermissionDenied, program, "'" + *directory + "' is a directory")
                 .with_path(*directory);
         }
-        throw Error(ErrorKind::NotFound, program, "not found").with_searched(candidates);
+        throw Error(ErrorKind::NotFound, program, "no such file").with_searched(candidates);
     }
 
     // --- the command line (W3) ---
@@ -303,9 +305,9 @@ SpawnedProcess spawn(const Command& command, const Placement& placement,
     SpawnedProcess out;
     out.child = Child(static_cast<pid_t>(pi.dwProcessId), UniqueHandle(pi.hProcess));
     out.started_at = Clock::now();
-    out.stdin_pipe = std::move(stdio.parent[0]);
-    out.stdout_pipe = std::move(stdio.parent[1]);
-    out.stderr_pipe = std::move(stdio.parent[2]);
+    out.stdin_pipe = PipeEnd(std::move(stdio.parent[0]));
+    out.stdout_pipe = PipeEnd(std::move(stdio.parent[1]));
+    out.stderr_pipe = PipeEnd(std::move(stdio.parent[2]));
     return out;
 }
 

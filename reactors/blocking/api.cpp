@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <poll.h>
 
 namespace processkit {
 namespace {

@@ -1,7 +1,7 @@
 #include "processkit/blocking/cancel_token.hpp"
 
 #include "processkit/blocking/reactor.hpp"
-#include "processkit/os/unique_fd.hpp"
+#include "processkit/blocking/wait_ready.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,15 +10,23 @@
 #include <cstring>
 #include <functional>
 #include <optional>
-#include <poll.h>
 #include <string>
+
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <sys/eventfd.h>
 #include <unistd.h>
+#endif
 
 namespace processkit {
 struct CancelToken::State {
     std::atomic<bool> cancelled{false};
+#if defined(_WIN32)
+    os::UniqueHandle event{::CreateEventW(nullptr, TRUE, FALSE, nullptr)}; // manual reset
+#else
     os::UniqueFd event{os::above_stdio(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))};
+#endif
     /// Set only by the stop_token constructor; destroyed with the last copy.
     std::optional<std::stop_callback<std::function<void()>>> on_stop;
 };
@@ -26,10 +34,15 @@ struct CancelToken::State {
 CancelToken::CancelToken()
     : state_(std::make_shared<State>()) {
     if (!state_->event) {
+#if defined(_WIN32)
+        const auto err = static_cast<int>(::GetLastError());
+        throw Error(ErrorKind::Io, {}, "cannot create an event").with_os_error(err);
+#else
         const int err = errno;
         throw Error(ErrorKind::Io, {},
                     std::string("cannot create an eventfd: ") + std::strerror(err))
             .with_os_error(err);
+#endif
     }
 }
 
@@ -47,9 +60,13 @@ CancelToken::CancelToken(std::stop_token stop)
 
 void CancelToken::cancel_state(State& s) noexcept {
     if (!s.cancelled.exchange(true)) {
+#if defined(_WIN32)
+        ::SetEvent(s.event.get()); // manual reset: signalled from now on
+#else
         const std::uint64_t one = 1;
         // Level-triggered from now on: the counter is never read back.
         [[maybe_unused]] const auto n = ::write(s.event.get(), &one, sizeof one);
+#endif
     }
 }
 
@@ -61,7 +78,7 @@ bool CancelToken::cancelled() const noexcept {
     return state_->cancelled.load();
 }
 
-int CancelToken::fd() const noexcept {
+os::NativeHandle CancelToken::fd() const noexcept {
     return state_->event.get();
 }
 
@@ -70,8 +87,7 @@ bool CancelToken::sleep_until(TimePoint deadline) const {
         if (Clock::now() >= deadline) {
             return true;
         }
-        pollfd p{fd(), POLLIN, 0};
-        ::poll(&p, 1, blocking::poll_timeout_ms(deadline)); // EINTR: loop and look again
+        blocking::wait_ready({fd()}, deadline); // EINTR: loop and look again
     }
     return false;
 }
@@ -96,8 +112,11 @@ ProcessResult output_string(const Command& command, const CancelToken& cancel, C
             continue;
         }
         // Wait on the reactor's epoll and, until it fired, the token.
-        std::array<pollfd, 2> fds{{{reactor.fd(), POLLIN, 0}, {cancel.fd(), POLLIN, 0}}};
-        ::poll(fds.data(), cancel_sent ? 1 : 2, blocking::poll_timeout_ms(reactor.next_deadline()));
+        std::vector<os::NativeHandle> handles{reactor.fd()};
+        if (!cancel_sent) {
+            handles.push_back(cancel.fd());
+        }
+        blocking::wait_ready(handles, reactor.next_deadline());
         reactor.run_once(Clock::now()); // dispatches what is ready, never blocks
     }
     return *driver.take_result();

@@ -1,5 +1,7 @@
 #include "processkit/blocking/reactor.hpp"
 
+#include "processkit/os/unique_fd.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -35,9 +37,14 @@ int poll_timeout_ms(std::optional<TimePoint> at) {
     return static_cast<int>(std::min<decltype(ms)>(ms, 24 * 3600 * 1000));
 }
 
+struct Reactor::Loop {
+    os::UniqueFd epoll;
+};
+
 Reactor::Reactor()
-    : epoll_(os::above_stdio(::epoll_create1(EPOLL_CLOEXEC))) {
-    if (!epoll_) {
+    : loop_(std::make_unique<Loop>()) {
+    loop_->epoll = os::UniqueFd(os::above_stdio(::epoll_create1(EPOLL_CLOEXEC)));
+    if (!loop_->epoll) {
         const int err = errno;
         throw Error(ErrorKind::Io, {},
                     std::string("cannot create an epoll instance: ") + std::strerror(err))
@@ -45,11 +52,17 @@ Reactor::Reactor()
     }
 }
 
+Reactor::~Reactor() = default;
+
+os::NativeHandle Reactor::fd() const {
+    return loop_->epoll.get();
+}
+
 void Reactor::watch(driver::RunDriver& driver, int fd, driver::FdRole role) {
     epoll_event ev{};
     ev.events = events_for(role);
     ev.data.fd = fd;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (::epoll_ctl(loop_->epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
         const int err = errno;
         throw Error(ErrorKind::Io, {},
                     std::string("cannot watch a descriptor: ") + std::strerror(err))
@@ -60,7 +73,7 @@ void Reactor::watch(driver::RunDriver& driver, int fd, driver::FdRole role) {
 
 void Reactor::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
     if (fds_.erase(fd) != 0) {
-        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        ::epoll_ctl(loop_->epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
     }
 }
 
@@ -81,7 +94,7 @@ bool Reactor::run_once(std::optional<TimePoint> until) {
         return false;
     }
     std::array<epoll_event, 64> events;
-    int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+    int n = ::epoll_wait(loop_->epoll.get(), events.data(), static_cast<int>(events.size()),
                          poll_timeout_ms(wake));
     if (n < 0) {
         if (errno != EINTR) {

@@ -1,11 +1,11 @@
 #include "processkit/blocking/running_process.hpp"
 
 #include "processkit/blocking/reactor.hpp"
+#include "processkit/blocking/wait_ready.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/sampler.hpp"
 
 #include <algorithm>
-#include <poll.h>
 
 namespace processkit {
 
@@ -230,31 +230,25 @@ std::size_t wait_any(std::vector<RunningProcess*> processes) {
         throw Error(ErrorKind::InvalidArgument, {}, "wait_any needs at least one process");
     }
     for (;;) {
-        std::vector<pollfd> fds;
+        std::vector<os::NativeHandle> handles;
         std::optional<TimePoint> earliest;
         for (std::size_t i = 0; i < processes.size(); ++i) {
             auto& state = *processes[i]->state_;
             if (state.driver->finished()) {
                 return i;
             }
-            fds.push_back({state.reactor.fd(), POLLIN, 0});
+            handles.push_back(state.reactor.fd());
             if (auto d = state.reactor.next_deadline(); d && (!earliest || *d < *earliest)) {
                 earliest = d;
             }
         }
-        int timeout = -1;
-        if (earliest) {
-            const auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(*earliest - Clock::now());
-            timeout = static_cast<int>(std::clamp<long long>(left.count(), 0, 86'400'000));
-        }
-        ::poll(fds.data(), fds.size(), timeout);
+        const std::vector<bool> ready = blocking::wait_ready(handles, earliest);
         // Each reactor whose epoll is ready, or whose deadline passed,
         // dispatches without blocking.
         for (std::size_t i = 0; i < processes.size(); ++i) {
             auto& state = *processes[i]->state_;
             const auto d = state.reactor.next_deadline();
-            if ((fds[i].revents & POLLIN) != 0 || (d && *d <= Clock::now())) {
+            if (ready[i] || (d && *d <= Clock::now())) {
                 state.reactor.run_once(Clock::now());
             }
         }

@@ -3,13 +3,11 @@
 // and reports what happened.
 #include "processkit/driver/run_driver.hpp"
 
-#include "processkit/os/pipe_io.hpp"
-#include "processkit/os/signals.hpp"
+#include "processkit/os/stream_io.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <signal.h>
 
 namespace processkit::driver {
 namespace {
@@ -55,8 +53,8 @@ std::optional<os::Child> RunDriver::abandon() noexcept {
         close_fd(process_->stdout_pipe, FdRole::Stdout);
         close_fd(process_->stderr_pipe, FdRole::Stderr);
         close_fd(process_->stdin_pipe, FdRole::Stdin);
-        if (process_->child.pidfd() >= 0 && !process_->child.reaped()) {
-            watcher_.unwatch(*this, process_->child.pidfd(), FdRole::Child);
+        if (!process_->child.reaped()) {
+            watcher_.unwatch(*this, os::watch_handle(process_->child), FdRole::Child);
         }
         if (!process_->child.reaped()) {
             if (own_group_) {
@@ -65,14 +63,16 @@ std::optional<os::Child> RunDriver::abandon() noexcept {
                 } catch (...) {
                 }
             }
-            process_->child.signal(SIGKILL);
+            process_->child.kill();
             child = std::move(process_->child);
         }
     }
+#if !defined(_WIN32)
     if (group_watched_ && own_group_) {
         watcher_.unwatch(*this, own_group_->events_fd(), FdRole::Group);
         group_watched_ = false;
     }
+#endif
     last_deadline_.reset();
     watcher_.deadline_changed(*this, std::nullopt);
     process_.reset();
@@ -80,15 +80,15 @@ std::optional<os::Child> RunDriver::abandon() noexcept {
     return child;
 }
 
-void RunDriver::close_fd(os::UniqueFd& fd, FdRole role) {
-    if (fd) {
+void RunDriver::close_fd(os::ParentPipe& pipe, FdRole role) {
+    if (pipe) {
         if (role != FdRole::Stdin || stdin_watched_) {
-            watcher_.unwatch(*this, fd.get(), role);
+            watcher_.unwatch(*this, os::watch_handle(pipe), role);
         }
         if (role == FdRole::Stdin) {
             stdin_watched_ = false;
         }
-        fd.reset();
+        pipe.reset();
     }
 }
 
@@ -132,13 +132,13 @@ void RunDriver::apply(TimePoint now, Action& a) {
         if (s->target == Target::Tree && group()) {
             group()->signal(s->signal);
         } else if (process_) {
-            process_->child.signal(os::to_native(s->signal));
+            process_->child.send(s->signal);
         }
     } else if (auto* k = std::get_if<action::Kill>(&a)) {
         if (k->target == Target::Tree && own_group_) {
             own_group_->kill_all();
         } else if (process_) {
-            process_->child.signal(SIGKILL);
+            process_->child.kill();
         }
     } else if (std::holds_alternative<action::SampleStats>(a)) {
         std::optional<ProcessGroupStats> stats;
@@ -187,20 +187,24 @@ void RunDriver::spawn(TimePoint now) {
     }
     pid_ = process_->child.pid();
     if (process_->stdout_pipe) {
-        watcher_.watch(*this, process_->stdout_pipe.get(), FdRole::Stdout);
+        watcher_.watch(*this, os::watch_handle(process_->stdout_pipe), FdRole::Stdout);
     }
     if (process_->stderr_pipe) {
-        watcher_.watch(*this, process_->stderr_pipe.get(), FdRole::Stderr);
+        watcher_.watch(*this, os::watch_handle(process_->stderr_pipe), FdRole::Stderr);
     }
-    watcher_.watch(*this, process_->child.pidfd(), FdRole::Child);
+    watcher_.watch(*this, os::watch_handle(process_->child), FdRole::Child);
+#if !defined(_WIN32)
+    // Windows: the job's emptiness is not needed here (the run ends with the
+    // child's exit and its pipes' end of file).
     if (own_group_ && own_group_->events_fd() >= 0) {
         watcher_.watch(*this, own_group_->events_fd(), FdRole::Group);
         group_watched_ = true;
     }
+#endif
     feed(now, input::Spawned{});
 }
 
-void RunDriver::on_ready(int fd, FdRole role, TimePoint now) {
+void RunDriver::on_ready(os::NativeHandle fd, FdRole role, TimePoint now) {
     if (!process_ || finished()) {
         return;
     }
@@ -208,7 +212,8 @@ void RunDriver::on_ready(int fd, FdRole role, TimePoint now) {
     case FdRole::Stdout:
     case FdRole::Stderr: {
         const Stream s = role == FdRole::Stdout ? Stream::Stdout : Stream::Stderr;
-        if (fd == (s == Stream::Stdout ? process_->stdout_pipe : process_->stderr_pipe).get()) {
+        if (fd ==
+            os::watch_handle(s == Stream::Stdout ? process_->stdout_pipe : process_->stderr_pipe)) {
             read_stream(s, now);
         }
         break;
@@ -218,12 +223,13 @@ void RunDriver::on_ready(int fd, FdRole role, TimePoint now) {
         break;
     case FdRole::Child:
         if (auto exit = process_->child.try_wait()) {
-            watcher_.unwatch(*this, process_->child.pidfd(), FdRole::Child);
+            watcher_.unwatch(*this, os::watch_handle(process_->child), FdRole::Child);
             exit_status_ = exit->status;
             feed(now, input::Exited{exit->status, exit->cpu_time, exit->peak_memory_bytes});
         }
         break;
     case FdRole::Group:
+#if !defined(_WIN32)
         if (own_group_ && own_group_->empty()) {
             if (group_watched_) {
                 watcher_.unwatch(*this, own_group_->events_fd(), FdRole::Group);
@@ -231,6 +237,7 @@ void RunDriver::on_ready(int fd, FdRole role, TimePoint now) {
             }
             feed(now, input::GroupEmpty{});
         }
+#endif
         break;
     }
 }
@@ -242,7 +249,7 @@ void RunDriver::read_stream(Stream s, TimePoint now) {
         if (!pipe) {
             return;
         }
-        const ssize_t n = os::read_some(pipe.get(), buffer.data(), buffer.size());
+        const ssize_t n = os::read_some(pipe, buffer.data(), buffer.size());
         if (n == -EAGAIN) {
             return;
         }
@@ -279,11 +286,11 @@ void RunDriver::flush_stdin(TimePoint now) {
     }
     while (!stdin_queue_.empty()) {
         const std::string& front = stdin_queue_.front();
-        const ssize_t n = os::write_no_sigpipe(
-            process_->stdin_pipe.get(), front.data() + stdin_offset_, front.size() - stdin_offset_);
+        const ssize_t n = os::write_some(process_->stdin_pipe, front.data() + stdin_offset_,
+                                         front.size() - stdin_offset_);
         if (n == -EAGAIN) {
             if (!stdin_watched_) {
-                watcher_.watch(*this, process_->stdin_pipe.get(), FdRole::Stdin);
+                watcher_.watch(*this, os::watch_handle(process_->stdin_pipe), FdRole::Stdin);
                 stdin_watched_ = true;
             }
             return;
@@ -303,7 +310,7 @@ void RunDriver::flush_stdin(TimePoint now) {
         }
     }
     if (stdin_watched_) {
-        watcher_.unwatch(*this, process_->stdin_pipe.get(), FdRole::Stdin);
+        watcher_.unwatch(*this, os::watch_handle(process_->stdin_pipe), FdRole::Stdin);
         stdin_watched_ = false;
     }
     feed(now, input::StdinDrained{});
@@ -315,7 +322,7 @@ void RunDriver::on_deadline(TimePoint now) {
 }
 void RunDriver::poll_child(TimePoint now) {
     if (process_ && !process_->child.reaped() && !machine_.exited()) {
-        on_ready(process_->child.pidfd(), FdRole::Child, now);
+        on_ready(os::watch_handle(process_->child), FdRole::Child, now);
     }
 }
 

@@ -4,8 +4,11 @@
 //   sleep MS | exit CODE
 //   grandchild MS        starts `sleep MS` (it joins our job by itself),
 //                        prints "grandchild PID", then sleeps MS
+//   leave-grandchild MS  starts `sleep MS` inheriting our stdout and stderr,
+//                        prints "grandchild PID", exits at once
 //   env NAME | cwd       a variable (or "<unset>") | the working directory
 //   cat                  stdin to stdout until end of file
+//   lines N              "line I" to stdout and "err I" to stderr, N each
 //   write N out|err|both N bytes to the stream(s), interleaved in chunks
 //   has-handle VALUE     "yes" if VALUE is an open handle in this process
 //   alive PID...         exit 0 if none of the processes is still running
@@ -106,6 +109,33 @@ int wmain(int argc, wchar_t** argv) {
         ::CloseHandle(pi.hThread);
         ::CloseHandle(pi.hProcess);
         ::Sleep(static_cast<DWORD>(num(2)));
+        return 0;
+    }
+    if (mode == L"leave-grandchild") {
+        wchar_t self[MAX_PATH];
+        ::GetModuleFileNameW(nullptr, self, MAX_PATH);
+        std::wstring line = L"\"" + std::wstring(self) + L"\" sleep " + argv[2];
+        STARTUPINFOW si{};
+        si.cb = sizeof si;
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = ::GetStdHandle(STD_INPUT_HANDLE);
+        si.hStdOutput = ::GetStdHandle(STD_OUTPUT_HANDLE);
+        si.hStdError = ::GetStdHandle(STD_ERROR_HANDLE);
+        PROCESS_INFORMATION pi{};
+        if (::CreateProcessW(self, line.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &si,
+                             &pi) == 0) {
+            return 3;
+        }
+        out("grandchild " + std::to_string(pi.dwProcessId) + "\n");
+        ::CloseHandle(pi.hThread);
+        ::CloseHandle(pi.hProcess);
+        return 0;
+    }
+    if (mode == L"lines") {
+        for (long long i = 0; i < num(2); ++i) {
+            out("line " + std::to_string(i) + "\n");
+            out("err " + std::to_string(i) + "\n", STD_ERROR_HANDLE);
+        }
         return 0;
     }
     if (mode == L"env") {

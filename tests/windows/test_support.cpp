@@ -42,7 +42,7 @@ Command child(std::vector<std::string> args) {
     return c;
 }
 
-std::string read_all(os::UniqueHandle& pipe) {
+std::string read_all(os::PipeEnd& pipe) {
     std::string out;
     char buffer[65536];
     while (DWORD n = transfer(pipe.get(), buffer, sizeof buffer, false)) {
@@ -51,7 +51,7 @@ std::string read_all(os::UniqueHandle& pipe) {
     return out;
 }
 
-std::string read_line(os::UniqueHandle& pipe) {
+std::string read_line(os::PipeEnd& pipe) {
     std::string line;
     char c = 0;
     while (transfer(pipe.get(), &c, 1, false) == 1) {
@@ -63,7 +63,7 @@ std::string read_line(os::UniqueHandle& pipe) {
     return line;
 }
 
-void write_all_and_close(os::UniqueHandle& pipe, const std::string& bytes) {
+void write_all_and_close(os::PipeEnd& pipe, const std::string& bytes) {
     std::string copy = bytes;
     std::size_t at = 0;
     while (at < copy.size()) {

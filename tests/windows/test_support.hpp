@@ -13,11 +13,11 @@ std::string child_exe();
 /// A Command running pk_test_child with these arguments.
 Command child(std::vector<std::string> args);
 /// Reads until the writer closes its end.
-std::string read_all(os::UniqueHandle& pipe);
+std::string read_all(os::PipeEnd& pipe);
 /// Reads one line (up to and including '\n'; without it at end of file).
-std::string read_line(os::UniqueHandle& pipe);
+std::string read_line(os::PipeEnd& pipe);
 /// Writes everything, then closes the pipe.
-void write_all_and_close(os::UniqueHandle& pipe, const std::string& bytes);
+void write_all_and_close(os::PipeEnd& pipe, const std::string& bytes);
 /// stdout and stderr read at the same time (no deadlock on full pipes).
 struct Output {
     std::string out, err;

@@ -12,6 +12,7 @@
 // that child is unknown (reported as zero).
 
 #include "processkit/core/result.hpp"
+#include "processkit/core/signal.hpp"
 #include "processkit/core/time.hpp"
 #include "processkit/os/unique_fd.hpp"
 
@@ -73,6 +74,9 @@ public:
     ExitInfo wait();
     /// Sends a signal through the pidfd. False if the child is already gone.
     bool signal(int native_signal) noexcept;
+    /// The portable names (as on Windows): SIGKILL, and any Signal.
+    bool kill() noexcept;
+    bool send(Signal s) noexcept;
     /// A handle for signalling from elsewhere (empty if the child is not
     /// owned or a descriptor cannot be duplicated).
     ChildSignaller signaller() const noexcept;

@@ -6,6 +6,9 @@
 
 namespace processkit::os {
 
+/// What a reactor waits on: a descriptor here, a HANDLE on Windows.
+using NativeHandle = int;
+
 class UniqueFd {
 public:
     UniqueFd() = default;

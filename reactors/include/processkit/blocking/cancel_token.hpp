@@ -9,6 +9,7 @@
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/time.hpp"
+#include "processkit/os/stream_io.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -31,8 +32,9 @@ public:
     /// passed without a cancel.
     bool sleep_until(TimePoint deadline) const;
     bool sleep_for(Duration d) const;
-    /// Readable (POLLIN) once cancelled, for callers with their own poll loop.
-    int fd() const noexcept;
+    /// Readable (POLLIN) once cancelled, for callers with their own poll loop
+    /// (Windows: an event, signalled once cancelled).
+    os::NativeHandle fd() const noexcept;
 
 private:
     struct State;

@@ -4,13 +4,19 @@
 // of all runs, kept in an ordered set), so the cost per event does not grow
 // with the number of children. Never a busy loop, never a sleep-poll.
 //
+// On Windows the loop is an I/O completion port: each watched handle (a
+// pipe's ready event, a process handle) gets a thread-pool wait whose
+// callback posts a packet to the port, and run_once() dispatches the packets
+// (reactor_windows.cpp).
+//
 // Thread-safety: none; a reactor and its drivers are used from one thread at
 // a time (it may move between threads between calls).
 
 #include "processkit/driver/deadline_table.hpp"
 #include "processkit/driver/run_driver.hpp"
-#include "processkit/os/unique_fd.hpp"
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -24,6 +30,7 @@ int poll_timeout_ms(std::optional<TimePoint> at);
 class Reactor final : public driver::Watcher {
 public:
     Reactor();
+    ~Reactor() override;
     Reactor(const Reactor&) = delete;
     Reactor& operator=(const Reactor&) = delete;
 
@@ -45,14 +52,14 @@ public:
         return true;
     }
 
-    /// Readable when this reactor has something to dispatch (for waiting on
-    /// several reactors at once).
-    int fd() const { return epoll_.get(); }
+    /// Readable (Windows: signalled) when this reactor has something to
+    /// dispatch, for waiting on several reactors at once.
+    os::NativeHandle fd() const;
     std::optional<TimePoint> next_deadline() const;
 
     // driver::Watcher
-    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
-    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void watch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) override;
     void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
 private:
@@ -60,8 +67,10 @@ private:
         driver::RunDriver* driver;
         driver::FdRole role;
     };
-    os::UniqueFd epoll_;
-    std::unordered_map<int, Registration> fds_;
+    /// The OS part: the epoll instance, or the completion port and its waits.
+    struct Loop;
+    std::unique_ptr<Loop> loop_;
+    std::unordered_map<os::NativeHandle, Registration> fds_;
     driver::DeadlineTable deadlines_;
 };
 

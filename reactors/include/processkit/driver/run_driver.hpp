@@ -56,7 +56,7 @@ public:
     ~RunDriver();
 
     void start(TimePoint now);
-    void on_ready(int fd, FdRole role, TimePoint now);
+    void on_ready(os::NativeHandle fd, FdRole role, TimePoint now);
     void on_deadline(TimePoint now);
     /// Checks, without waiting, whether the child exited though its pidfd
     /// was not dispatched yet (a pipeline's teardown judges who was gone).
@@ -129,7 +129,7 @@ private:
     void read_stream(Stream s, TimePoint now);
     void remember_stderr(std::string_view bytes);
     void flush_stdin(TimePoint now);
-    void close_fd(os::UniqueFd& fd, FdRole role);
+    void close_fd(os::ParentPipe& pipe, FdRole role);
     void release_everything() noexcept;
 
     Command command_;

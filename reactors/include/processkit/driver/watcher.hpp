@@ -1,12 +1,13 @@
 #pragma once
-// What a reactor offers the shared run driver: watching descriptors and one
-// deadline per driver. The Asio, Qt and blocking reactors implement it; the
-// driver calls it before it closes a descriptor and after it opens one, so a
-// reactor never holds a stale registration.
+// What a reactor offers the shared run driver: watching descriptors (on
+// Windows: waitable handles, os/stream_io.hpp) and one deadline per driver. The Asio, Qt and
+// blocking reactors implement it; the driver calls it before it closes a descriptor and after it
+// opens one, so a reactor never holds a stale registration.
 //
 // Thread-safety: called by a driver from its reactor's thread only.
 
 #include "processkit/core/time.hpp"
+#include "processkit/os/stream_io.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,18 +17,18 @@ namespace processkit::driver {
 class RunDriver;
 
 enum class FdRole : std::uint8_t {
-    Stdout, ///< readable: output to read
-    Stderr, ///< readable: output to read
-    Stdin,  ///< writable: room for queued input
-    Child,  ///< readable pidfd: the child exited
-    Group,  ///< POLLPRI on cgroup.events: the tree's population changed
+    Stdout, ///< readable: output to read (Windows: the pipe's ready event)
+    Stderr, ///< readable: output to read (Windows: the pipe's ready event)
+    Stdin,  ///< writable: room for queued input (Windows: the write completed)
+    Child,  ///< readable pidfd: the child exited (Windows: the process handle)
+    Group,  ///< POLLPRI on cgroup.events: the tree's population changed (Linux)
 };
 
 class Watcher {
 public:
     virtual ~Watcher() = default;
-    virtual void watch(RunDriver& driver, int fd, FdRole role) = 0;
-    virtual void unwatch(RunDriver& driver, int fd, FdRole role) = 0;
+    virtual void watch(RunDriver& driver, os::NativeHandle fd, FdRole role) = 0;
+    virtual void unwatch(RunDriver& driver, os::NativeHandle fd, FdRole role) = 0;
     /// The driver's next deadline changed (nullopt: none).
     virtual void deadline_changed(RunDriver& driver, std::optional<TimePoint> at) = 0;
 };

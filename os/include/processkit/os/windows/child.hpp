@@ -8,6 +8,7 @@
 // ChildSignaller::terminate may be called from any thread.
 
 #include "processkit/core/result.hpp"
+#include "processkit/core/signal.hpp"
 #include "processkit/core/time.hpp"
 #include "processkit/os/windows/unique_handle.hpp"
 
@@ -65,6 +66,11 @@ public:
     ExitInfo wait();
     /// Terminates the child. False if it is already gone.
     bool terminate(std::uint32_t exit_code = killed_exit_code) noexcept;
+    /// The portable names: kill() terminates; send() maps KILL to
+    /// terminate(), TERM and INT to a CTRL_BREAK to the child's console
+    /// process group (it leads one of its own), and is false for the rest.
+    bool kill() noexcept { return terminate(); }
+    bool send(Signal s) noexcept;
     ChildSignaller signaller() const noexcept;
 
 private:

@@ -13,6 +13,7 @@
 #include "processkit/core/error.hpp"
 #include "processkit/os/named_after.hpp"
 #include "processkit/os/windows/child.hpp"
+#include "processkit/os/windows/pipe.hpp"
 #include "processkit/os/windows/unique_handle.hpp"
 
 #include <optional>
@@ -32,11 +33,11 @@ struct Placement {
 struct SpawnedProcess {
     Child child;
     TimePoint started_at;
-    /// The parent's ends: overlapped named pipes (so one I/O completion port
-    /// can wait for them), each opened for one direction only.
-    UniqueHandle stdin_pipe;  ///< write end, when stdin is Bytes or Interactive
-    UniqueHandle stdout_pipe; ///< read end, when stdout is captured
-    UniqueHandle stderr_pipe; ///< read end, when stderr is captured
+    /// The parent's ends: overlapped named pipes, each opened for one
+    /// direction only, with the readiness model of pipe.hpp.
+    PipeEnd stdin_pipe;  ///< write end, when stdin is Bytes or Interactive
+    PipeEnd stdout_pipe; ///< read end, when stdout is captured
+    PipeEnd stderr_pipe; ///< read end, when stderr is captured
 };
 
 /// Handles the child takes as its stdin or stdout instead of what the Command
