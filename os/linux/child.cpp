@@ -229,6 +229,10 @@ void Child::kill_and_reap() noexcept {
     pidfd_.reset();
 }
 
+bool ChildSignaller::kill() const noexcept {
+    return signal(SIGKILL);
+}
+
 bool Child::kill() noexcept {
     return signal(SIGKILL);
 }

@@ -135,14 +135,15 @@ void Run::wait_for_tree() {
             } catch (...) {
             }
         }
+#if !defined(_WIN32) // a job's emptiness is looked at again shortly (tree_poll)
         if (const int fd = tree_->events_fd(); fd >= 0) {
-            tree_events_.emplace(strand_);
             std::error_code ec;
-            tree_events_->assign(fd, ec);
+            tree_events_.emplace(strand_, fd, HandleWait::Kind::Priority, ec);
             if (ec) {
                 tree_events_.reset();
             }
         }
+#endif
     }
     if (tree_gone()) {
         tree_stop_->emptied();
@@ -165,13 +166,12 @@ void Run::wait_for_tree() {
         wake = std::min(wake, now + tree_poll);
     } else if (!tree_events_armed_) {
         tree_events_armed_ = true;
-        tree_events_->async_wait(::asio::posix::descriptor_base::wait_error,
-                                 [self = shared_from_this()](std::error_code ec) {
-                                     self->tree_events_armed_ = false;
-                                     if (ec != ::asio::error::operation_aborted) {
-                                         self->on_tree_event();
-                                     }
-                                 });
+        tree_events_->async_wait([self = shared_from_this()](std::error_code ec) {
+            self->tree_events_armed_ = false;
+            if (ec != ::asio::error::operation_aborted) {
+                self->on_tree_event();
+            }
+        });
     }
     tree_timer_.expires_at(wake);
     tree_timer_.async_wait([self = shared_from_this()](std::error_code ec) {

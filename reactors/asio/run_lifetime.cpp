@@ -70,7 +70,7 @@ void Run::abandon() {
             } catch (...) {
             }
         }
-        kill_child_.signal(SIGKILL);
+        kill_child_.kill();
     }
     on_strand([this] { abandon_on_strand(); });
 }
@@ -90,9 +90,8 @@ void Run::abandon_on_strand() {
     }
     forget_kill_handles();
     if (orphan_) {
-        orphan_watch_.emplace(strand_);
         std::error_code ec;
-        orphan_watch_->assign(orphan_->pidfd(), ec);
+        orphan_watch_.emplace(strand_, os::watch_handle(*orphan_), HandleWait::Kind::Read, ec);
         if (ec) {
             orphan_watch_.reset();
             orphan_.reset(); // cannot wait for it: reap now (it is SIGKILLed)
@@ -111,12 +110,11 @@ void Run::reap_orphan() {
         orphan_.reset();
         return;
     }
-    orphan_watch_->async_wait(::asio::posix::descriptor_base::wait_read,
-                              [self = shared_from_this()](std::error_code ec) {
-                                  if (ec != ::asio::error::operation_aborted) {
-                                      self->reap_orphan();
-                                  }
-                              });
+    orphan_watch_->async_wait([self = shared_from_this()](std::error_code ec) {
+        if (ec != ::asio::error::operation_aborted) {
+            self->reap_orphan();
+        }
+    });
 }
 
 } // namespace processkit::asio::detail

@@ -6,14 +6,14 @@
 namespace processkit::asio::detail {
 namespace {
 
-::asio::posix::descriptor_base::wait_type wait_type_of(driver::FdRole role) {
+HandleWait::Kind wait_kind_of(driver::FdRole role) {
     switch (role) {
     case driver::FdRole::Stdin:
-        return ::asio::posix::descriptor_base::wait_write;
+        return HandleWait::Kind::Write;
     case driver::FdRole::Group:
-        return ::asio::posix::descriptor_base::wait_error; // POLLPRI on cgroup.events
+        return HandleWait::Kind::Priority; // POLLPRI on cgroup.events
     default:
-        return ::asio::posix::descriptor_base::wait_read;
+        return HandleWait::Kind::Read;
     }
 }
 
@@ -32,7 +32,7 @@ StrandWatcher::~StrandWatcher() {
 
 void StrandWatcher::release_all() noexcept {
     for (auto& [fd, w] : watches_) {
-        w->descriptor.release(); // the driver owns (and closes) the descriptor
+        w->wait.release(); // the driver owns (and closes) the descriptor
     }
     watches_.clear();
 }
@@ -45,11 +45,10 @@ void StrandWatcher::arm_all() {
     reschedule(); // deadlines reported before we could arm
 }
 
-void StrandWatcher::watch(driver::RunDriver& driver, int fd, driver::FdRole role) {
-    auto w = std::make_unique<Watch>(
-        Watch{::asio::posix::stream_descriptor(strand_), &driver, role, ++serial_});
+void StrandWatcher::watch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) {
     std::error_code ec;
-    w->descriptor.assign(fd, ec);
+    auto w = std::unique_ptr<Watch>(
+        new Watch{HandleWait(strand_, fd, wait_kind_of(role), ec), &driver, role, ++serial_});
     if (ec) {
         // epoll refuses only descriptors that cannot be waited on; nothing a
         // driver gives us is one. Keep the run going on the others.
@@ -62,12 +61,12 @@ void StrandWatcher::watch(driver::RunDriver& driver, int fd, driver::FdRole role
     }
 }
 
-void StrandWatcher::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
+void StrandWatcher::unwatch(driver::RunDriver&, os::NativeHandle fd, driver::FdRole) {
     auto it = watches_.find(fd);
     if (it == watches_.end()) {
         return;
     }
-    it->second->descriptor.release(); // cancels its wait; the driver closes the fd
+    it->second->wait.release(); // cancels its wait; the driver closes the fd
     watches_.erase(it);
 }
 
@@ -78,13 +77,13 @@ void StrandWatcher::deadline_changed(driver::RunDriver& driver, std::optional<Ti
     }
 }
 
-void StrandWatcher::arm(int fd, Watch& w) {
-    w.descriptor.async_wait(wait_type_of(w.role),
-                            [this, keep = owner_.lock(), fd,
-                             serial = w.serial](std::error_code ec) { on_ready(fd, serial, ec); });
+void StrandWatcher::arm(os::NativeHandle fd, Watch& w) {
+    w.wait.async_wait([this, keep = owner_.lock(), fd, serial = w.serial](std::error_code ec) {
+        on_ready(fd, serial, ec);
+    });
 }
 
-void StrandWatcher::on_ready(int fd, std::uint64_t serial, std::error_code ec) {
+void StrandWatcher::on_ready(os::NativeHandle fd, std::uint64_t serial, std::error_code ec) {
     auto it = watches_.find(fd);
     if (it == watches_.end() || it->second->serial != serial ||
         ec == ::asio::error::operation_aborted) {

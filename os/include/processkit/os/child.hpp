@@ -41,6 +41,8 @@ public:
         , pidfd_(std::move(pidfd)) {}
     /// False if the child is already gone (or this handle is empty).
     bool signal(int native_signal) const noexcept;
+    /// SIGKILL (the portable name, as on Windows).
+    bool kill() const noexcept;
     explicit operator bool() const noexcept { return static_cast<bool>(pidfd_); }
 
 private:

@@ -37,6 +37,7 @@ public:
         : process_(std::move(process)) {}
     /// False if the child is already gone (or this handle is empty).
     bool terminate(std::uint32_t exit_code = killed_exit_code) const noexcept;
+    bool kill() const noexcept { return terminate(); }
     explicit operator bool() const noexcept { return static_cast<bool>(process_); }
 
 private:

@@ -9,6 +9,7 @@
 // (which then kills the tree, as destroying the RunDriver does).
 
 #include "processkit/asio/detail/completion.hpp"
+#include "processkit/asio/detail/handle_wait.hpp"
 #include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/asio/detail/strand_watcher.hpp"
 #include "processkit/core/profile_builder.hpp"
@@ -23,7 +24,6 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/cancellation_type.hpp>
-#include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -184,7 +184,7 @@ private:
     /// decision); cgroup.events wakes it, else a short timer.
     std::optional<TerminationMachine> tree_stop_;
     ::asio::steady_timer tree_timer_;
-    std::optional<::asio::posix::stream_descriptor> tree_events_;
+    std::optional<HandleWait> tree_events_;
     bool tree_events_armed_ = false;
     bool abandoned_ = false;
     StartOptions options_;
@@ -192,7 +192,7 @@ private:
 
     std::optional<driver::RunDriver> driver_; ///< after the descriptors: unwatches on destruction
     std::optional<os::Child> orphan_; ///< killed by abandon(), reaped when its pidfd says so
-    std::optional<::asio::posix::stream_descriptor> orphan_watch_;
+    std::optional<HandleWait> orphan_watch_;
 
     pid_t pid_ = -1;
     TimePoint started_at_{};

@@ -1,5 +1,6 @@
 #pragma once
-// How run drivers wait on Asio: each descriptor a stream_descriptor wait,
+// How run drivers wait on Asio: each descriptor a stream_descriptor wait
+// (Windows: each handle an object_handle wait, handle_wait.hpp),
 // every deadline (the drivers' and the owner's own) one steady_timer, all on
 // the owner's strand. After every dispatch it calls the owner's `on_event`.
 // Used by a single run (Run) and by a pipeline's stages (PipelineRun); it
@@ -10,11 +11,11 @@
 //
 // Thread-safety: strand only (and the owner's constructor, before any wait).
 
+#include "processkit/asio/detail/handle_wait.hpp"
 #include "processkit/driver/deadline_table.hpp"
 #include "processkit/driver/watcher.hpp"
 
 #include <asio/any_io_executor.hpp>
-#include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <cstdint>
@@ -48,19 +49,19 @@ public:
     bool armed() const { return armed_; }
 
     // driver::Watcher
-    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
-    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void watch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) override;
     void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
 private:
     struct Watch {
-        ::asio::posix::stream_descriptor descriptor;
+        HandleWait wait;
         driver::RunDriver* driver;
         driver::FdRole role;
         std::uint64_t serial;
     };
-    void arm(int fd, Watch& w);
-    void on_ready(int fd, std::uint64_t serial, std::error_code ec);
+    void arm(os::NativeHandle fd, Watch& w);
+    void on_ready(os::NativeHandle fd, std::uint64_t serial, std::error_code ec);
     void on_timer(std::uint64_t serial, std::error_code ec);
 
     Strand strand_;
@@ -68,7 +69,7 @@ private:
     std::function<std::optional<TimePoint>()> own_deadline_;
     std::weak_ptr<void> owner_;
     ::asio::steady_timer timer_;
-    std::unordered_map<int, std::unique_ptr<Watch>> watches_;
+    std::unordered_map<os::NativeHandle, std::unique_ptr<Watch>> watches_;
     driver::DeadlineTable deadlines_;
     std::uint64_t serial_ = 0;
     std::optional<TimePoint> timer_at_;
