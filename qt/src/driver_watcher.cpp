@@ -5,20 +5,7 @@
 #include <climits>
 
 namespace processkit::qt {
-namespace {
-
-QSocketNotifier::Type notifier_type(driver::FdRole role) {
-    switch (role) {
-    case driver::FdRole::Stdin:
-        return QSocketNotifier::Write;
-    case driver::FdRole::Group:
-        return QSocketNotifier::Exception; // POLLPRI on cgroup.events
-    default:
-        return QSocketNotifier::Read;
-    }
-}
-
-} // namespace
+namespace {} // namespace
 
 DriverWatcher::DriverWatcher(QObject* owner, std::function<void()> after_event,
                              std::function<std::optional<TimePoint>()> extra_deadline)
@@ -38,19 +25,19 @@ DriverWatcher::~DriverWatcher() {
     delete timer_;
 }
 
-void DriverWatcher::watch(driver::RunDriver& driver, int fd, driver::FdRole role) {
-    auto* n = new QSocketNotifier(fd, notifier_type(role), owner_);
+void DriverWatcher::watch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) {
+    auto* n = make_notifier(fd, role, owner_);
     const std::uint64_t s = ++serial_;
-    QObject::connect(n, &QSocketNotifier::activated, owner_, [this, fd, s] { on_ready(fd, s); });
+    QObject::connect(n, &HandleNotifier::activated, owner_, [this, fd, s] { on_ready(fd, s); });
     watches_[fd] = Watch{n, &driver, role, s};
 }
 
-void DriverWatcher::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
+void DriverWatcher::unwatch(driver::RunDriver&, os::NativeHandle fd, driver::FdRole) {
     auto it = watches_.find(fd);
     if (it == watches_.end()) {
         return;
     }
-    QSocketNotifier* n = it->second.notifier;
+    HandleNotifier* n = it->second.notifier;
     watches_.erase(it);
     n->setEnabled(false); // unregistered now, before the driver closes the number
     if (n == active_) {
@@ -80,7 +67,7 @@ void DriverWatcher::rearm() {
     timer_->start(std::chrono::milliseconds(std::clamp<std::int64_t>(wait.count(), 0, INT_MAX)));
 }
 
-void DriverWatcher::on_ready(int fd, std::uint64_t serial) {
+void DriverWatcher::on_ready(os::NativeHandle fd, std::uint64_t serial) {
     auto it = watches_.find(fd);
     if (it == watches_.end() || it->second.serial != serial) {
         return; // unwatched meanwhile

@@ -1,5 +1,5 @@
 // The Qt run: how a RunDriver's descriptors and deadline become
-// QSocketNotifiers and one QTimer, and how what the run produces becomes
+// notifiers (handle_notifier.hpp) and one QTimer, and how what the run produces becomes
 // signals. No decision about the child is taken here: the core decides, the
 // driver applies, this file waits and reports. (Readiness waits and retries
 // are in process_readiness.cpp and process_retry.cpp; the state is in
@@ -26,19 +26,6 @@ namespace processkit::qt {
 
 namespace {
 
-QSocketNotifier::Type notifier_type(driver::FdRole role) {
-    switch (role) {
-    case driver::FdRole::Stdin:
-        return QSocketNotifier::Write;
-    case driver::FdRole::Group:
-        // POLLPRI on cgroup.events: both of Qt's Unix dispatchers (poll and
-        // glib) wait for POLLPRI (G_IO_PRI) for an Exception notifier.
-        return QSocketNotifier::Exception;
-    default:
-        return QSocketNotifier::Read;
-    }
-}
-
 QString to_qstring(const std::string& s) {
     return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
 }
@@ -47,20 +34,20 @@ QString to_qstring(const std::string& s) {
 
 // --- Watcher -------------------------------------------------------------------
 
-void ProcessPrivate::watch(driver::RunDriver&, int fd, driver::FdRole role) {
-    auto* n = new QSocketNotifier(fd, notifier_type(role), q);
+void ProcessPrivate::watch(driver::RunDriver&, os::NativeHandle fd, driver::FdRole role) {
+    auto* n = make_notifier(fd, role, q);
     const std::uint64_t s = ++serial;
-    QObject::connect(n, &QSocketNotifier::activated, q,
+    QObject::connect(n, &HandleNotifier::activated, q,
                      [this, fd, role, s] { on_ready(fd, role, s); });
     watches[fd] = Watch{n, role, s};
 }
 
-void ProcessPrivate::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
+void ProcessPrivate::unwatch(driver::RunDriver&, os::NativeHandle fd, driver::FdRole) {
     auto it = watches.find(fd);
     if (it == watches.end()) {
         return;
     }
-    QSocketNotifier* n = it->second.notifier;
+    HandleNotifier* n = it->second.notifier;
     watches.erase(it);
     // Unregistered now, before the driver closes the number.
     n->setEnabled(false);
@@ -211,7 +198,7 @@ void ProcessPrivate::queue_end(const ProcessResult& r) {
     pending.push_back(item::Finish{});
 }
 
-void ProcessPrivate::on_ready(int fd, driver::FdRole role, std::uint64_t s) {
+void ProcessPrivate::on_ready(os::NativeHandle fd, driver::FdRole role, std::uint64_t s) {
     auto it = watches.find(fd);
     if (it == watches.end() || it->second.serial != s || !driver) {
         return; // unwatched meanwhile

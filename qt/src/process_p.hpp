@@ -11,12 +11,12 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include "handle_notifier.hpp"
 #include "processkit/core/retry_policy.hpp"
 #include "processkit/driver/readiness_wait.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/qt/process.hpp"
 
-#include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
 #include <cstdint>
 #include <deque>
@@ -72,8 +72,8 @@ public:
     ~ProcessPrivate() override = default;
 
     // driver::Watcher
-    void watch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
-    void unwatch(driver::RunDriver& driver, int fd, driver::FdRole role) override;
+    void watch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) override;
+    void unwatch(driver::RunDriver& driver, os::NativeHandle fd, driver::FdRole role) override;
     void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
     void launch();
@@ -85,7 +85,7 @@ public:
     void fail_run(const char* what) noexcept;
     ProcessResult abandon_run(ErrorKind kind, const std::string& detail) noexcept;
     void teardown() noexcept;
-    void on_ready(int fd, driver::FdRole role, std::uint64_t serial);
+    void on_ready(os::NativeHandle fd, driver::FdRole role, std::uint64_t serial);
     void on_timer();
     void rearm_timer();
     void post_flush();
@@ -130,14 +130,14 @@ public:
     std::unique_ptr<driver::RunDriver> driver;
     QTimer* timer;
     struct Watch {
-        QSocketNotifier* notifier;
+        HandleNotifier* notifier;
         driver::FdRole role;
         std::uint64_t serial;
     };
-    std::unordered_map<int, Watch> watches;
+    std::unordered_map<os::NativeHandle, Watch> watches;
     std::uint64_t serial = 0;
-    QSocketNotifier* active_notifier = nullptr; ///< the one whose activation we are in
-    std::optional<TimePoint> deadline;          ///< the driver's
+    HandleNotifier* active_notifier = nullptr; ///< the one whose activation we are in
+    std::optional<TimePoint> deadline;         ///< the driver's
 
     Process::State state = Process::NotRunning;
     pid_t pid = 0;

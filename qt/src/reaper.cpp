@@ -1,8 +1,9 @@
 #include "reaper.hpp"
 
+#include "handle_notifier.hpp"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QObject>
-#include <QtCore/QSocketNotifier>
 #include <QtCore/QThread>
 #include <memory>
 #include <utility>
@@ -14,8 +15,8 @@ class Reaper final : public QObject {
 public:
     explicit Reaper(os::Child child)
         : child_(std::move(child))
-        , notifier_(std::make_unique<QSocketNotifier>(child_.pidfd(), QSocketNotifier::Read)) {
-        QObject::connect(notifier_.get(), &QSocketNotifier::activated, this, [this] { check(); });
+        , notifier_(make_notifier(os::watch_handle(child_), driver::FdRole::Child, nullptr)) {
+        QObject::connect(notifier_.get(), &HandleNotifier::activated, this, [this] { check(); });
     }
     Reaper(const Reaper&) = delete;
     Reaper& operator=(const Reaper&) = delete;
@@ -34,14 +35,14 @@ public:
 
 private:
     os::Child child_;
-    std::unique_ptr<QSocketNotifier> notifier_;
+    std::unique_ptr<HandleNotifier> notifier_;
 };
 
 } // namespace
 
 void reap_later(os::Child child) noexcept {
     try {
-        if (child.reaped() || child.try_wait() || child.pidfd() < 0) {
+        if (child.reaped() || child.try_wait()) {
             return;
         }
         QCoreApplication* app = QCoreApplication::instance();
