@@ -152,3 +152,20 @@ Stdio prepare_stdio(const Command& command, const StdioRedirect& redirect) {
 }
 
 } // namespace processkit::os::spawn_detail
+
+namespace processkit::os {
+
+Pipe make_stage_pipe(std::string_view program) {
+    HANDLE r = nullptr;
+    HANDLE w = nullptr;
+    if (::CreatePipe(&r, &w, nullptr, 64 * 1024) == 0) {
+        const auto err = static_cast<int>(::GetLastError());
+        throw Error(ErrorKind::Io, std::string(program),
+                    "cannot create a pipe between stages (Windows error " + std::to_string(err) +
+                        ")")
+            .with_os_error(err);
+    }
+    return {UniqueHandle(r), UniqueHandle(w)};
+}
+
+} // namespace processkit::os

@@ -3,10 +3,21 @@
 // decisions are the core's (core/pipeline_machine.hpp).
 #include "processkit/driver/pipeline_driver.hpp"
 
+#if !defined(_WIN32)
 #include <signal.h>
+#endif
 
 namespace processkit::driver {
 namespace {
+
+#if defined(_WIN32)
+// No signals: a writer whose reader left fails with its own exit code, so no
+// stage is ever killed by "the pipe signal" (docs/pipelines.md); the number
+// only has to be one no Windows exit looks like.
+constexpr int pipe_signal = 13;
+#else
+constexpr int pipe_signal = SIGPIPE;
+#endif
 
 const Pipeline& validated(const Pipeline& pipeline) {
     if (auto invalid = pipeline.validate()) {
@@ -35,7 +46,7 @@ PipelineDriver::PipelineDriver(Pipeline pipeline, const GroupOptions& group, Wat
     : pipeline_(std::move(pipeline))
     , watcher_(watcher)
     , queue_events_(queue_events)
-    , machine_(validated(pipeline_), SIGPIPE)
+    , machine_(validated(pipeline_), pipe_signal)
     , group_(std::make_unique<ProcessGroup>(group))
     , stages_(pipeline_.size())
     , exit_reported_(pipeline_.size(), false)
@@ -148,8 +159,13 @@ void PipelineDriver::spawn_stage(TimePoint now, std::size_t i) {
     }
     RunDriver::Options o;
     o.shared_group = group_.get();
+#if defined(_WIN32)
+    o.stdio_redirect.stdin_handle = upstream_.get();
+    o.stdio_redirect.stdout_handle = downstream.write.get();
+#else
     o.stdio_redirect.stdin_fd = upstream_.get();
     o.stdio_redirect.stdout_fd = downstream.write.get();
+#endif
     o.queue_events = queue_events_;
     stages_[i] = std::make_unique<RunDriver>(command, std::move(o), watcher_);
     stages_[i]->start(now);

@@ -74,7 +74,7 @@ private:
     std::vector<std::unique_ptr<RunDriver>> stages_; ///< null: not spawned
     std::vector<bool> exit_reported_;
     std::vector<bool> end_reported_;
-    os::UniqueFd upstream_; ///< the read end of the last spawned stage's stdout
+    decltype(os::Pipe::read) upstream_; ///< the read end of the last spawned stage's stdout
     std::vector<PipelineInput> inputs_;
     bool feeding_ = false;
     std::optional<PipelineResult> result_;

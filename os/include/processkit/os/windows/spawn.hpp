@@ -48,6 +48,16 @@ struct StdioRedirect {
     NativeHandle stdout_handle = nullptr;
 };
 
+/// A pipe between two children (pipeline stages): an anonymous pipe, both
+/// ends synchronous and not inheritable (spawn hands each child its own
+/// inheritable copy through StdioRedirect).
+struct Pipe {
+    UniqueHandle read;
+    UniqueHandle write;
+};
+/// Throws processkit::Error (Io) naming `program`, the writing stage.
+Pipe make_stage_pipe(std::string_view program);
+
 /// Starts `command` (validated first). Throws processkit::Error:
 /// InvalidArgument (NUL byte, invalid UTF-8, a batch argument cmd.exe would
 /// reinterpret), NotFound (with the candidates searched, or the missing
