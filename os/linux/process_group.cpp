@@ -546,44 +546,19 @@ bool ProcessGroup::shutdown() {
     return shutdown(impl_->options.shutdown_timeout);
 }
 
-bool ProcessGroup::shutdown(Duration timeout) {
-    if (suspended()) {
-        resume(); // a frozen tree could not act on the signal
-    }
-    // The stop is the core's TerminationMachine (TERM, the kill when the
-    // timeout is over, then at most a second for the tree to be reported
-    // empty); this blocking call only carries out its actions and waits.
-    TerminationMachine stop(std::chrono::seconds(1));
-    stop.stop(Clock::now(), Signal::term(), std::max(timeout, Duration(1))); // TERM comes first
-    for (;;) {
-        while (auto a = stop.poll_action()) {
-            if (a->kind == TerminationAction::Kind::Signal) {
-                signal(a->signal);
-            } else if (impl_->options.escalate_to_kill) {
-                kill_all();
-            } else {
-                return false; // the survivors are the caller's to deal with
-            }
-        }
-        if (empty()) {
-            stop.emptied();
-        }
-        if (stop.done()) {
-            return stop.ending() == TerminationMachine::Ending::EmptiedBeforeKill;
-        }
-        const auto next = stop.next_deadline(); // set until done: the grace, then the wait
-        const Duration left =
-            std::max(next ? *next - Clock::now() : Duration::zero(), Duration::zero());
-        if (impl_->cgroup) {
-            // The kernel tells us when `populated` changes: no polling.
-            pollfd p{impl_->cgroup->events_fd(), POLLPRI, 0};
-            ::poll(&p, 1, poll_ms(left));
-        } else {
-            // Process groups give no notification for non-children; this
-            // blocking call checks /proc every 10 ms (documented).
-            std::this_thread::sleep_for(std::min<Duration>(left, std::chrono::milliseconds(10)));
-        }
-        stop.tick(Clock::now());
+bool ProcessGroup::escalates_to_kill() const {
+    return impl_->options.escalate_to_kill;
+}
+
+void ProcessGroup::wait_for_change(Duration at_most) {
+    if (impl_->cgroup) {
+        // The kernel tells us when `populated` changes: no polling.
+        pollfd p{impl_->cgroup->events_fd(), POLLPRI, 0};
+        ::poll(&p, 1, poll_ms(at_most));
+    } else {
+        // Process groups give no notification for non-children; this
+        // blocking call checks /proc every 10 ms (documented).
+        std::this_thread::sleep_for(std::min<Duration>(at_most, std::chrono::milliseconds(10)));
     }
 }
 

@@ -364,33 +364,12 @@ bool ProcessGroup::shutdown() {
     return shutdown(impl_->options.shutdown_timeout);
 }
 
-bool ProcessGroup::shutdown(Duration timeout) {
-    // The core's TerminationMachine decides (request, kill at the timeout,
-    // then at most a second for the job to be reported empty); this blocking
-    // call carries out its actions and waits on the job's completion port.
-    TerminationMachine stop(std::chrono::seconds(1));
-    stop.stop(Clock::now(), Signal::term(), std::max(timeout, Duration(1)));
-    for (;;) {
-        while (auto a = stop.poll_action()) {
-            if (a->kind == TerminationAction::Kind::Signal) {
-                signal(a->signal);
-            } else if (impl_->options.escalate_to_kill) {
-                kill_all();
-            } else {
-                return false; // the survivors are the caller's to deal with
-            }
-        }
-        if (empty()) {
-            stop.emptied();
-        }
-        if (stop.done()) {
-            return stop.ending() == TerminationMachine::Ending::EmptiedBeforeKill;
-        }
-        const auto next = stop.next_deadline();
-        wait_until_empty(
-            std::max(next ? *next - Clock::now() : Duration::zero(), Duration::zero()));
-        stop.tick(Clock::now());
-    }
+bool ProcessGroup::escalates_to_kill() const {
+    return impl_->options.escalate_to_kill;
+}
+
+void ProcessGroup::wait_for_change(Duration at_most) {
+    wait_until_empty(at_most); // woken by the job's completion port
 }
 
 } // namespace processkit

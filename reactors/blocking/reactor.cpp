@@ -24,19 +24,6 @@ std::uint32_t events_for(driver::FdRole role) {
 
 } // namespace
 
-int poll_timeout_ms(std::optional<TimePoint> at) {
-    if (!at) {
-        return -1;
-    }
-    const auto left = *at - Clock::now();
-    if (left <= Duration::zero()) {
-        return 0;
-    }
-    // Round up: waking a little late is fine, early would spin.
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, 24 * 3600 * 1000));
-}
-
 struct Reactor::Loop {
     os::UniqueFd epoll;
 };
@@ -77,22 +64,11 @@ void Reactor::unwatch(driver::RunDriver&, int fd, driver::FdRole) {
     }
 }
 
-void Reactor::deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) {
-    deadlines_.set(driver, at);
-}
-
-std::optional<TimePoint> Reactor::next_deadline() const {
-    return deadlines_.next();
-}
-
 bool Reactor::run_once(std::optional<TimePoint> until) {
-    auto wake = next_deadline();
-    if (until && (!wake || *until < *wake)) {
-        wake = until;
-    }
-    if (fds_.empty() && !next_deadline()) {
+    if (idle()) {
         return false;
     }
+    const auto wake = wake_at(until);
     std::array<epoll_event, 64> events;
     int n = ::epoll_wait(loop_->epoll.get(), events.data(), static_cast<int>(events.size()),
                          poll_timeout_ms(wake));

@@ -25,18 +25,6 @@ namespace {
 
 } // namespace
 
-int poll_timeout_ms(std::optional<TimePoint> at) {
-    if (!at) {
-        return -1;
-    }
-    const auto left = *at - Clock::now();
-    if (left <= Duration::zero()) {
-        return 0;
-    }
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, 24 * 3600 * 1000));
-}
-
 /// One thread-pool wait: what its callback needs, at a stable address.
 struct Waiter {
     HANDLE port = nullptr;
@@ -118,22 +106,11 @@ void Reactor::unwatch(driver::RunDriver&, os::NativeHandle handle, driver::FdRol
     }
 }
 
-void Reactor::deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) {
-    deadlines_.set(driver, at);
-}
-
-std::optional<TimePoint> Reactor::next_deadline() const {
-    return deadlines_.next();
-}
-
 bool Reactor::run_once(std::optional<TimePoint> until) {
-    auto wake = next_deadline();
-    if (until && (!wake || *until < *wake)) {
-        wake = until;
-    }
-    if (fds_.empty() && !next_deadline()) {
+    if (idle()) {
         return false;
     }
+    const auto wake = wake_at(until);
     std::array<OVERLAPPED_ENTRY, 64> entries{};
     ULONG n = 0;
     const int timeout = poll_timeout_ms(wake);

@@ -141,6 +141,9 @@ public:
 
 private:
     os::SpawnedProcess spawn_locked(const Command& command, const os::StdioRedirect& redirect);
+    bool escalates_to_kill() const;
+    /// Blocks until the tree's population may have changed, at most `at_most`.
+    void wait_for_change(Duration at_most);
 
     struct Impl;
     Mechanism mechanism_;

@@ -63,6 +63,11 @@ public:
     void deadline_changed(driver::RunDriver& driver, std::optional<TimePoint> at) override;
 
 private:
+    /// Nothing to wait for: no handle and no deadline.
+    bool idle() const;
+    /// The earliest of the next deadline and `until`.
+    std::optional<TimePoint> wake_at(std::optional<TimePoint> until) const;
+
     struct Registration {
         driver::RunDriver* driver;
         driver::FdRole role;
