@@ -74,7 +74,8 @@ std::vector<ChartPoint> MinMaxDecimator::points() const {
 
 ChartSeries::ChartSeries(std::size_t max_points)
     : cpu_(max_points)
-    , memory_(max_points) {}
+    , memory_(max_points)
+    , processes_(max_points) {}
 
 void ChartSeries::add(const Sample& s) {
     const double t = static_cast<double>(s.t_ms) / 1000;
@@ -86,6 +87,7 @@ void ChartSeries::add(const Sample& s) {
     if (s.memory_bytes) {
         memory_.add({t, static_cast<double>(*s.memory_bytes) / (1024.0 * 1024.0)});
     }
+    processes_.add({t, static_cast<double>(s.active_process_count)});
     previous_ = s;
 }
 

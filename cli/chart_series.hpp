@@ -48,19 +48,21 @@ private:
     std::optional<Bucket> open_;
 };
 
-/// CPU use (cores, from the cumulative CPU time between two samples) and
-/// memory in use (MiB), each decimated.
+/// CPU use (cores, from the cumulative CPU time between two samples), memory
+/// in use (MiB) and the number of live processes, each decimated.
 class ChartSeries {
 public:
     explicit ChartSeries(std::size_t max_points = MinMaxDecimator::default_max_points);
     void add(const Sample& s);
     const MinMaxDecimator& cpu() const { return cpu_; }
     const MinMaxDecimator& memory() const { return memory_; }
+    const MinMaxDecimator& processes() const { return processes_; }
 
 private:
     std::optional<Sample> previous_;
     MinMaxDecimator cpu_;
     MinMaxDecimator memory_;
+    MinMaxDecimator processes_;
 };
 
 } // namespace pk

@@ -84,7 +84,7 @@ const std::vector<OptionSpec>& specs() {
          }},
         {"--stats-out", "FILE", "one JSON line per sample", "none",
          [](O& o, S v) { o.stats_out = v; }},
-        {"--plot", "FILE.svg", "SVG chart of CPU and memory", "none",
+        {"--plot", "FILE.svg", "SVG chart of CPU, memory and processes", "none",
          [](O& o, S v) { o.plot = v; }},
         {"--mechanism", "auto|cgroup|pgroup", "containment (auto: strongest)", "auto",
          [](O& o, S v) { o.mechanism = parse_mechanism_option(v); }},

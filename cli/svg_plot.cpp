@@ -53,6 +53,22 @@ struct Panel {
     std::string missing; ///< shown instead of a line when points is empty
 };
 
+/// The time axis in a unit that keeps its labels short: seconds for a
+/// couple of minutes, minutes for a couple of hours, hours beyond.
+struct TimeUnit {
+    double seconds;
+    const char* name;
+};
+TimeUnit time_unit(double t_max) {
+    if (t_max <= 120) {
+        return {1, "s"};
+    }
+    if (t_max <= 2 * 3600) {
+        return {60, "min"};
+    }
+    return {3600, "h"};
+}
+
 std::string draw_panel(const Panel& p, double top, double t_max) {
     double y_data_max = 0;
     for (const auto& point : p.points) {
@@ -63,7 +79,8 @@ std::string draw_panel(const Panel& p, double top, double t_max) {
     }
     const double y_step = tick_step(y_data_max);
     const double y_max = y_step * std::max(1.0, std::ceil(y_data_max / y_step));
-    const double x_step = tick_step(t_max);
+    const TimeUnit unit = time_unit(t_max);
+    const double x_step = tick_step(t_max / unit.seconds) * unit.seconds;
     const double bottom = top + panel_height;
     auto x_of = [&](double t) { return left + plot_width * t / t_max; };
     auto y_of = [&](double v) { return bottom - panel_height * v / y_max; };
@@ -82,7 +99,7 @@ std::string draw_panel(const Panel& p, double top, double t_max) {
         s += "<line x1=\"" + num(x_of(t)) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(x_of(t)) +
              "\" y2=\"" + num(bottom + 5) + "\" stroke=\"#333\"/>\n";
         s += "<text x=\"" + num(x_of(t)) + "\" y=\"" + num(bottom + 18) +
-             "\" text-anchor=\"middle\">" + label(t) + "</text>\n";
+             "\" text-anchor=\"middle\">" + label(t / unit.seconds) + "</text>\n";
     }
     // Axes.
     s += "<line x1=\"" + num(left) + "\" y1=\"" + num(top) + "\" x2=\"" + num(left) + "\" y2=\"" +
@@ -90,7 +107,7 @@ std::string draw_panel(const Panel& p, double top, double t_max) {
     s += "<line x1=\"" + num(left) + "\" y1=\"" + num(bottom) + "\" x2=\"" +
          num(left + plot_width) + "\" y2=\"" + num(bottom) + "\" stroke=\"#333\"/>\n";
     s += "<text x=\"" + num(left + plot_width / 2) + "\" y=\"" + num(bottom + 34) +
-         "\" text-anchor=\"middle\">time (s)</text>\n";
+         "\" text-anchor=\"middle\">time (" + unit.name + ")</text>\n";
     s += "<text transform=\"translate(" + num(22) + "," + num(top + panel_height / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">" + xml_text(p.unit) + "</text>\n";
     // Legend.
@@ -190,8 +207,10 @@ std::string svg_plot(const RunReport& r) {
     cpu.missing = r.samples < 2 ? "not enough samples"
                                 : "no CPU figures with the " + r.mechanism + " mechanism";
     mem.missing = r.samples == 0 ? "no samples" : "no memory figures";
+    Panel procs{"live processes", "processes", "#2ca02c", r.chart.processes().points(),
+                "no samples"};
     double t_max = static_cast<double>(r.duration_ms) / 1000;
-    for (const Panel* p : {&cpu, &mem}) {
+    for (const Panel* p : {&cpu, &mem, &procs}) {
         for (const ChartPoint& point : p->points) {
             t_max = std::max(t_max, point.t);
         }
@@ -200,7 +219,7 @@ std::string svg_plot(const RunReport& r) {
         t_max = 1;
     }
 
-    const double height = 60 + 2 * (panel_height + 70);
+    const double height = 60 + 3 * (panel_height + 70);
     std::string title = r.program;
     for (const auto& a : r.args) {
         title += " " + a;
@@ -218,6 +237,7 @@ std::string svg_plot(const RunReport& r) {
          std::to_string(r.samples) + " samples, " + xml_text(r.mechanism) + " mechanism</text>\n";
     s += draw_panel(cpu, 80, t_max);
     s += draw_panel(mem, 80 + panel_height + 70, t_max);
+    s += draw_panel(procs, 80 + 2 * (panel_height + 70), t_max);
     s += "</svg>\n";
     return s;
 }

@@ -70,3 +70,16 @@ TEST(ChartSeries, CpuRateBetweenSamplesAndMemoryInMiB) {
     ASSERT_EQ(mem.size(), 2u);
     EXPECT_DOUBLE_EQ(mem[1].v, 2.0);
 }
+
+TEST(ChartSeries, ProcessCountOfEverySample) {
+    pk::ChartSeries c;
+    c.add({0, 1, std::nullopt, std::nullopt});
+    c.add({100, 4, std::nullopt, std::nullopt}); // no CPU or memory figure: still counted
+    c.add({200, 2, 10, 1024});
+    const auto procs = c.processes().points();
+    ASSERT_EQ(procs.size(), 3u);
+    EXPECT_DOUBLE_EQ(procs[0].v, 1.0);
+    EXPECT_DOUBLE_EQ(procs[1].v, 4.0);
+    EXPECT_DOUBLE_EQ(procs[1].t, 0.1);
+    EXPECT_DOUBLE_EQ(procs[2].v, 2.0);
+}

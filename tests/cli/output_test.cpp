@@ -67,20 +67,21 @@ TEST(Profile, NamesEveryFigure) {
     EXPECT_NE(pk::profile_text(unknown).find("unknown"), std::string::npos);
 }
 
-TEST(Svg, EscapesAndHasBothSeries) {
+TEST(Svg, EscapesAndHasEverySeries) {
     const std::string svg = pk::svg_plot(sample_report());
     EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
     EXPECT_NE(svg.find("a&lt;b &amp; &quot;c&quot;"), std::string::npos);
     EXPECT_EQ(svg.find("a<b"), std::string::npos);
     EXPECT_NE(svg.find("CPU (cores)"), std::string::npos);
     EXPECT_NE(svg.find("memory (MiB)"), std::string::npos);
+    EXPECT_NE(svg.find("live processes"), std::string::npos);
     EXPECT_NE(svg.find("time (s)"), std::string::npos);
     std::size_t lines = 0;
     for (auto at = svg.find("<polyline"); at != std::string::npos;
          at = svg.find("<polyline", at + 1)) {
         ++lines;
     }
-    EXPECT_EQ(lines, 2u);
+    EXPECT_EQ(lines, 3u); // CPU, memory, processes
 }
 
 TEST(Svg, NoSamplesStillAChart) {
@@ -155,6 +156,34 @@ TEST(Svg, BoundedPointsForALongRun) {
     for (const char c : svg) {
         commas += c == ',' ? 1 : 0;
     }
-    EXPECT_LE(commas, 2 * pk::MinMaxDecimator::default_max_points + 10);
+    EXPECT_LE(commas, 3 * pk::MinMaxDecimator::default_max_points + 10);
     EXPECT_NE(svg.find("200000 samples"), std::string::npos);
+}
+
+TEST(Svg, ADayLongRunIsLabelledInHours) {
+    pk::RunReport r;
+    r.program = "p";
+    r.mechanism = "cgroup";
+    const std::int64_t day_ms = 24LL * 3600 * 1000;
+    for (std::int64_t t = 0; t <= day_ms; t += 1000) { // one sample a second, bounded
+        r.chart.add({t, static_cast<std::size_t>(1 + (t / 60000) % 5), t / 2, 1 << 20});
+    }
+    r.samples = static_cast<std::size_t>(day_ms / 1000 + 1);
+    r.duration_ms = day_ms;
+    const std::string svg = pk::svg_plot(r);
+    EXPECT_NE(svg.find("time (h)"), std::string::npos);
+    EXPECT_NE(svg.find(">20</text>"), std::string::npos) << "a tick at 20 h (5 h steps)";
+    EXPECT_EQ(svg.find(">86400</text>"), std::string::npos) << "no tick labelled in seconds";
+    std::size_t commas = 0;
+    for (const char c : svg) {
+        commas += c == ',' ? 1 : 0;
+    }
+    EXPECT_LE(commas, 3 * pk::MinMaxDecimator::default_max_points + 10);
+}
+
+TEST(Svg, MinutesBetweenTwoMinutesAndTwoHours) {
+    pk::RunReport r;
+    r.program = "p";
+    r.duration_ms = 30 * 60 * 1000;
+    EXPECT_NE(pk::svg_plot(r).find("time (min)"), std::string::npos);
 }

@@ -517,10 +517,11 @@ def profile_stats_and_plot(c):
     root = ET.parse(plot).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
-    for label in ("time (s)", "CPU (cores)", "memory (MiB)"):
+    for label in ("time (s)", "CPU (cores)", "memory (MiB)", "live processes"):
         assert label in texts, (label, texts)
     lines = list(root.iter("{http://www.w3.org/2000/svg}polyline"))
-    assert len(lines) == (2 if CGROUP else 1), len(lines)
+    # memory and processes always; CPU only where the tree's CPU time is known
+    assert len(lines) == (3 if CGROUP else 2), len(lines)
     r, j = c.json(["--sample-every", "50ms", "sh", "-c", BURN])
     assert j["samples"] >= 3 and j["max_processes"] >= 2, j
     if CGROUP:
