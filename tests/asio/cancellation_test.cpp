@@ -146,8 +146,8 @@ TEST_F(FreeCancelSemantics, TerminalKillsAtOnceWhateverTheTraps) {
 
 TEST_F(FreeCancelSemantics, PartialSignalsThenKillsATrappingChildAfterTheGrace) {
     const auto got =
-        cancel_output("trap 'echo got-term' TERM; echo ready; while :; do sleep 0.1; done",
-                      cancellation_type::partial, 300ms);
+        cancel_output("trap 'echo got-term' TERM; echo ready; while :; do sleep 0.1 & wait $!; done",
+                      cancellation_type::partial, 1s);
     EXPECT_NE(got.value.stdout_text().find("got-term"), std::string::npos)
         << got.value.stdout_text();
     EXPECT_EQ(got.value.status, pk::ExitStatus::signalled(SIGKILL)) << "killed after the grace";
@@ -164,8 +164,8 @@ TEST_F(FreeCancelSemantics, PartialEndsANonTrappingChildWithTheSignal) {
 
 TEST_F(FreeCancelSemantics, PartialSendsTheCommandsTimeoutSignal) {
     const auto got = cancel_output("trap 'echo got-usr1' USR1; trap 'echo got-term' TERM; "
-                                   "echo ready; while :; do sleep 0.1; done",
-                                   cancellation_type::partial, 300ms, pk::Signal::user1());
+                                   "echo ready; while :; do sleep 0.1 & wait $!; done",
+                                   cancellation_type::partial, 1s, pk::Signal::user1());
     const auto out = got.value.stdout_text();
     EXPECT_NE(out.find("got-usr1"), std::string::npos) << out;
     EXPECT_EQ(out.find("got-term"), std::string::npos) << out;
@@ -174,8 +174,8 @@ TEST_F(FreeCancelSemantics, PartialSendsTheCommandsTimeoutSignal) {
 
 TEST_F(FreeCancelSemantics, TotalInterruptsThenKillsATrappingChildAfterTheGrace) {
     const auto got = cancel_output("trap 'echo got-int' INT; trap 'echo got-term' TERM; "
-                                   "echo ready; while :; do sleep 0.1; done",
-                                   cancellation_type::total, 300ms);
+                                   "echo ready; while :; do sleep 0.1 & wait $!; done",
+                                   cancellation_type::total, 1s);
     const auto out = got.value.stdout_text();
     EXPECT_NE(out.find("got-int"), std::string::npos) << out;
     EXPECT_EQ(out.find("got-term"), std::string::npos) << out;

@@ -3,7 +3,8 @@
 `pk run -- sh -c 'sleep 300 & sleep 300'` (marked) is started; its guard
 (the processkit-guard child of pk) is SIGKILLed, then pk is SIGKILLed:
 
-  after a pause (0.5 s)  pk noticed the dead guard within its 100 ms check,
+  after a pause (0.5 s, longer until the renewal is seen)
+                         pk noticed the dead guard at its 100 ms check,
                          had a new guard started and the group registered
                          with it, and said so once on stderr; pk's SIGKILL
                          then kills the tree (within 1 s) as usual;
@@ -94,7 +95,17 @@ def scenario(args, mechanism, cgdir, pause, failures):
             return
         os.kill(guards[0], signal.SIGKILL)
         if pause:
+            # pk checks its guard every 100 ms; under a sanitizer on a loaded
+            # machine renewing it can take longer than the pause, so wait (up
+            # to 10 s) for what the renewal leaves: a new guard and the notice.
+            def renewed():
+                # pread: pk shares the file offset, a seek would misplace its writes.
+                text = os.pread(out.fileno(), 1 << 16, 0).decode(errors="replace")
+                notice = "protects the tree again" in text
+                fresh = [c for c in children(pk.pid) if exe_name(c) == "processkit-guard"]
+                return notice and len(fresh) == 1 and fresh != guards
             time.sleep(pause)
+            wait_until(renewed, 10)
             tree_alive = [p for p in tree if alive(p)]
             new_guards = [c for c in children(pk.pid) if exe_name(c) == "processkit-guard"]
             print(f"{pause} s later: pk running={pk.poll() is None}, tree alive {tree_alive}, "
