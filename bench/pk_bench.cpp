@@ -4,10 +4,14 @@
 //   spawn-shared N       N x spawn /bin/true into one group and wait
 //   spawn-bigparent N    as spawn, from a parent holding 1 GiB of touched memory
 //   teardown N           a tree of N sleeping processes killed and fully gone
+//   raw-teardown N       the kernel alone: a hand-made cgroup with the same tree,
+//                        one write to cgroup.kill, wait for `populated 0`
 //   raw-spawn N          baseline: N x posix_spawn(/bin/true) + waitpid
 //   raw-spawn-bigparent N  the baseline from a 1 GiB parent
 //   capture BYTES        output_bytes of `head -c BYTES /dev/zero` (reports peak RSS / BYTES)
 //   raw-capture BYTES    baseline: `head -c BYTES /dev/zero | cat > /dev/null`
+//   raw-capture-memory BYTES  the in-memory limit: the same bytes read straight
+//                        into one buffer grown by remapping (pages touched once)
 //   lines N              N lines of 100 bytes, each delivered to a line handler
 //   raw-lines N          baseline: the same stream counted by `wc -l`
 //   fanout N             N concurrent `sleep 0.2` started and awaited in one reactor
@@ -164,6 +168,18 @@ Outcome teardown(long n) {
     return o;
 }
 
+/// The kernel alone (see raw_jobs.hpp): the physical limit for `teardown N`.
+Outcome raw_teardown(long n) {
+    Outcome o;
+    o.mechanism = "cgroup_v2";
+    double ms = 0;
+    o.ok = processkit::bench::raw_teardown(n, &ms, &o.note);
+    if (o.ok) {
+        o.note = "teardown_ms=" + std::to_string(ms);
+    }
+    return o;
+}
+
 long peak_rss_bytes() {
     rusage ru{};
     ::getrusage(RUSAGE_SELF, &ru);
@@ -184,6 +200,16 @@ Outcome capture(long bytes) {
 Outcome raw_capture(long bytes) {
     Outcome o;
     raw_shell("head -c " + std::to_string(bytes) + " /dev/zero | cat > /dev/null", &o.ok);
+    return o;
+}
+
+/// The in-memory limit for `capture`: the bytes read straight into one
+/// buffer grown by remapping (each page touched once, no copy).
+Outcome raw_capture_memory(long bytes) {
+    Outcome o;
+    o.ok = processkit::bench::raw_capture_to_memory(bytes);
+    o.note = "peak_rss_ratio=" +
+             std::to_string(static_cast<double>(peak_rss_bytes()) / static_cast<double>(bytes));
     return o;
 }
 
@@ -502,14 +528,16 @@ Outcome soak(long n) {
 }
 
 int usage() {
-    std::fprintf(stderr, "usage: pk-bench JOB N\n"
-                         "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-spawn, "
-                         "raw-spawn-bigparent, capture, raw-capture, lines, raw-lines, fanout, "
-                         "raw-fanout, soak"
+    std::fprintf(
+        stderr,
+        "usage: pk-bench JOB N\n"
+        "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-teardown, raw-spawn, "
+        "raw-spawn-bigparent, capture, raw-capture, raw-capture-memory, lines, raw-lines, fanout, "
+        "raw-fanout, soak"
 #ifdef PK_BENCH_HAVE_ASIO
-                         ", asio-fanout"
+        ", asio-fanout"
 #endif
-                         "\n");
+        "\n");
     return 2;
 }
 
@@ -535,10 +563,12 @@ int main(int argc, char** argv) {
         {"spawn-shared", spawn_shared},
         {"spawn-bigparent", spawn_fresh},
         {"teardown", teardown},
+        {"raw-teardown", raw_teardown},
         {"raw-spawn", raw_spawn},
         {"raw-spawn-bigparent", raw_spawn},
         {"capture", capture},
         {"raw-capture", raw_capture},
+        {"raw-capture-memory", raw_capture_memory},
         {"lines", lines},
         {"raw-lines", raw_lines},
         {"fanout", fanout},

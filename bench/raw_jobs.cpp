@@ -1,9 +1,16 @@
 #include "raw_jobs.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
 #include <spawn.h>
+#include <string_view>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -174,6 +181,108 @@ bool raw_count_lines(long n) {
 std::string line_stream(long n) {
     // 99 characters + newline = 100 bytes a line.
     return "yes " + std::string(99, 'x') + " | head -n " + std::to_string(n);
+}
+
+} // namespace processkit::bench
+
+namespace processkit::bench {
+namespace {
+
+/// This process's cgroup2 directory, or "" (no cgroup2 mounted).
+std::string own_cgroup2_dir() {
+    std::string mount;
+    {
+        std::ifstream mounts("/proc/mounts");
+        std::string dev, dir, type, rest;
+        while (mounts >> dev >> dir >> type && std::getline(mounts, rest)) {
+            if (type == "cgroup2") {
+                mount = dir;
+                break;
+            }
+        }
+    }
+    std::ifstream self("/proc/self/cgroup");
+    for (std::string line; std::getline(self, line);) {
+        if (!mount.empty() && line.rfind("0::", 0) == 0) {
+            const std::string rel = line.substr(3);
+            return rel == "/" ? mount : mount + rel;
+        }
+    }
+    return {};
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path);
+    f << text;
+    f.flush();
+    return static_cast<bool>(f);
+}
+
+bool populated(int events_fd) {
+    char buf[256];
+    const ssize_t r = ::pread(events_fd, buf, sizeof buf - 1, 0);
+    if (r <= 0) {
+        return false;
+    }
+    return std::string_view(buf, static_cast<std::size_t>(r)).find("populated 1") !=
+           std::string_view::npos;
+}
+
+} // namespace
+
+bool raw_teardown(long n, double* ms, std::string* note) {
+    const std::string own = own_cgroup2_dir();
+    const std::string dir = own + "/raw-teardown-" + std::to_string(::getpid());
+    if (own.empty() || ::mkdir(dir.c_str(), 0755) != 0) {
+        *note = "no_writable_cgroup2";
+        return false;
+    }
+    bool ok = false;
+    const std::string script = "echo $$ > '" + dir + "/cgroup.procs' || exit 1; for i in $(seq " +
+                               std::to_string(n) + "); do sleep 300 & done; echo ready; wait";
+    char sh[] = "/bin/sh";
+    char c[] = "-c";
+    std::string s = script;
+    char* argv[] = {sh, c, s.data(), nullptr};
+    pid_t pid = 0;
+    const int out = spawn_with_stdout_pipe(argv, &pid);
+    const int events = ::open((dir + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
+    if (out >= 0 && events >= 0) {
+        // Not timed: until the whole tree is up ("ready").
+        char buf[64];
+        for (ssize_t r = 0; (r = ::read(out, buf, sizeof buf)) > 0;) {
+            if (std::memchr(buf, '\n', static_cast<std::size_t>(r)) != nullptr) {
+                break;
+            }
+        }
+        const auto start = std::chrono::steady_clock::now();
+        write_file(dir + "/cgroup.kill", "1");
+        while (populated(events)) {
+            pollfd p{events, POLLPRI, 0};
+            ::poll(&p, 1, 100);
+        }
+        int status = 0;
+        ok = ::waitpid(pid, &status, 0) == pid && WIFSIGNALED(status);
+        *ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count();
+    } else {
+        *note = "could_not_start";
+        if (out >= 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    }
+    if (out >= 0) {
+        ::close(out);
+    }
+    if (events >= 0) {
+        ::close(events);
+    }
+    write_file(dir + "/cgroup.kill", "1");
+    for (int i = 0; i < 1000 && ::rmdir(dir.c_str()) != 0; ++i) {
+        ::usleep(1000);
+    }
+    return ok;
 }
 
 } // namespace processkit::bench

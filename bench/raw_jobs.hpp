@@ -22,6 +22,14 @@ std::string raw_shell(const std::string& script, bool* ok);
 /// if it exited 0 and exactly BYTES bytes arrived (pk-bench capture's check).
 bool raw_capture_to_memory(long bytes);
 
+/// The kernel alone tearing down a tree: a cgroup made by hand under this
+/// process's own cgroup2 directory, `sh` moved into it starting N `sleep 300`,
+/// then one write to `cgroup.kill` and a wait for `populated 0` (POLLPRI on
+/// `cgroup.events`) and for `sh` to be reaped. `*ms` is that last part.
+/// False with `*note` set if there is no writable cgroup2 or the tree did not
+/// start or end.
+bool raw_teardown(long n, double* ms, std::string* note);
+
 /// The stream of `line_stream(n)` read through a pipe and split into lines
 /// in this process. True if it exited 0 and n lines of 99 characters came.
 bool raw_count_lines(long n);
