@@ -145,9 +145,9 @@ TEST_F(FreeCancelSemantics, TerminalKillsAtOnceWhateverTheTraps) {
 }
 
 TEST_F(FreeCancelSemantics, PartialSignalsThenKillsATrappingChildAfterTheGrace) {
-    const auto got =
-        cancel_output("trap 'echo got-term' TERM; echo ready; while :; do sleep 0.1 & wait $!; done",
-                      cancellation_type::partial, 1s);
+    const auto got = cancel_output(
+        "trap 'echo got-term' TERM; echo ready; while :; do sleep 0.1 & wait $!; done",
+        cancellation_type::partial, 1s);
     EXPECT_NE(got.value.stdout_text().find("got-term"), std::string::npos)
         << got.value.stdout_text();
     EXPECT_EQ(got.value.status, pk::ExitStatus::signalled(SIGKILL)) << "killed after the grace";
