@@ -12,23 +12,14 @@
 #include "processkit/os/process_group.hpp"
 #include "profile_report.hpp"
 #include "report.hpp"
+#include "run_platform.hpp"
 #include "stdin_source.hpp"
 #include "stop_signals.hpp"
 #include "svg_plot.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <memory>
-
-#if !defined(_WIN32)
-#include "processkit/os/owner_guard.hpp"
-
-#include <poll.h>
-#include <sys/stat.h>
-#endif
 
 namespace pk {
 namespace {
@@ -37,51 +28,6 @@ using namespace std::chrono_literals;
 using processkit::Clock;
 using processkit::Duration;
 using processkit::TimePoint;
-
-#if defined(_WIN32)
-void check_cwd(const RunRequest& o) {
-    if (o.cwd) {
-        std::error_code ec;
-        const auto st = std::filesystem::status(std::filesystem::u8path(*o.cwd), ec);
-        if (!std::filesystem::exists(st)) {
-            throw Failure(exit_pk_failed,
-                          "cannot use --cwd '" + *o.cwd + "': No such file or directory");
-        }
-        if (!std::filesystem::is_directory(st)) {
-            throw Failure(exit_pk_failed, "cannot use --cwd '" + *o.cwd + "': not a directory");
-        }
-    }
-}
-
-/// Windows has no guard: a job dies with its owner's handle.
-std::string guard_error() {
-    return {};
-}
-bool guard_alive() {
-    return true;
-}
-#else
-std::string guard_error() {
-    return processkit::os::OwnerGuard::last_error();
-}
-bool guard_alive() {
-    auto* guard = processkit::os::OwnerGuard::instance();
-    return guard != nullptr && guard->alive();
-}
-
-void check_cwd(const RunRequest& o) {
-    if (o.cwd) {
-        struct stat st {};
-        if (::stat(o.cwd->c_str(), &st) != 0) {
-            throw Failure(exit_pk_failed,
-                          "cannot use --cwd '" + *o.cwd + "': " + std::strerror(errno));
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            throw Failure(exit_pk_failed, "cannot use --cwd '" + *o.cwd + "': not a directory");
-        }
-    }
-}
-#endif
 
 std::optional<OutputFile> open_output(const std::optional<std::string>& path,
                                       const std::string& option) {
@@ -281,17 +227,7 @@ void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignal
         if (!stopper.kill_at()) {
             break;
         }
-#if defined(_WIN32)
-        // The job's port belongs to the group; checked every 10 ms here.
-        processkit::blocking::wait_ready({signals.fd()}, std::min(*stopper.kill_at(), now + 10ms));
-#else
-        pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {group.events_fd(), POLLPRI, 0}};
-        // cgroup.events says when the tree empties; /proc has to be re-read.
-        const bool events = group.events_fd() >= 0;
-        const int timeout =
-            std::min(processkit::blocking::poll_timeout_ms(stopper.kill_at()), events ? 1000 : 10);
-        ::poll(fds, events ? 2 : 1, timeout);
-#endif
+        wait_for_signal_or_empty(group, signals, *stopper.kill_at());
         while (auto n = signals.take()) {
             stopper.received(*n, Clock::now());
         }
@@ -301,7 +237,7 @@ void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignal
 } // namespace
 
 int run_command(const RunRequest& o) {
-    check_cwd(o);
+    check_cwd(o.cwd);
     std::optional<OutputFile> json_out;
     if (o.json) {
         json_out.emplace(OutputFile::standard_output());
