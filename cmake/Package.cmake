@@ -59,11 +59,12 @@ function(processkit_component name target)
     set(export_set processkitTargets)
   endif()
   set_target_properties(${target} PROPERTIES EXPORT_NAME "${name}")
+  processkit_library_settings(${name} ${target})
   if(PROCESSKIT_INSTALL)
     install(TARGETS ${target} EXPORT ${export_set}
-      ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-      RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+      ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev NAMELINK_COMPONENT dev
+      RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT dev)
     # The caller's include/ holds processkit/<layer>/*.hpp (installed once
     # when a directory defines several components).
     get_property(done GLOBAL PROPERTY PROCESSKIT_INSTALLED_INCLUDE_DIRS)
@@ -71,9 +72,41 @@ function(processkit_component name target)
     if(IS_DIRECTORY "${headers}" AND NOT headers IN_LIST done)
       set_property(GLOBAL APPEND PROPERTY PROCESSKIT_INSTALLED_INCLUDE_DIRS "${headers}")
       install(DIRECTORY "${headers}/"
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
         FILES_MATCHING PATTERN "*.hpp")
     endif()
+  endif()
+endfunction()
+
+# Static or shared (BUILD_SHARED_LIBS), every library is built the same way:
+# hidden visibility, with the names its headers offer marked by
+# PROCESSKIT_<NAME>_EXPORT from the generated processkit/<name>/export.hpp,
+# and, when shared, a versioned SONAME (docs/abi.md).
+function(processkit_library_settings name target)
+  string(TOUPPER "${name}" upper)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "SHARED_LIBRARY")
+    set(PROCESSKIT_EXPORT_SHARED 1)
+    set(PROCESSKIT_EXPORT_KIND shared)
+  else()
+    set(PROCESSKIT_EXPORT_SHARED 0)
+    set(PROCESSKIT_EXPORT_KIND static)
+  endif()
+  set(PROCESSKIT_EXPORT_NAME "${name}")
+  set(PROCESSKIT_EXPORT_UPPER "${upper}")
+  set(generated "${PROJECT_BINARY_DIR}/generated/${name}/include")
+  configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/export.hpp.in"
+    "${generated}/processkit/${name}/export.hpp" @ONLY)
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${generated}>)
+  set_target_properties(${target} PROPERTIES
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    DEFINE_SYMBOL PROCESSKIT_BUILDING_${upper}
+    VERSION "${PROJECT_VERSION}"
+    SOVERSION "${PROCESSKIT_SOVERSION}")
+  if(PROCESSKIT_INSTALL)
+    install(FILES "${generated}/processkit/${name}/export.hpp"
+      DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/processkit/${name}" COMPONENT dev)
   endif()
 endfunction()
 
@@ -137,11 +170,11 @@ function(processkit_package)
     endif()
   endforeach()
 
-  install(TARGETS processkit_all EXPORT processkitTargets)
+  install(TARGETS processkit_all EXPORT processkitTargets COMPONENT dev)
   set(config_dir "${CMAKE_INSTALL_LIBDIR}/cmake/processkit")
   install(EXPORT processkitTargets
     NAMESPACE processkit::
-    DESTINATION "${config_dir}")
+    DESTINATION "${config_dir}" COMPONENT dev)
 
   # Substituted into processkitConfig.cmake.in.
   set(PROCESSKIT_FIND_DEPENDENCIES "")
@@ -154,7 +187,7 @@ function(processkit_package)
   foreach(name IN LISTS optional_components)
     install(EXPORT processkit_${name}Targets
       NAMESPACE processkit::
-      DESTINATION "${config_dir}")
+      DESTINATION "${config_dir}" COMPONENT dev)
     get_property(deps GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_DEPENDENCIES)
     string(APPEND PROCESSKIT_OPTIONAL_COMPONENTS_CODE
       "if(\"${name}\" IN_LIST processkit_FIND_COMPONENTS)\n"
@@ -196,7 +229,7 @@ function(processkit_package)
   install(FILES
     "${PROJECT_BINARY_DIR}/processkitConfig.cmake"
     "${PROJECT_BINARY_DIR}/processkitConfigVersion.cmake"
-    DESTINATION "${config_dir}")
+    DESTINATION "${config_dir}" COMPONENT dev)
 
   # processkit.pc. The prefix is found from the file's own place
   # (${pcfiledir}), so `cmake --install --prefix` elsewhere still works.
@@ -244,7 +277,7 @@ function(processkit_package)
   endif()
   configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/processkit.pc.in"
     "${PROJECT_BINARY_DIR}/processkit.pc" @ONLY)
-  install(FILES "${PROJECT_BINARY_DIR}/processkit.pc" DESTINATION "${pc_dir}")
+  install(FILES "${PROJECT_BINARY_DIR}/processkit.pc" DESTINATION "${pc_dir}" COMPONENT dev)
   # processkit-<name>.pc for each optional component, on top of processkit.pc.
   foreach(name IN LISTS optional_components)
     get_property(target GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_TARGET)
@@ -261,6 +294,6 @@ function(processkit_package)
     set(PROCESSKIT_PC_COMPONENT_LIBS " -l${output_name}")
     configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/processkit-component.pc.in"
       "${PROJECT_BINARY_DIR}/processkit-${name}.pc" @ONLY)
-    install(FILES "${PROJECT_BINARY_DIR}/processkit-${name}.pc" DESTINATION "${pc_dir}")
+    install(FILES "${PROJECT_BINARY_DIR}/processkit-${name}.pc" DESTINATION "${pc_dir}" COMPONENT dev)
   endforeach()
 endfunction()

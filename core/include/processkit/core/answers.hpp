@@ -7,6 +7,7 @@
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/result.hpp"
 
 #include <optional>
@@ -26,17 +27,17 @@ struct Answer {
 
 /// run: stdout with trailing whitespace (spaces, tabs, CR, LF) trimmed, if the
 /// run succeeded (accepted exit code, no timeout, no cancel, no error).
-Answer<std::string> run_answer(const ProcessResult& result);
+PROCESSKIT_CORE_EXPORT Answer<std::string> run_answer(const ProcessResult& result);
 
 /// exit_code: the code of a child that exited by itself, whatever it was.
-Answer<int> exit_code_answer(const ProcessResult& result);
+PROCESSKIT_CORE_EXPORT Answer<int> exit_code_answer(const ProcessResult& result);
 
 /// probe runs the command with exit codes 0 and 1 both accepted...
-Command probe_command(const Command& command);
+PROCESSKIT_CORE_EXPORT Command probe_command(const Command& command);
 /// ...and answers 0 → true, 1 → false, anything else → NonZeroExit.
-Answer<bool> probe_answer(const ProcessResult& result);
+PROCESSKIT_CORE_EXPORT Answer<bool> probe_answer(const ProcessResult& result);
 
 /// `s` without trailing whitespace.
-std::string trim_end(std::string s);
+PROCESSKIT_CORE_EXPORT std::string trim_end(std::string s);
 
 } // namespace processkit

@@ -7,6 +7,7 @@
 // UniformSource) must not be used from two threads at once.
 
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/time.hpp"
 
 #include <chrono>
@@ -21,7 +22,7 @@ using UniformSource = std::function<double()>;
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast and good enough for
 /// jitter. The same seed gives the same sequence.
-class SplitMix64 {
+class PROCESSKIT_CORE_EXPORT SplitMix64 {
 public:
     explicit SplitMix64(std::uint64_t seed)
         : state_(seed) {}
@@ -34,11 +35,11 @@ private:
 };
 
 /// A UniformSource drawing from its own SplitMix64 seeded with `seed`.
-UniformSource seeded_uniform(std::uint64_t seed);
+PROCESSKIT_CORE_EXPORT UniformSource seeded_uniform(std::uint64_t seed);
 
 /// Delay before retry or restart number n (n = 0 for the first):
 /// min(cap, base * factor^n), then reduced by up to `jitter` of itself.
-struct Backoff {
+struct PROCESSKIT_CORE_EXPORT Backoff {
     Duration base = std::chrono::milliseconds(100);
     double factor = 2.0;
     Duration cap = std::chrono::seconds(30);

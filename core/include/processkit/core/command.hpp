@@ -7,6 +7,7 @@
 // Copying a Command copies its handlers (std::function) too.
 
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/output_buffer.hpp"
 #include "processkit/core/signal.hpp"
 #include "processkit/core/stream.hpp"
@@ -93,7 +94,7 @@ struct WindowsOptions {
     friend bool operator==(const WindowsOptions&, const WindowsOptions&) = default;
 };
 
-class Command {
+class PROCESSKIT_CORE_EXPORT Command {
 public:
     static constexpr Duration default_grace = std::chrono::seconds(2);
     static constexpr Duration default_drain_timeout = std::chrono::seconds(1);
@@ -203,7 +204,7 @@ private:
 };
 
 /// Quotes one word for a POSIX shell (display only).
-std::string shell_quote(std::string_view word);
+PROCESSKIT_CORE_EXPORT std::string shell_quote(std::string_view word);
 
 /// How environment variable names compare: exactly (POSIX) or ignoring ASCII
 /// case (Windows, where `Path` and `PATH` are one variable).
@@ -215,8 +216,8 @@ enum class EnvNames : std::uint8_t { CaseSensitive, CaseInsensitive };
 /// With CaseInsensitive names, a Set keeps the spelling it was given, and an
 /// entry whose name starts with '=' (Windows' per-drive directories such as
 /// "=C:=C:\\dir") is a variable named "=C:".
-std::vector<std::string> resolve_environment(const std::vector<std::string_view>& parent,
-                                             const std::vector<EnvOp>& ops,
-                                             EnvNames names = EnvNames::CaseSensitive);
+PROCESSKIT_CORE_EXPORT std::vector<std::string>
+resolve_environment(const std::vector<std::string_view>& parent, const std::vector<EnvOp>& ops,
+                    EnvNames names = EnvNames::CaseSensitive);
 
 } // namespace processkit

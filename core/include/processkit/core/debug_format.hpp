@@ -12,6 +12,7 @@
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/time.hpp"
 
 #include <iosfwd>
@@ -20,16 +21,16 @@
 namespace processkit {
 
 /// A duration for people: "0s", "250ms", "1.5s", "2s", "40us" (3 decimals at most).
-std::string format_duration(Duration d);
+PROCESSKIT_CORE_EXPORT std::string format_duration(Duration d);
 
-std::string debug_string(const Command& command);
+PROCESSKIT_CORE_EXPORT std::string debug_string(const Command& command);
 /// The error's message is included: it names the program and quotes at most
 /// the last stderr line, never arguments or environment values. The paths
 /// searched for the program (they come from PATH) are left out and the
 /// error's path() (a working directory, a stdin file) shows as <path>.
-std::string debug_string(const Error& error);
+PROCESSKIT_CORE_EXPORT std::string debug_string(const Error& error);
 
-std::ostream& operator<<(std::ostream& out, const Command& command);
-std::ostream& operator<<(std::ostream& out, const Error& error);
+PROCESSKIT_CORE_EXPORT std::ostream& operator<<(std::ostream& out, const Command& command);
+PROCESSKIT_CORE_EXPORT std::ostream& operator<<(std::ostream& out, const Error& error);
 
 } // namespace processkit

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/core/export.hpp"
 // The one error type of processkit (E1). Thread-safety: a value type; const
 // access from several threads is safe.
 //
@@ -31,9 +33,9 @@ enum class ErrorKind : std::uint8_t {
     Io,               ///< an OS call failed
 };
 
-std::string_view to_string(ErrorKind kind);
+PROCESSKIT_CORE_EXPORT std::string_view to_string(ErrorKind kind);
 
-class Error : public std::exception {
+class PROCESSKIT_CORE_EXPORT Error : public std::exception {
 public:
     /// Longest stderr tail quoted in a message, in bytes.
     static constexpr std::size_t max_quoted_stderr = 200;
@@ -92,6 +94,7 @@ private:
 
 /// The last non-empty line of `stderr_text`, at most `cap` bytes (its end kept),
 /// decoded lossily as UTF-8. Empty if there is none.
-std::string last_line_of(std::string_view stderr_text, std::size_t cap = Error::max_quoted_stderr);
+PROCESSKIT_CORE_EXPORT std::string last_line_of(std::string_view stderr_text,
+                                                std::size_t cap = Error::max_quoted_stderr);
 
 } // namespace processkit

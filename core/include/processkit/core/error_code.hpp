@@ -6,6 +6,7 @@
 // Thread-safety: the category is a stateless singleton.
 
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 
 #include <optional>
 #include <system_error>
@@ -13,13 +14,13 @@
 
 namespace processkit {
 
-const std::error_category& error_category() noexcept;
+PROCESSKIT_CORE_EXPORT const std::error_category& error_category() noexcept;
 
 /// Code values are ErrorKind + 1: zero means success in std::error_code.
-std::error_code make_error_code(ErrorKind kind) noexcept;
+PROCESSKIT_CORE_EXPORT std::error_code make_error_code(ErrorKind kind) noexcept;
 
 /// The ErrorKind of a code of error_category(), if it is one.
-std::optional<ErrorKind> error_kind_of(const std::error_code& code) noexcept;
+PROCESSKIT_CORE_EXPORT std::optional<ErrorKind> error_kind_of(const std::error_code& code) noexcept;
 
 } // namespace processkit
 

@@ -6,13 +6,14 @@
 // Thread-safety: a plain value type.
 
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 
 #include <cstdint>
 #include <optional>
 
 namespace processkit {
 
-struct ResourceLimits {
+struct PROCESSKIT_CORE_EXPORT ResourceLimits {
     std::optional<std::uint64_t> memory_max_bytes; ///< whole tree, bytes (> 0)
     std::optional<std::uint64_t> max_processes;    ///< whole tree (> 0)
     std::optional<double> cpu_quota;               ///< cores, e.g. 0.5 (> 0, finite)

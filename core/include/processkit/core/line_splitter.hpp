@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/core/export.hpp"
 // Splits a byte stream into lines, independently of how it was chunked.
 //
 // - "\n", "\r\n" and a lone "\r" each end a line; the terminator is reported
@@ -52,7 +54,7 @@ struct Line {
 };
 
 /// Receives the lines of a LineSplitter without a copy per line.
-class LineSink {
+class PROCESSKIT_CORE_EXPORT LineSink {
 public:
     /// `content` is valid only during the call. `owned`, when not null, is the
     /// splitter's string holding exactly `content`: the sink may move from it
@@ -67,7 +69,7 @@ protected:
     ~LineSink() = default;
 };
 
-class LineSplitter {
+class PROCESSKIT_CORE_EXPORT LineSplitter {
 public:
     static constexpr std::size_t default_max_line_bytes = 1024 * 1024;
 

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/core/export.hpp"
 // Which kernel mechanism contains a process group's tree (G1).
 //
 // Thread-safety: plain values and pure functions.
@@ -31,6 +33,6 @@ constexpr std::string_view to_string(Mechanism m) {
 }
 
 /// Parses the names to_string() gives (and "cgroup", "pgroup").
-std::optional<Mechanism> parse_mechanism(std::string_view name);
+PROCESSKIT_CORE_EXPORT std::optional<Mechanism> parse_mechanism(std::string_view name);
 
 } // namespace processkit

@@ -6,6 +6,7 @@
 // Thread-safety: none; const members may be read from several threads
 // while nobody writes.
 
+#include "processkit/core/export.hpp"
 #include "processkit/core/line_splitter.hpp"
 
 #include <cstddef>
@@ -52,7 +53,7 @@ struct StreamCounters {
     friend bool operator==(const StreamCounters&, const StreamCounters&) = default;
 };
 
-class OutputBuffer {
+class PROCESSKIT_CORE_EXPORT OutputBuffer {
 public:
     explicit OutputBuffer(BufferPolicy policy = {});
 

@@ -18,6 +18,7 @@
 #include "processkit/core/answers.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/signal.hpp"
 #include "processkit/core/time.hpp"
@@ -30,7 +31,7 @@
 
 namespace processkit {
 
-class Pipeline {
+class PROCESSKIT_CORE_EXPORT Pipeline {
 public:
     struct Stage {
         Command command;
@@ -84,8 +85,8 @@ private:
 };
 
 /// `Command("yes") | Command("head").args({"-n", "3"})`
-Pipeline operator|(Command a, Command b);
-Pipeline operator|(Pipeline p, Command next);
+PROCESSKIT_CORE_EXPORT Pipeline operator|(Command a, Command b);
+PROCESSKIT_CORE_EXPORT Pipeline operator|(Pipeline p, Command next);
 
 /// Why the pipeline began tearing down (the first cause wins).
 enum class PipelineStop : std::uint8_t {
@@ -111,14 +112,14 @@ inline constexpr int default_pipe_signal = 13;
 
 /// True if the stage's status counts as a failure to blame (rule 2 above).
 /// `is_last`: the stage is the last one (its SIGPIPE is its own failure).
-bool stage_really_failed(const StageResult& stage, bool is_last,
-                         int pipe_signal = default_pipe_signal);
+PROCESSKIT_CORE_EXPORT bool stage_really_failed(const StageResult& stage, bool is_last,
+                                                int pipe_signal = default_pipe_signal);
 
 /// The index of the stage to blame under rule 2, if any.
-std::optional<std::size_t> blame_stage(const std::vector<StageResult>& stages,
-                                       int pipe_signal = default_pipe_signal);
+PROCESSKIT_CORE_EXPORT std::optional<std::size_t>
+blame_stage(const std::vector<StageResult>& stages, int pipe_signal = default_pipe_signal);
 
-struct PipelineResult {
+struct PROCESSKIT_CORE_EXPORT PipelineResult {
     std::vector<StageResult> stages;
     PipelineStop stopped_by = PipelineStop::None;
     Duration duration{0}; ///< from the first spawn to the end
@@ -148,16 +149,16 @@ struct PipelineResult {
 /// The checking verbs' answers for a finished pipeline (as answers.hpp for
 /// one run). run: the last stage's stdout, trailing whitespace trimmed,
 /// unless the pipeline failed.
-Answer<std::string> run_answer(const PipelineResult& result);
+PROCESSKIT_CORE_EXPORT Answer<std::string> run_answer(const PipelineResult& result);
 /// exit_code: the blamed stage's code, else the last stage's; an error on
 /// timeout, cancel, spawn failure, or if that stage did not exit by itself.
-Answer<int> exit_code_answer(const PipelineResult& result);
+PROCESSKIT_CORE_EXPORT Answer<int> exit_code_answer(const PipelineResult& result);
 /// probe runs the pipeline with exit codes 0 and 1 both accepted on its last
 /// stage (`a | grep -q x`)...
-Pipeline probe_pipeline(const Pipeline& pipeline);
+PROCESSKIT_CORE_EXPORT Pipeline probe_pipeline(const Pipeline& pipeline);
 /// ...and answers from the last stage, 0 → true, 1 → false, unless the
 /// pipeline failed (an earlier stage, another code, a signal, a timeout, a
 /// cancel): then that error.
-Answer<bool> probe_answer(const PipelineResult& result);
+PROCESSKIT_CORE_EXPORT Answer<bool> probe_answer(const PipelineResult& result);
 
 } // namespace processkit

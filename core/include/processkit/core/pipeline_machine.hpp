@@ -33,6 +33,7 @@
 //
 // Thread-safety: none. One machine is driven from one thread at a time.
 
+#include "processkit/core/export.hpp"
 #include "processkit/core/pipeline.hpp"
 #include "processkit/core/termination.hpp"
 
@@ -92,7 +93,7 @@ using PipelineAction =
     std::variant<pipeline_action::SpawnStage, pipeline_action::CollectExits,
                  pipeline_action::SignalAll, pipeline_action::KillAll, pipeline_action::Finished>;
 
-class PipelineMachine {
+class PROCESSKIT_CORE_EXPORT PipelineMachine {
 public:
     enum class Phase : std::uint8_t { Idle, Spawning, Running, Finished };
 

@@ -5,6 +5,7 @@
 //
 // Thread-safety: a value type; one writer at a time.
 
+#include "processkit/core/export.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
 
@@ -12,7 +13,7 @@
 
 namespace processkit {
 
-class ProfileBuilder {
+class PROCESSKIT_CORE_EXPORT ProfileBuilder {
 public:
     /// One sampling tick: the figures read, or nullopt if none could be read.
     void add_tick(const std::optional<ProcessGroupStats>& stats);

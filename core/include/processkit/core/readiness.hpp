@@ -21,6 +21,7 @@
 // Thread-safety: none; drive it from one thread.
 
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/time.hpp"
 
@@ -41,7 +42,7 @@ struct ReadinessVerdict {
     bool ready() const { return kind == Kind::Ready; }
 };
 
-class ReadinessMachine {
+class PROCESSKIT_CORE_EXPORT ReadinessMachine {
 public:
     static constexpr Duration default_poll_interval = std::chrono::milliseconds(50);
     static constexpr Duration min_poll_interval = std::chrono::milliseconds(1);
@@ -97,8 +98,9 @@ private:
 /// probe's condition), "the custom check".
 /// Examples: "'srv': not ready: port 8080 did not accept a connection within 2s",
 /// "'srv': not ready: exited with code 1 before port 8080 accepted a connection".
-Error not_ready_error(const std::string& program, ProbeKind kind, std::string_view target,
-                      const ReadinessVerdict& verdict, Duration deadline,
-                      std::string stderr_text = {});
+PROCESSKIT_CORE_EXPORT Error not_ready_error(const std::string& program, ProbeKind kind,
+                                             std::string_view target,
+                                             const ReadinessVerdict& verdict, Duration deadline,
+                                             std::string stderr_text = {});
 
 } // namespace processkit

@@ -4,6 +4,7 @@
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/output_buffer.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/core/time.hpp"
@@ -16,7 +17,7 @@
 namespace processkit {
 
 /// How the direct child ended, as the kernel reported it.
-class ExitStatus {
+class PROCESSKIT_CORE_EXPORT ExitStatus {
 public:
     static constexpr ExitStatus exited(int code) { return ExitStatus{false, code}; }
     static constexpr ExitStatus signalled(int signal_number) {
@@ -45,7 +46,7 @@ private:
 
 /// The run's outcome from the caller's point of view: a timeout or a cancel
 /// takes precedence over how the child then ended (a cancel beats a timeout).
-struct Outcome {
+struct PROCESSKIT_CORE_EXPORT Outcome {
     enum class Kind : std::uint8_t { Exited, Signalled, TimedOut, Cancelled, SpawnFailed };
     Kind kind = Kind::SpawnFailed;
     int value = 0; ///< exit code (Exited) or signal number (Signalled)
@@ -59,7 +60,7 @@ struct Outcome {
     friend constexpr bool operator==(const Outcome&, const Outcome&) = default;
 };
 
-struct ProcessResult {
+struct PROCESSKIT_CORE_EXPORT ProcessResult {
     std::string program;
     Outcome outcome;
     /// How the direct child ended; empty if it never ran (spawn failed) or the

@@ -10,6 +10,7 @@
 #include "processkit/core/backoff.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,14 +25,14 @@ using RetryClassifier = std::function<bool(const Error&)>;
 /// NonZeroExit, Signalled, Timeout and Io are retryable; everything else —
 /// NotFound, PermissionDenied, InvalidArgument, Cancelled, SpawnFailed,
 /// OutputTooLarge, ... — is not (another attempt would fail alike).
-bool default_retryable(const Error& error);
+PROCESSKIT_CORE_EXPORT bool default_retryable(const Error& error);
 
 /// Whether a stdin source can be given to a second attempt: the empty stdin,
 /// bytes (and lines) and a file are replayed; the parent's inherited stdin
 /// and an interactive pipe are consumed by the first attempt.
-bool stdin_replayable(const StdinSource& source);
+PROCESSKIT_CORE_EXPORT bool stdin_replayable(const StdinSource& source);
 
-struct RetryPolicy {
+struct PROCESSKIT_CORE_EXPORT RetryPolicy {
     /// Attempts in total, the first included (1: no retry).
     std::uint32_t max_attempts = 3;
     Backoff backoff{std::chrono::milliseconds(100), 2.0, std::chrono::seconds(10), 0.1};
@@ -58,7 +59,7 @@ struct RetryDecision {
     std::optional<Error> error; ///< GiveUp
 };
 
-class RetryMachine {
+class PROCESSKIT_CORE_EXPORT RetryMachine {
 public:
     /// `policy` must be valid (validate()); `random` yields [0, 1).
     RetryMachine(RetryPolicy policy, const Command& command, UniformSource random);

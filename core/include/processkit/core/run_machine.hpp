@@ -22,6 +22,7 @@
 // Thread-safety: none. One machine is driven from one thread at a time.
 
 #include "processkit/core/command.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/line_splitter.hpp"
 #include "processkit/core/output_buffer.hpp"
 #include "processkit/core/profile_builder.hpp"
@@ -52,7 +53,7 @@ struct RunOptions {
 /// What the run machine needs of a Command: a small value, taken once (the
 /// Command itself, with its callbacks and environment, stays with the
 /// reactor's driver).
-struct RunConfig {
+struct PROCESSKIT_CORE_EXPORT RunConfig {
     std::string program;
     std::optional<Error> invalid; ///< Command::validate()'s verdict
     std::array<StdioMode, 2> modes{};
@@ -71,7 +72,7 @@ struct RunConfig {
     static RunConfig of(const Command& command);
 };
 
-class RunMachine {
+class PROCESSKIT_CORE_EXPORT RunMachine {
 public:
     enum class Phase : std::uint8_t { Idle, Spawning, Running, Finished };
 

@@ -10,6 +10,7 @@
 //
 // Thread-safety: none; drive it from one thread.
 
+#include "processkit/core/export.hpp"
 #include "processkit/core/time.hpp"
 
 #include <cstddef>
@@ -17,7 +18,7 @@
 
 namespace processkit {
 
-class SamplerMachine {
+class PROCESSKIT_CORE_EXPORT SamplerMachine {
 public:
     static constexpr Duration min_interval = std::chrono::milliseconds(1);
 

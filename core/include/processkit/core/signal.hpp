@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/core/export.hpp"
 // A portable description of a signal. The core cannot include <csignal>, so it
 // names the common signals symbolically and carries any other as a raw number;
 // the OS layer maps names to the platform's numbers.
@@ -11,7 +13,7 @@
 
 namespace processkit {
 
-class Signal {
+class PROCESSKIT_CORE_EXPORT Signal {
 public:
     enum class Name { Term, Kill, Int, Hup, Quit, Usr1, Usr2, Stop, Cont, Raw };
 

@@ -3,6 +3,7 @@
 //
 // Thread-safety: plain value types.
 
+#include "processkit/core/export.hpp"
 #include "processkit/core/time.hpp"
 
 #include <cstddef>
@@ -31,7 +32,7 @@ struct ProcessGroupStats {
 };
 
 /// Resource summary of one finished run.
-struct RunProfile {
+struct PROCESSKIT_CORE_EXPORT RunProfile {
     /// The exit code; empty for a run that was killed by a signal or timed out.
     std::optional<int> exit_code;
     /// From spawn until the run finished (exit reaped and output drained).

@@ -10,6 +10,7 @@
 
 #include "processkit/core/backoff.hpp"
 #include "processkit/core/error.hpp"
+#include "processkit/core/export.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/time.hpp"
 
@@ -43,7 +44,7 @@ enum class StopReason : std::uint8_t {
     StoppedByCaller, ///< stop() was called
     SpawnFailed,     ///< the command could not be started (restarting would not help)
 };
-std::string_view to_string(StopReason reason);
+PROCESSKIT_CORE_EXPORT std::string_view to_string(StopReason reason);
 
 struct SupervisorDecision {
     enum class Kind : std::uint8_t {
@@ -58,7 +59,7 @@ struct SupervisorDecision {
     friend bool operator==(const SupervisorDecision&, const SupervisorDecision&) = default;
 };
 
-struct SupervisorPolicy {
+struct PROCESSKIT_CORE_EXPORT SupervisorPolicy {
     RestartPolicy restart = RestartPolicy::OnCrash;
     /// Restarts allowed in total; empty: no limit.
     std::optional<std::uint32_t> max_restarts;
@@ -93,7 +94,7 @@ struct SupervisorReport {
     StopReason reason = StopReason::StoppedByCaller;
 };
 
-class SupervisorMachine {
+class PROCESSKIT_CORE_EXPORT SupervisorMachine {
 public:
     /// `policy` must be valid (validate()); `random` yields [0, 1).
     SupervisorMachine(SupervisorPolicy policy, UniformSource random);
@@ -128,6 +129,7 @@ private:
 };
 
 /// `score` measured at `then`, decayed to `now` with the given half-life.
-double decayed_score(double score, TimePoint then, TimePoint now, Duration half_life);
+PROCESSKIT_CORE_EXPORT double decayed_score(double score, TimePoint then, TimePoint now,
+                                            Duration half_life);
 
 } // namespace processkit

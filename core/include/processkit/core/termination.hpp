@@ -25,6 +25,7 @@
 //
 // Thread-safety: none; one machine is driven from one thread at a time.
 
+#include "processkit/core/export.hpp"
 #include "processkit/core/signal.hpp"
 #include "processkit/core/time.hpp"
 
@@ -43,7 +44,7 @@ struct TerminationAction {
     friend bool operator==(const TerminationAction&, const TerminationAction&) = default;
 };
 
-class TerminationMachine {
+class PROCESSKIT_CORE_EXPORT TerminationMachine {
 public:
     enum class Phase : std::uint8_t { Idle, Signalled, Killed, Done };
     enum class Ending : std::uint8_t {

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/core/export.hpp"
 // UTF-8 validation and lossy decoding (C10).
 //
 // Invalid input is replaced with U+FFFD following the Unicode "maximal
@@ -16,20 +18,20 @@
 namespace processkit {
 
 /// True if `bytes` is entirely well-formed UTF-8.
-bool is_valid_utf8(std::string_view bytes);
+PROCESSKIT_CORE_EXPORT bool is_valid_utf8(std::string_view bytes);
 
 /// `bytes` as UTF-8 with every invalid part replaced by U+FFFD.
-std::string decode_utf8_lossy(std::string_view bytes);
+PROCESSKIT_CORE_EXPORT std::string decode_utf8_lossy(std::string_view bytes);
 
 /// Appends the lossy decoding of `bytes` to `out`.
-void append_utf8_lossy(std::string_view bytes, std::string& out);
+PROCESSKIT_CORE_EXPORT void append_utf8_lossy(std::string_view bytes, std::string& out);
 
 /// Length of the longest prefix of `bytes` that does not end inside a UTF-8
 /// sequence which more bytes could still complete. Equals bytes.size() unless
 /// the last 1-3 bytes are an incomplete but so far valid sequence.
-std::size_t utf8_complete_prefix(std::string_view bytes);
+PROCESSKIT_CORE_EXPORT std::size_t utf8_complete_prefix(std::string_view bytes);
 
 /// Each byte taken as the code point of the same value (ISO-8859-1).
-std::string decode_latin1(std::string_view bytes);
+PROCESSKIT_CORE_EXPORT std::string decode_latin1(std::string_view bytes);
 
 } // namespace processkit

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/core/export.hpp"
 // Windows command lines (W3): turning an argv into the one string a Windows
 // child receives, and, for batch files, into a cmd.exe line that cannot be
 // turned into command injection (the class of CVE-2024-24576, "BatBadBut").
@@ -27,7 +29,7 @@ namespace processkit::windows {
 /// a '"' or before the closing quote is doubled (other backslashes are
 /// literal). An empty argument becomes `""`. Never fails: a NUL byte is
 /// copied (build_command_line refuses it).
-std::string quote_argument(std::string_view arg);
+PROCESSKIT_CORE_EXPORT std::string quote_argument(std::string_view arg);
 
 /// The command line for running `program` with `args`: `"program"` followed by
 /// each argument quoted by quote_argument, separated by single spaces.
@@ -39,7 +41,8 @@ std::string quote_argument(std::string_view arg);
 /// Throws processkit::Error(ErrorKind::InvalidArgument) if `program` is empty
 /// or contains '"' or a NUL byte, or if an argument contains a NUL byte
 /// ("argument N contains a NUL byte", N counting from 1).
-std::string build_command_line(std::string_view program, const std::vector<std::string>& args);
+PROCESSKIT_CORE_EXPORT std::string build_command_line(std::string_view program,
+                                                      const std::vector<std::string>& args);
 
 /// A reference implementation of how the modern Microsoft C runtime (the UCRT
 /// and every CRT since Visual C++ 2008) splits a command line into argv.
@@ -62,11 +65,11 @@ std::string build_command_line(std::string_view program, const std::vector<std::
 ///   under both rules.
 /// - `""` outside quotes yields an empty argument; an unterminated quoted
 ///   region runs to the end of the line; trailing whitespace adds nothing.
-std::vector<std::string> split_command_line(std::string_view line);
+PROCESSKIT_CORE_EXPORT std::vector<std::string> split_command_line(std::string_view line);
 
 /// True if `program` ends in ".bat" or ".cmd", ignoring ASCII case. Such a
 /// program is run by cmd.exe, whatever the caller meant.
-bool is_batch_file(std::string_view program);
+PROCESSKIT_CORE_EXPORT bool is_batch_file(std::string_view program);
 
 /// The command line for running the batch file `script` with `args` through
 /// `cmd_exe` (a path to cmd.exe; the OS layer also passes it as the
@@ -104,7 +107,9 @@ bool is_batch_file(std::string_view program);
 /// Throws processkit::Error(ErrorKind::InvalidArgument), naming the script as
 /// the program, if `cmd_exe` or `script` is empty or contains '"' or NUL, or
 /// for any refused character as above.
-std::string build_batch_command_line(std::string_view cmd_exe, std::string_view script,
-                                     const std::vector<std::string>& args, bool allow_raw);
+PROCESSKIT_CORE_EXPORT std::string build_batch_command_line(std::string_view cmd_exe,
+                                                            std::string_view script,
+                                                            const std::vector<std::string>& args,
+                                                            bool allow_raw);
 
 } // namespace processkit::windows

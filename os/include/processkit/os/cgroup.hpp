@@ -8,6 +8,7 @@
 
 #include "processkit/core/limits.hpp"
 #include "processkit/core/stats.hpp"
+#include "processkit/os/export.hpp"
 #include "processkit/os/unique_fd.hpp"
 
 #include <cstdint>
@@ -21,18 +22,18 @@ namespace processkit::os {
 
 /// Mount point of the cgroup2 filesystem in /proc/self/mountinfo text
 /// (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` in a hybrid layout).
-std::optional<std::string> find_cgroup2_mount(std::string_view mountinfo);
+PROCESSKIT_OS_EXPORT std::optional<std::string> find_cgroup2_mount(std::string_view mountinfo);
 /// The v2 path ("0::/path" line) in /proc/self/cgroup text.
-std::optional<std::string> own_cgroup_path(std::string_view proc_self_cgroup);
+PROCESSKIT_OS_EXPORT std::optional<std::string> own_cgroup_path(std::string_view proc_self_cgroup);
 /// mount + own path from the running process's /proc files, if cgroup2 is mounted.
-std::optional<std::string> own_cgroup_dir();
+PROCESSKIT_OS_EXPORT std::optional<std::string> own_cgroup_dir();
 
 /// A cgroup directory this process created, named
 /// `processkit-<pid ns>-<time ns>-<owner pid>-<owner start time>-<sequence>`
 /// so that leftovers of dead owners can be recognised (X5; see
 /// remove_stale_cgroups). Destruction kills its processes and removes it if
 /// it is empty (it never waits; see ProcessGroup for teardown).
-class Cgroup {
+class PROCESSKIT_OS_EXPORT Cgroup {
 public:
     /// Creates a uniquely named child of `parent_dir` and applies the limits
     /// (memory.max, pids.max, cpu.max), enabling the controllers they need in
@@ -115,7 +116,7 @@ private:
 /// a number in the first, the start time (clock ticks since boot) is read in
 /// the second. Throws Error (Io) if this process's start time cannot be read
 /// (/proc missing, or mounted from a namespace this process is not in).
-std::string own_cgroup_name_prefix();
+PROCESSKIT_OS_EXPORT std::string own_cgroup_name_prefix();
 
 /// What one sweep of a parent directory did (X5).
 struct SweepResult {
@@ -140,7 +141,7 @@ struct SweepResult {
 /// Everything else is left alone: live owners, and the unjudged (counted):
 /// names of other namespaces that still have processes, old-format names.
 /// Never throws.
-SweepResult remove_stale_cgroups(const std::string& parent_dir);
+PROCESSKIT_OS_EXPORT SweepResult remove_stale_cgroups(const std::string& parent_dir);
 
 namespace detail {
 
@@ -163,7 +164,7 @@ struct CgroupOwner {
 /// nullopt unless `name` is exactly `processkit-<pid ns>-<time ns>-<pid>-
 /// <start>-<sequence>` or the old `processkit-<pid>-<start>-<sequence>`
 /// (decimal numbers, pid > 0).
-std::optional<CgroupOwner> parse_cgroup_name(std::string_view name);
+PROCESSKIT_OS_EXPORT std::optional<CgroupOwner> parse_cgroup_name(std::string_view name);
 
 /// What the sweeping process knows about itself.
 struct SweeperView {
@@ -176,19 +177,20 @@ struct SweeperView {
     bool sees_every_pid_namespace = false;
 };
 /// The calling process's view; nullopt if its own start time cannot be read.
-std::optional<SweeperView> sweeper_view();
+PROCESSKIT_OS_EXPORT std::optional<SweeperView> sweeper_view();
 
 enum class OwnerVerdict { Alive, Gone, Unjudged };
 /// The sweep's judgement of one owner (reads /proc and calls kill(pid, 0)).
 /// `live_pid_namespaces` (sorted, from pid_namespaces_in_use(); null if not
 /// known) is consulted only for owners of another pid namespace, and only
 /// when `me.sees_every_pid_namespace`.
-OwnerVerdict judge_owner(const CgroupOwner& owner, const SweeperView& me,
-                         const std::vector<std::uint64_t>* live_pid_namespaces = nullptr);
+PROCESSKIT_OS_EXPORT OwnerVerdict
+judge_owner(const CgroupOwner& owner, const SweeperView& me,
+            const std::vector<std::uint64_t>* live_pid_namespaces = nullptr);
 
 /// The kill for kernels without cgroup.kill (< 5.14): freeze `dir`, SIGKILL
 /// every member, thaw. Throws Error (Io) if cgroup.freeze cannot be written.
-void kill_by_freezing(const std::string& dir);
+PROCESSKIT_OS_EXPORT void kill_by_freezing(const std::string& dir);
 
 } // namespace detail
 

@@ -1,5 +1,6 @@
 #pragma once
 #if defined(_WIN32)
+#include "processkit/os/export.hpp"
 #include "processkit/os/windows/child.hpp"
 #else
 // A spawned child, waited for and signalled through its pidfd (X3): no
@@ -33,7 +34,7 @@ struct ExitInfo {
 /// signalling after the child was reaped is harmless (it fails).
 ///
 /// Thread-safety: signal() may be called from any thread.
-class ChildSignaller {
+class PROCESSKIT_OS_EXPORT ChildSignaller {
 public:
     ChildSignaller() = default;
     ChildSignaller(pid_t pid, UniqueFd pidfd) noexcept
@@ -55,7 +56,7 @@ private:
 /// SIGKILLed process exits promptly.
 ///
 /// Thread-safety: not synchronised; one owner at a time.
-class Child {
+class PROCESSKIT_OS_EXPORT Child {
 public:
     Child() = default;
     Child(pid_t pid, UniqueFd pidfd) noexcept

@@ -20,6 +20,7 @@
 //
 // Thread-safety: none; ProcessGroup serialises access.
 
+#include "processkit/os/export.hpp"
 #include "processkit/os/unique_fd.hpp"
 
 #include <cstdint>
@@ -28,7 +29,7 @@
 
 namespace processkit::os {
 
-class LeaderSet {
+class PROCESSKIT_OS_EXPORT LeaderSet {
 public:
     struct Entry {
         pid_t id = 0;   ///< the pgid (group) or the pid (single process)

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/os/export.hpp"
 // The owner-death guard (X1). One small helper process per owner, started
 // the first time a group is created. It holds one end of a socket pair whose
 // other end only the owner holds (close-on-exec, and never on 0-2, so no
@@ -28,7 +30,7 @@
 
 namespace processkit::os {
 
-class OwnerGuard {
+class PROCESSKIT_OS_EXPORT OwnerGuard {
 public:
     /// What the owner calls a registration (never 0; 0 means "not registered").
     using Registration = std::uint64_t;

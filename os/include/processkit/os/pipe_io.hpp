@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/os/export.hpp"
 // Pipe I/O that never raises SIGPIPE in the caller (a child that closes its
 // stdin early is an event to report, not a signal that kills the owner).
 //
@@ -12,9 +14,9 @@ namespace processkit::os {
 /// write(2) with SIGPIPE blocked for the calling thread and a SIGPIPE it
 /// caused discarded. Returns the bytes written, or -errno (-EAGAIN when the
 /// pipe is full, -EPIPE when the reader is gone).
-ssize_t write_no_sigpipe(int fd, const char* data, std::size_t size) noexcept;
+PROCESSKIT_OS_EXPORT ssize_t write_no_sigpipe(int fd, const char* data, std::size_t size) noexcept;
 
 /// read(2) retried on EINTR. Returns the bytes read, 0 at end of file, or -errno.
-ssize_t read_some(int fd, char* data, std::size_t size) noexcept;
+PROCESSKIT_OS_EXPORT ssize_t read_some(int fd, char* data, std::size_t size) noexcept;
 
 } // namespace processkit::os

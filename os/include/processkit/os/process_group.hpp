@@ -22,6 +22,7 @@
 #include "processkit/core/mechanism.hpp"
 #include "processkit/core/signal.hpp"
 #include "processkit/core/stats.hpp"
+#include "processkit/os/export.hpp"
 #include "processkit/os/spawn.hpp"
 #include "processkit/os/stats_sampler.hpp"
 
@@ -55,7 +56,7 @@ struct GroupOptions {
     bool require_owner_death_protection = false;
 };
 
-class ProcessGroup {
+class PROCESSKIT_OS_EXPORT ProcessGroup {
 public:
     /// Throws Error: InvalidArgument (bad limits), Unsupported (a required
     /// mechanism is unavailable), ResourceLimit (limits not enforceable), Io.

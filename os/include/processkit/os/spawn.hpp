@@ -1,5 +1,6 @@
 #pragma once
 #if defined(_WIN32)
+#include "processkit/os/export.hpp"
 #include "processkit/os/windows/spawn.hpp"
 #else
 // Starting a child (X2): a vfork-style clone (CLONE_VM | CLONE_VFORK) whose
@@ -45,14 +46,16 @@ struct SpawnedProcess {
     UniqueFd stderr_pipe; ///< read end, when stderr is captured
 };
 
-/// Descriptors the child takes as its stdin or stdout instead of what the
-/// Command says (e.g. the ends of a pipe between two children). The caller
+/// Descriptors the child takes as its stdin, stdout or stderr instead of what
+/// the Command says (e.g. the ends of a pipe between two children, or the
+/// pseudo-terminal of pk's status line). The caller
 /// keeps them (spawn duplicates them into the child) and must leave the
 /// Command's own setting for a redirected slot at Inherit, so nothing else
 /// expects a pipe there. -1: not redirected.
 struct StdioRedirect {
     int stdin_fd = -1;
     int stdout_fd = -1;
+    int stderr_fd = -1;
 };
 
 /// Starts `command` (validated first). Throws processkit::Error:
@@ -61,15 +64,15 @@ struct StdioRedirect {
 /// PermissionDenied (not executable, a directory), SpawnFailed (E2BIG names
 /// "argument list too long", ENOEXEC, setuid refused...), Io. A failed spawn
 /// leaves no child, no descriptor and no directory behind.
-SpawnedProcess spawn(const Command& command, const Placement& placement);
-SpawnedProcess spawn(const Command& command, const Placement& placement,
-                     const StdioRedirect& redirect);
+PROCESSKIT_OS_EXPORT SpawnedProcess spawn(const Command& command, const Placement& placement);
+PROCESSKIT_OS_EXPORT SpawnedProcess spawn(const Command& command, const Placement& placement,
+                                          const StdioRedirect& redirect);
 
 /// The paths a program name is tried at, in order (PATH lookup for a bare
 /// name; the name itself otherwise). An empty PATH entry means the current
 /// directory; an unset PATH means the default "/usr/local/bin:/usr/bin:/bin".
-std::vector<std::string> exec_candidates(const std::string& program,
-                                         const std::optional<std::string>& path_variable);
+PROCESSKIT_OS_EXPORT std::vector<std::string>
+exec_candidates(const std::string& program, const std::optional<std::string>& path_variable);
 
 } // namespace processkit::os
 #endif // _WIN32

@@ -9,6 +9,7 @@
 
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
+#include "processkit/os/export.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -31,9 +32,10 @@ struct SampleStep {
     Kind kind = Kind::NotDue;
     std::optional<ProcessGroupStats> stats;
 };
-SampleStep sample_if_due(SamplerMachine& machine, const ProcessGroup* group, TimePoint now);
+PROCESSKIT_OS_EXPORT SampleStep sample_if_due(SamplerMachine& machine, const ProcessGroup* group,
+                                              TimePoint now);
 
-class StatsSampler {
+class PROCESSKIT_OS_EXPORT StatsSampler {
 public:
     StatsSampler(const ProcessGroup& group, Duration every);
 

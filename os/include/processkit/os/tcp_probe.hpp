@@ -5,6 +5,7 @@
 // Thread-safety: a free function; calls from several threads are independent.
 
 #include "processkit/core/time.hpp"
+#include "processkit/os/export.hpp"
 
 #include <cstdint>
 
@@ -20,6 +21,7 @@ enum class LoopbackAddress : std::uint8_t {
 /// is closed at once); false if it was refused, unreachable or still pending
 /// at the timeout. Throws processkit::Error (Io) only when the probe itself
 /// cannot run (no socket could be created).
-bool tcp_port_accepts(std::uint16_t port, LoopbackAddress address, Duration timeout);
+PROCESSKIT_OS_EXPORT bool tcp_port_accepts(std::uint16_t port, LoopbackAddress address,
+                                           Duration timeout);
 
 } // namespace processkit::os

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/os/export.hpp"
 // RAII for file descriptors. Thread-safety: a value type like unique_ptr.
 
 #include <string_view>
@@ -9,7 +11,7 @@ namespace processkit::os {
 /// What a reactor waits on: a descriptor here, a HANDLE on Windows.
 using NativeHandle = int;
 
-class UniqueFd {
+class PROCESSKIT_OS_EXPORT UniqueFd {
 public:
     UniqueFd() = default;
     explicit UniqueFd(int fd) noexcept
@@ -43,7 +45,7 @@ private:
 /// `fd` itself when it is >= 3 (or < 0); otherwise a close-on-exec copy at 3
 /// or above, closing the original; -1 with errno set if no copy can be made
 /// (the original is closed then too).
-int above_stdio(int fd) noexcept;
+PROCESSKIT_OS_EXPORT int above_stdio(int fd) noexcept;
 
 /// A pipe whose both ends are close-on-exec; the end the parent keeps is
 /// non-blocking, the child's end blocking. Sized up to 1 MiB where permitted.
@@ -53,14 +55,15 @@ struct Pipe {
 };
 enum class ParentEnd { Read, Write };
 /// Throws processkit::Error (Io) on failure.
-Pipe make_child_pipe(ParentEnd parent_end);
+PROCESSKIT_OS_EXPORT Pipe make_child_pipe(ParentEnd parent_end);
 
 /// A pipe between two children (pipeline stages): both ends blocking (each
 /// belongs to a child) and close-on-exec, so no other child inherits them.
 /// Throws processkit::Error (Io) naming `program`, the writing stage.
-Pipe make_stage_pipe(std::string_view program);
+PROCESSKIT_OS_EXPORT Pipe make_stage_pipe(std::string_view program);
 
 /// Opens a file for the child's stdio (close-on-exec). Throws Error naming `path`.
-UniqueFd open_for_child(const char* path, bool for_writing, std::string_view program);
+PROCESSKIT_OS_EXPORT UniqueFd open_for_child(const char* path, bool for_writing,
+                                             std::string_view program);
 
 } // namespace processkit::os

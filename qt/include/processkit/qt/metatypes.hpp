@@ -15,6 +15,7 @@
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/core/supervisor_policy.hpp"
+#include "processkit/qt/export.hpp"
 
 #include <QtCore/QMetaType>
 
@@ -29,6 +30,6 @@ namespace processkit::qt {
 
 /// Registers ProcessGroupStats, ProcessResult, Error, SupervisorDecision,
 /// SupervisorReport and the Process enums.
-void registerMetaTypes();
+PROCESSKIT_QT_EXPORT void registerMetaTypes();
 
 } // namespace processkit::qt

@@ -29,6 +29,7 @@
 
 #include "processkit/core/pipeline.hpp"
 #include "processkit/os/process_group.hpp"
+#include "processkit/qt/export.hpp"
 #include "processkit/qt/metatypes.hpp"
 #include "processkit/qt/process.hpp"
 
@@ -41,7 +42,7 @@ namespace processkit::qt {
 
 class PipelineProcessPrivate;
 
-class PipelineProcess : public QObject {
+class PROCESSKIT_QT_EXPORT PipelineProcess : public QObject {
     Q_OBJECT
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
 

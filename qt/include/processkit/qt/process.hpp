@@ -45,6 +45,7 @@
 #include "processkit/core/retry_policy.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/driver/readiness_probe.hpp"
+#include "processkit/qt/export.hpp"
 #include "processkit/qt/metatypes.hpp"
 
 #include <QtCore/QByteArray>
@@ -64,7 +65,7 @@ namespace processkit::qt {
 class ProcessPrivate;
 class SupervisorPrivate;
 
-class Process : public QObject {
+class PROCESSKIT_QT_EXPORT Process : public QObject {
     Q_OBJECT
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(qint64 pid READ pid NOTIFY stateChanged)
@@ -205,6 +206,7 @@ private:
 
 /// A Command from Qt strings: `program` (a bare name is looked up on PATH)
 /// and its arguments, never through a shell.
-processkit::Command command(const QString& program, const QStringList& arguments = {});
+PROCESSKIT_QT_EXPORT processkit::Command command(const QString& program,
+                                                 const QStringList& arguments = {});
 
 } // namespace processkit::qt

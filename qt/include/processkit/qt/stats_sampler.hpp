@@ -21,6 +21,7 @@
 
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
+#include "processkit/qt/export.hpp"
 #include "processkit/qt/metatypes.hpp"
 
 #include <QtCore/QObject>
@@ -38,7 +39,7 @@ class ProcessGroup;
 
 namespace processkit::qt {
 
-class StatsSampler : public QObject {
+class PROCESSKIT_QT_EXPORT StatsSampler : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool active READ isActive NOTIFY activeChanged)
 

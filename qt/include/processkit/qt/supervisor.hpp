@@ -39,6 +39,7 @@
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/supervisor_policy.hpp"
+#include "processkit/qt/export.hpp"
 #include "processkit/qt/metatypes.hpp"
 #include "processkit/qt/process.hpp"
 
@@ -50,7 +51,7 @@ namespace processkit::qt {
 
 class SupervisorPrivate;
 
-class Supervisor : public QObject {
+class PROCESSKIT_QT_EXPORT Supervisor : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool running READ isRunning NOTIFY runningChanged)
     Q_PROPERTY(int incarnation READ incarnation NOTIFY incarnationStarted)

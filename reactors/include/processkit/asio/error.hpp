@@ -5,6 +5,7 @@
 //
 // Thread-safety: the category is a stateless singleton.
 
+#include "processkit/asio/export.hpp"
 #include "processkit/core/error_code.hpp"
 
 #include <system_error>
@@ -23,8 +24,8 @@ enum class errc {
     already_waiting,
 };
 
-const std::error_category& asio_category() noexcept;
-std::error_code make_error_code(errc e) noexcept;
+PROCESSKIT_ASIO_EXPORT const std::error_category& asio_category() noexcept;
+PROCESSKIT_ASIO_EXPORT std::error_code make_error_code(errc e) noexcept;
 
 } // namespace processkit::asio
 

@@ -29,6 +29,7 @@
 // happens inside the initiating call; the completion is always posted.
 
 #include "processkit/asio/detail/run.hpp"
+#include "processkit/asio/export.hpp"
 #include "processkit/core/answers.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/error_code.hpp"
@@ -119,9 +120,10 @@ auto run_operation(const ::asio::any_io_executor& ex, ProcessGroup* group, Comma
 
 using AllCompletion = CompletionPtr<std::error_code, std::vector<ProcessResult>>;
 /// async_output_all's state machine (output_all.cpp).
-void start_output_all(const ::asio::any_io_executor& ex, std::vector<Command> commands,
-                      std::size_t concurrency, AllCompletion completion,
-                      ::asio::cancellation_slot slot);
+PROCESSKIT_ASIO_EXPORT void start_output_all(const ::asio::any_io_executor& ex,
+                                             std::vector<Command> commands, std::size_t concurrency,
+                                             AllCompletion completion,
+                                             ::asio::cancellation_slot slot);
 
 } // namespace detail
 

@@ -44,6 +44,7 @@
 // first attempt starts on the operation's strand, not inside the initiating
 // call; the completion is posted to the handler's associated executor.
 
+#include "processkit/asio/export.hpp"
 #include "processkit/asio/operations.hpp"
 #include "processkit/core/answers.hpp"
 #include "processkit/core/command.hpp"
@@ -67,8 +68,10 @@ enum class RetryVerb { OutputString, Run, ExitCode, Probe };
 
 /// Starts the retry loop (retry.cpp) on a strand of `ex`; `completion` gets
 /// (error code, last result) as described above.
-void start_retry(const ::asio::any_io_executor& ex, Command command, RetryPolicy policy,
-                 RetryVerb verb, ResultCompletion completion, ::asio::cancellation_slot slot);
+PROCESSKIT_ASIO_EXPORT void start_retry(const ::asio::any_io_executor& ex, Command command,
+                                        RetryPolicy policy, RetryVerb verb,
+                                        ResultCompletion completion,
+                                        ::asio::cancellation_slot slot);
 
 /// Turns the loop's (code, result) into a verb's answer: the code is final
 /// (the machine decided it); without one, the answer comes from the result.

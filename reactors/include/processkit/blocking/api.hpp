@@ -7,6 +7,7 @@
 // Thread-safety: every function may be called from any thread; runs started
 // concurrently are independent. A shared ProcessGroup is itself thread-safe.
 
+#include "processkit/blocking/export.hpp"
 #include "processkit/blocking/running_process.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
@@ -23,44 +24,47 @@ namespace processkit {
 /// Runs to the end and returns everything (R1). A non-zero exit, a signal or
 /// a timeout is reported in the result, not thrown; ensure_success() throws.
 /// Spawn failures are in result.error (and thrown by ensure_success()).
-ProcessResult output_string(const Command& command);
-ProcessResult output_string(ProcessGroup& group, const Command& command);
+PROCESSKIT_BLOCKING_EXPORT ProcessResult output_string(const Command& command);
+PROCESSKIT_BLOCKING_EXPORT ProcessResult output_string(ProcessGroup& group, const Command& command);
 /// Same capture; named for callers that want stdout_bytes exactly.
-ProcessResult output_bytes(const Command& command);
-ProcessResult output_bytes(ProcessGroup& group, const Command& command);
+PROCESSKIT_BLOCKING_EXPORT ProcessResult output_bytes(const Command& command);
+PROCESSKIT_BLOCKING_EXPORT ProcessResult output_bytes(ProcessGroup& group, const Command& command);
 
 /// stdout with trailing whitespace trimmed; throws Error unless the exit code
 /// is accepted (ok_codes).
-std::string run(const Command& command);
-std::string run(ProcessGroup& group, const Command& command);
+PROCESSKIT_BLOCKING_EXPORT std::string run(const Command& command);
+PROCESSKIT_BLOCKING_EXPORT std::string run(ProcessGroup& group, const Command& command);
 
 /// The exit code; throws Error if the child did not exit by itself (spawn
 /// failure, signal, timeout, cancel).
-int exit_code(const Command& command);
-int exit_code(ProcessGroup& group, const Command& command);
+PROCESSKIT_BLOCKING_EXPORT int exit_code(const Command& command);
+PROCESSKIT_BLOCKING_EXPORT int exit_code(ProcessGroup& group, const Command& command);
 
 /// 0 → true, 1 → false, anything else → Error.
-bool probe(const Command& command);
-bool probe(ProcessGroup& group, const Command& command);
+PROCESSKIT_BLOCKING_EXPORT bool probe(const Command& command);
+PROCESSKIT_BLOCKING_EXPORT bool probe(ProcessGroup& group, const Command& command);
 
 /// The first stdout line matching `pred`; the tree is stopped as soon as it
 /// matches. Empty if the output ended without a match. Throws on spawn failure.
-std::optional<std::string> first_line(const Command& command,
-                                      const std::function<bool(std::string_view)>& pred);
-std::optional<std::string> first_line(ProcessGroup& group, const Command& command,
-                                      const std::function<bool(std::string_view)>& pred);
+PROCESSKIT_BLOCKING_EXPORT std::optional<std::string>
+first_line(const Command& command, const std::function<bool(std::string_view)>& pred);
+PROCESSKIT_BLOCKING_EXPORT std::optional<std::string>
+first_line(ProcessGroup& group, const Command& command,
+           const std::function<bool(std::string_view)>& pred);
 
 /// Starts the run and returns at once (R3). Throws Error if it cannot start.
-RunningProcess start(const Command& command, const StartOptions& options = {});
-RunningProcess start(ProcessGroup& group, const Command& command, const StartOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT RunningProcess start(const Command& command,
+                                                const StartOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT RunningProcess start(ProcessGroup& group, const Command& command,
+                                                const StartOptions& options = {});
 
 /// G11: blocks until one of the processes finishes; returns its index.
-std::size_t wait_any(std::vector<RunningProcess*> processes);
+PROCESSKIT_BLOCKING_EXPORT std::size_t wait_any(std::vector<RunningProcess*> processes);
 /// Waits for all, in input order.
-std::vector<Outcome> wait_all(std::vector<RunningProcess*> processes);
+PROCESSKIT_BLOCKING_EXPORT std::vector<Outcome> wait_all(std::vector<RunningProcess*> processes);
 /// Runs every command (at most `concurrency` at a time, 0 = all at once) in
 /// one reactor; results in input order.
-std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
-                                      std::size_t concurrency = 0);
+PROCESSKIT_BLOCKING_EXPORT std::vector<ProcessResult>
+output_all(const std::vector<Command>& commands, std::size_t concurrency = 0);
 
 } // namespace processkit

@@ -6,6 +6,7 @@
 // Thread-safety: cancel() and cancelled() may be called from any thread.
 // Copies share one flag, so hand a copy to the thread that cancels.
 
+#include "processkit/blocking/export.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/time.hpp"
@@ -17,7 +18,7 @@
 
 namespace processkit {
 
-class CancelToken {
+class PROCESSKIT_BLOCKING_EXPORT CancelToken {
 public:
     /// A fresh, uncancelled token (owns an eventfd, shared by its copies).
     CancelToken();
@@ -51,7 +52,8 @@ enum class CancelStop : std::uint8_t {
 /// Like output_string(command), in a private group, but `cancel` (from any
 /// thread) ends the run: its result then says Outcome::Cancelled, also if its
 /// timeout fired first (a cancel beats a timeout).
-ProcessResult output_string(const Command& command, const CancelToken& cancel,
-                            CancelStop how = CancelStop::Graceful);
+PROCESSKIT_BLOCKING_EXPORT ProcessResult output_string(const Command& command,
+                                                       const CancelToken& cancel,
+                                                       CancelStop how = CancelStop::Graceful);
 
 } // namespace processkit

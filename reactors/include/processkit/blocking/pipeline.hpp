@@ -18,6 +18,7 @@
 // Thread-safety: every function may be called from any thread; runs are
 // independent.
 
+#include "processkit/blocking/export.hpp"
 #include "processkit/core/pipeline.hpp"
 #include "processkit/os/process_group.hpp"
 
@@ -36,18 +37,23 @@ struct PipelineOptions {
 /// Runs to the end and returns every stage's result. A failure is reported
 /// in the result, not thrown (ensure_success() throws). Throws Error only
 /// for an invalid pipeline (InvalidArgument) or a group that cannot be made.
-PipelineResult output_string(const Pipeline& pipeline, const PipelineOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT PipelineResult output_string(const Pipeline& pipeline,
+                                                        const PipelineOptions& options = {});
 /// Same capture; named for callers that want stdout_bytes() exactly.
-PipelineResult output_bytes(const Pipeline& pipeline, const PipelineOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT PipelineResult output_bytes(const Pipeline& pipeline,
+                                                       const PipelineOptions& options = {});
 /// The last stage's stdout, trailing whitespace trimmed; throws the
 /// pipeline's Error unless it succeeded.
-std::string run(const Pipeline& pipeline, const PipelineOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT std::string run(const Pipeline& pipeline,
+                                           const PipelineOptions& options = {});
 /// The blamed stage's exit code, else the last stage's; throws Error if that
 /// stage did not exit by itself, on spawn failure, timeout or cancel.
-int exit_code(const Pipeline& pipeline, const PipelineOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT int exit_code(const Pipeline& pipeline,
+                                         const PipelineOptions& options = {});
 /// The last stage's answer, 0 → true, 1 → false (both accepted on it), e.g.
 /// `probe(Command("ps").arg("ax") | Command("grep").args({"-q", "sshd"}))`;
 /// throws Error for any other code or if the pipeline failed otherwise.
-bool probe(const Pipeline& pipeline, const PipelineOptions& options = {});
+PROCESSKIT_BLOCKING_EXPORT bool probe(const Pipeline& pipeline,
+                                      const PipelineOptions& options = {});
 
 } // namespace processkit

@@ -12,6 +12,7 @@
 // Thread-safety: none; a reactor and its drivers are used from one thread at
 // a time (it may move between threads between calls).
 
+#include "processkit/blocking/export.hpp"
 #include "processkit/driver/deadline_table.hpp"
 #include "processkit/driver/run_driver.hpp"
 
@@ -25,9 +26,9 @@ namespace processkit::blocking {
 
 /// The timeout for poll()/epoll_wait() that wakes at `at` (rounded up to
 /// whole milliseconds, never early; -1 without a deadline, capped at a day).
-int poll_timeout_ms(std::optional<TimePoint> at);
+PROCESSKIT_BLOCKING_EXPORT int poll_timeout_ms(std::optional<TimePoint> at);
 
-class Reactor final : public driver::Watcher {
+class PROCESSKIT_BLOCKING_EXPORT Reactor final : public driver::Watcher {
 public:
     Reactor();
     ~Reactor() override;

@@ -17,6 +17,7 @@
 // Thread-safety: every function may be called from any thread.
 
 #include "processkit/blocking/cancel_token.hpp"
+#include "processkit/blocking/export.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/retry_policy.hpp"
@@ -27,17 +28,19 @@ namespace processkit {
 
 /// output_string with ensure_success() semantics: the first successful
 /// result, or the last attempt's Error thrown.
-ProcessResult output_string_with_retry(const Command& command, const RetryPolicy& policy,
-                                       const CancelToken& cancel = CancelToken());
+PROCESSKIT_BLOCKING_EXPORT ProcessResult output_string_with_retry(
+    const Command& command, const RetryPolicy& policy, const CancelToken& cancel = CancelToken());
 /// run(): trimmed stdout of the first attempt whose exit code is accepted.
-std::string run_with_retry(const Command& command, const RetryPolicy& policy,
-                           const CancelToken& cancel = CancelToken());
+PROCESSKIT_BLOCKING_EXPORT std::string run_with_retry(const Command& command,
+                                                      const RetryPolicy& policy,
+                                                      const CancelToken& cancel = CancelToken());
 /// exit_code(): retries runs that did not exit by themselves (signal,
 /// timeout); any exit code is an answer.
-int exit_code_with_retry(const Command& command, const RetryPolicy& policy,
-                         const CancelToken& cancel = CancelToken());
+PROCESSKIT_BLOCKING_EXPORT int exit_code_with_retry(const Command& command,
+                                                    const RetryPolicy& policy,
+                                                    const CancelToken& cancel = CancelToken());
 /// probe(): 0 → true, 1 → false; other codes, signals and timeouts retried.
-bool probe_with_retry(const Command& command, const RetryPolicy& policy,
-                      const CancelToken& cancel = CancelToken());
+PROCESSKIT_BLOCKING_EXPORT bool probe_with_retry(const Command& command, const RetryPolicy& policy,
+                                                 const CancelToken& cancel = CancelToken());
 
 } // namespace processkit

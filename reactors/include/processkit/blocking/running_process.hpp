@@ -5,6 +5,7 @@
 // another thread, but not used from two threads at once. Destroying it
 // before it finished kills the whole tree (its private group) at once.
 
+#include "processkit/blocking/export.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/result.hpp"
 #include "processkit/core/stats.hpp"
@@ -25,10 +26,10 @@ using driver::OutputEvent;
 class Readiness;
 class RunningProcess;
 /// Implementation of start() (api.hpp); shared group may be null.
-RunningProcess start_process(const Command& command, ProcessGroup* group,
-                             const StartOptions& options);
+PROCESSKIT_BLOCKING_EXPORT RunningProcess start_process(const Command& command, ProcessGroup* group,
+                                                        const StartOptions& options);
 
-class RunningProcess {
+class PROCESSKIT_BLOCKING_EXPORT RunningProcess {
 public:
     RunningProcess(RunningProcess&&) noexcept;
     RunningProcess& operator=(RunningProcess&&) noexcept;

@@ -10,12 +10,13 @@
 // any thread, before or during run(). A Supervisor runs once.
 
 #include "processkit/blocking/cancel_token.hpp"
+#include "processkit/blocking/export.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/supervisor_policy.hpp"
 
 namespace processkit {
 
-class Supervisor {
+class PROCESSKIT_BLOCKING_EXPORT Supervisor {
 public:
     /// Throws InvalidArgument if the policy is invalid.
     Supervisor(Command command, SupervisorPolicy policy);
@@ -38,6 +39,7 @@ private:
 };
 
 /// Supervisor(command, policy).run().
-SupervisorReport supervise(const Command& command, SupervisorPolicy policy);
+PROCESSKIT_BLOCKING_EXPORT SupervisorReport supervise(const Command& command,
+                                                      SupervisorPolicy policy);
 
 } // namespace processkit

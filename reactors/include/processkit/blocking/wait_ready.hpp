@@ -1,6 +1,7 @@
 #pragma once
 // Waiting on several reactors (and a cancel token) at once: the one place
 // the blocking layer calls poll() — or, on Windows, WaitForMultipleObjects.
+#include "processkit/blocking/export.hpp"
 #include "processkit/core/time.hpp"
 #include "processkit/os/stream_io.hpp"
 
@@ -14,7 +15,7 @@ namespace processkit::blocking {
 /// Windows a reactor's wake event resets when it is seen, so every handle is
 /// reported as possibly ready after a wake; callers dispatch without
 /// blocking, which finds nothing to do where nothing was ready.
-std::vector<bool> wait_ready(const std::vector<os::NativeHandle>& handles,
-                             std::optional<TimePoint> deadline);
+PROCESSKIT_BLOCKING_EXPORT std::vector<bool>
+wait_ready(const std::vector<os::NativeHandle>& handles, std::optional<TimePoint> deadline);
 
 } // namespace processkit::blocking

@@ -12,6 +12,7 @@
 // at a time.
 
 #include "processkit/core/pipeline_machine.hpp"
+#include "processkit/driver/export.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/driver/watcher.hpp"
 #include "processkit/os/process_group.hpp"
@@ -22,7 +23,7 @@
 
 namespace processkit::driver {
 
-class PipelineDriver {
+class PROCESSKIT_DRIVER_EXPORT PipelineDriver {
 public:
     /// Throws Error: the pipeline's InvalidArgument (Pipeline::validate()),
     /// or what creating its group throws.

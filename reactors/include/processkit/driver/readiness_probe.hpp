@@ -7,6 +7,7 @@
 // Thread-safety: Readiness is a value; copying it copies its callables.
 
 #include "processkit/core/readiness.hpp"
+#include "processkit/driver/export.hpp"
 #include "processkit/os/tcp_probe.hpp"
 
 #include <cstdint>
@@ -16,7 +17,7 @@
 
 namespace processkit {
 
-class Readiness {
+class PROCESSKIT_DRIVER_EXPORT Readiness {
 public:
     using LinePredicate = std::function<bool(std::string_view)>;
     using Check = std::function<bool()>;

@@ -10,6 +10,7 @@
 // thread at a time.
 
 #include "processkit/core/run_machine.hpp"
+#include "processkit/driver/export.hpp"
 #include "processkit/driver/user_callbacks.hpp"
 #include "processkit/driver/watcher.hpp"
 #include "processkit/os/process_group.hpp"
@@ -34,7 +35,7 @@ struct OutputEvent {
     friend bool operator==(const OutputEvent&, const OutputEvent&) = default;
 };
 
-class RunDriver {
+class PROCESSKIT_DRIVER_EXPORT RunDriver {
 public:
     struct Options {
         RunOptions run;

@@ -7,6 +7,7 @@
 
 #include "processkit/core/command.hpp"
 #include "processkit/core/run_events.hpp"
+#include "processkit/driver/export.hpp"
 
 #include <array>
 
@@ -16,12 +17,13 @@ namespace processkit::driver {
 using HandlerFailures = std::array<bool, 2>;
 
 /// Calls the stream's tee sink, if any. Never throws.
-void call_tee_sink(const Command& command, const action::Tee& tee) noexcept;
+PROCESSKIT_DRIVER_EXPORT void call_tee_sink(const Command& command,
+                                            const action::Tee& tee) noexcept;
 
 /// Calls the stream's line handler unless it threw before. Returns true if
 /// it threw just now: the caller then feeds input::HandlerFailed (lines of
 /// the same chunk are already queued as actions, so they are skipped too).
-[[nodiscard]] bool call_line_handler(const Command& command, const action::DeliverLine& line,
-                                     HandlerFailures& failed);
+[[nodiscard]] PROCESSKIT_DRIVER_EXPORT bool
+call_line_handler(const Command& command, const action::DeliverLine& line, HandlerFailures& failed);
 
 } // namespace processkit::driver

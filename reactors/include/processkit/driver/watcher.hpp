@@ -7,6 +7,7 @@
 // Thread-safety: called by a driver from its reactor's thread only.
 
 #include "processkit/core/time.hpp"
+#include "processkit/driver/export.hpp"
 #include "processkit/os/stream_io.hpp"
 
 #include <cstdint>
@@ -24,7 +25,7 @@ enum class FdRole : std::uint8_t {
     Group,  ///< POLLPRI on cgroup.events: the tree's population changed (Linux)
 };
 
-class Watcher {
+class PROCESSKIT_DRIVER_EXPORT Watcher {
 public:
     virtual ~Watcher() = default;
     virtual void watch(RunDriver& driver, os::NativeHandle fd, FdRole role) = 0;

@@ -7,6 +7,7 @@
 // returns a snapshot.
 
 #include "processkit/core/command.hpp"
+#include "processkit/testing/export.hpp"
 #include "processkit/testing/runner.hpp"
 
 #include <mutex>
@@ -29,9 +30,9 @@ struct Invocation {
 };
 
 /// `command`'s invocation as recorded (shared by the recording and replay runners).
-Invocation invocation_of(const Command& command, bool started);
+PROCESSKIT_TESTING_EXPORT Invocation invocation_of(const Command& command, bool started);
 
-class RecordingRunner final : public Runner {
+class PROCESSKIT_TESTING_EXPORT RecordingRunner final : public Runner {
 public:
     /// `inner` must outlive this runner.
     explicit RecordingRunner(Runner& inner)

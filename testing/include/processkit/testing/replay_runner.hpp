@@ -16,6 +16,7 @@
 //
 // Thread-safety: the verbs may be called from several threads.
 
+#include "processkit/testing/export.hpp"
 #include "processkit/testing/runner.hpp"
 
 #include <map>
@@ -30,7 +31,7 @@ namespace cassette {
 struct Entry;
 }
 
-class ReplayRunner final : public Runner {
+class PROCESSKIT_TESTING_EXPORT ReplayRunner final : public Runner {
 public:
     /// Record mode: `real` must outlive the runner. Starts a new, empty
     /// cassette at `cassette_path` (an existing file is replaced).

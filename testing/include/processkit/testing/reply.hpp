@@ -8,6 +8,7 @@
 #include "processkit/core/error.hpp"
 #include "processkit/core/stream.hpp"
 #include "processkit/core/time.hpp"
+#include "processkit/testing/export.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,7 +17,7 @@
 
 namespace processkit {
 
-class Reply {
+class PROCESSKIT_TESTING_EXPORT Reply {
 public:
     /// Bytes the child writes to one stream, `delay` (real time) after the
     /// previous chunk (or the spawn).

@@ -16,6 +16,7 @@
 #include "processkit/core/result.hpp"
 #include "processkit/driver/run_driver.hpp"
 #include "processkit/driver/start_options.hpp"
+#include "processkit/testing/export.hpp"
 
 #include <memory>
 #include <optional>
@@ -45,7 +46,7 @@ public:
     virtual std::optional<driver::OutputEvent> next_event() = 0;
 };
 
-class Runner {
+class PROCESSKIT_TESTING_EXPORT Runner {
 public:
     virtual ~Runner() = default;
 
@@ -78,7 +79,7 @@ protected:
 };
 
 /// Real processes, through the blocking API. Thread-safe.
-class SystemRunner final : public Runner {
+class PROCESSKIT_TESTING_EXPORT SystemRunner final : public Runner {
 protected:
     ProcessResult execute(const Command& command) override;
     std::unique_ptr<StartedProcess> launch(const Command& command,

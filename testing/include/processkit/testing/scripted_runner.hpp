@@ -12,6 +12,7 @@
 //
 // Thread-safety: adding rules and running may happen from several threads.
 
+#include "processkit/testing/export.hpp"
 #include "processkit/testing/reply.hpp"
 #include "processkit/testing/runner.hpp"
 
@@ -23,7 +24,7 @@
 
 namespace processkit {
 
-class ScriptedRunner final : public Runner {
+class PROCESSKIT_TESTING_EXPORT ScriptedRunner final : public Runner {
 public:
     /// The program with exactly these arguments.
     ScriptedRunner& on(std::string program, std::vector<std::string> args, Reply reply);

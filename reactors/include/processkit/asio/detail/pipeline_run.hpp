@@ -4,6 +4,7 @@
 // on a strand of its own (pipeline_run.cpp).
 
 #include "processkit/asio/detail/completion.hpp"
+#include "processkit/asio/export.hpp"
 #include "processkit/core/pipeline.hpp"
 #include "processkit/os/process_group.hpp"
 
@@ -20,7 +21,8 @@ using PipelineCompletion = CompletionPtr<std::error_code, PipelineResult>;
 /// invalid pipeline or the group's error if it cannot be made (the result
 /// then has no stage), else with the code of the first stage that reported
 /// an Error (e.g. a spawn failure), or none.
-void start_pipeline(const ::asio::any_io_executor& ex, Pipeline pipeline, GroupOptions group,
-                    PipelineCompletion completion, ::asio::cancellation_slot slot);
+PROCESSKIT_ASIO_EXPORT void start_pipeline(const ::asio::any_io_executor& ex, Pipeline pipeline,
+                                           GroupOptions group, PipelineCompletion completion,
+                                           ::asio::cancellation_slot slot);
 
 } // namespace processkit::asio::detail

@@ -12,6 +12,7 @@
 #include "processkit/asio/detail/handle_wait.hpp"
 #include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/asio/detail/strand_watcher.hpp"
+#include "processkit/asio/export.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/readiness.hpp"
 #include "processkit/core/sampler.hpp"
@@ -55,7 +56,8 @@ enum class OnCancel {
     CloseStdin,  ///< a write: stdin is closed (what was written is unknown)
 };
 
-class Run final : public DropsOnShutdown, public std::enable_shared_from_this<Run> {
+class PROCESSKIT_ASIO_EXPORT Run final : public DropsOnShutdown,
+                                         public std::enable_shared_from_this<Run> {
 public:
     using Executor = ::asio::any_io_executor;
     struct Private {}; // make_shared needs a public constructor

@@ -3,6 +3,7 @@
 
 #include "processkit/asio/detail/completion.hpp"
 #include "processkit/asio/detail/shutdown_registry.hpp"
+#include "processkit/asio/export.hpp"
 #include "processkit/core/sampler.hpp"
 #include "processkit/core/stats.hpp"
 #include "processkit/os/process_group.hpp"
@@ -22,7 +23,8 @@ namespace processkit::asio::detail {
 
 using StatsCompletion = CompletionPtr<std::error_code, ProcessGroupStats>;
 
-class SamplerCore : public DropsOnShutdown, public std::enable_shared_from_this<SamplerCore> {
+class PROCESSKIT_ASIO_EXPORT SamplerCore : public DropsOnShutdown,
+                                           public std::enable_shared_from_this<SamplerCore> {
 public:
     SamplerCore(::asio::any_io_executor io, ProcessGroup& group, Duration every);
     ~SamplerCore();

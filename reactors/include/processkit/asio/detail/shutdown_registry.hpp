@@ -1,4 +1,6 @@
 #pragma once
+
+#include "processkit/asio/export.hpp"
 // The pending completions of a run or a sampler live in that object, not in
 // an Asio service, so shutting an execution context down could not destroy
 // them the way Asio destroys the handlers of its own I/O objects. A handler
@@ -35,7 +37,7 @@ protected:
     virtual ~DropsOnShutdown() = default;
 };
 
-class ShutdownRegistry final : public ::asio::execution_context::service {
+class PROCESSKIT_ASIO_EXPORT ShutdownRegistry final : public ::asio::execution_context::service {
 public:
     using key_type = ShutdownRegistry;
 

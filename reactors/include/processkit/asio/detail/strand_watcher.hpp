@@ -12,6 +12,7 @@
 // Thread-safety: strand only (and the owner's constructor, before any wait).
 
 #include "processkit/asio/detail/handle_wait.hpp"
+#include "processkit/asio/export.hpp"
 #include "processkit/driver/deadline_table.hpp"
 #include "processkit/driver/watcher.hpp"
 
@@ -26,7 +27,7 @@
 
 namespace processkit::asio::detail {
 
-class StrandWatcher final : public driver::Watcher {
+class PROCESSKIT_ASIO_EXPORT StrandWatcher final : public driver::Watcher {
 public:
     using Strand = ::asio::strand<::asio::any_io_executor>;
 

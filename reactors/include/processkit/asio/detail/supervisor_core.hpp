@@ -5,6 +5,7 @@
 
 #include "processkit/asio/detail/completion.hpp"
 #include "processkit/asio/detail/shutdown_registry.hpp"
+#include "processkit/asio/export.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/supervisor_policy.hpp"
 
@@ -22,7 +23,8 @@ namespace processkit::asio::detail {
 
 using ReportCompletion = CompletionPtr<std::error_code, SupervisorReport>;
 
-class SupervisorCore : public DropsOnShutdown, public std::enable_shared_from_this<SupervisorCore> {
+class PROCESSKIT_ASIO_EXPORT SupervisorCore : public DropsOnShutdown,
+                                              public std::enable_shared_from_this<SupervisorCore> {
 public:
     /// Throws InvalidArgument (named after the command) for an invalid policy.
     SupervisorCore(::asio::any_io_executor io, Command command, SupervisorPolicy policy);
