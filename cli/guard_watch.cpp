@@ -5,8 +5,8 @@
 #endif
 
 #include <chrono>
-#include <cstdio>
 #include <string>
+#include <utility>
 
 namespace pk {
 namespace {
@@ -17,8 +17,9 @@ constexpr auto check_interval = std::chrono::milliseconds(100);
 
 } // namespace
 
-GuardWatch::GuardWatch(processkit::ProcessGroup& group, processkit::TimePoint now)
-    : group_(group) {
+GuardWatch::GuardWatch(processkit::ProcessGroup& group, processkit::TimePoint now, Say say)
+    : group_(group)
+    , say_(std::move(say)) {
     if (group_.owner_death_protected()) {
         next_ = now + check_interval;
     }
@@ -33,9 +34,8 @@ void GuardWatch::tick(processkit::TimePoint now) {
         return;
     }
     if (group_.renew_owner_death_protection()) {
-        std::fputs("pk: warning: the owner-death guard died during the run; a new one "
-                   "protects the tree again\n",
-                   stderr);
+        say_("pk: warning: the owner-death guard died during the run; a new one protects the "
+             "tree again\n");
         return;
     }
 #if defined(_WIN32)
@@ -43,10 +43,10 @@ void GuardWatch::tick(processkit::TimePoint now) {
 #else
     const std::string why = processkit::os::OwnerGuard::last_error();
 #endif
-    std::fprintf(stderr,
-                 "pk: warning: the owner-death guard died during the run and no new one could "
-                 "be started%s%s: if pk is killed, PROGRAM's tree will outlive it\n",
-                 why.empty() ? "" : ": ", why.c_str());
+    say_("pk: warning: the owner-death guard died during the run and no new one could be "
+         "started" +
+         (why.empty() ? std::string() : ": " + why) +
+         ": if pk is killed, PROGRAM's tree will outlive it\n");
     next_.reset(); // said once
 }
 

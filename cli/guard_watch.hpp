@@ -7,15 +7,20 @@
 #include "processkit/core/time.hpp"
 #include "processkit/os/process_group.hpp"
 
+#include <functional>
 #include <optional>
+#include <string_view>
 
 namespace pk {
 
 class GuardWatch {
 public:
+    /// Writes one message of pk's own on stderr (whole lines).
+    using Say = std::function<void(std::string_view)>;
+
     /// Watches only a group that starts protected (an unprotected one was
     /// reported already, and a guard that cannot start will not start later).
-    GuardWatch(processkit::ProcessGroup& group, processkit::TimePoint now);
+    GuardWatch(processkit::ProcessGroup& group, processkit::TimePoint now, Say say);
 
     /// When tick() wants to run next; nullopt when there is nothing to watch.
     std::optional<processkit::TimePoint> next_check() const { return next_; }
@@ -24,6 +29,7 @@ public:
 
 private:
     processkit::ProcessGroup& group_;
+    Say say_;
     std::optional<processkit::TimePoint> next_;
 };
 

@@ -86,6 +86,11 @@ const std::vector<OptionSpec>& specs() {
          [](O& o, S v) { o.stats_out = v; }},
         {"--plot", "FILE.svg", "SVG chart of CPU, memory and processes", "none",
          [](O& o, S v) { o.plot = v; }},
+        {"--status", "", "live status line on stderr (a terminal only)", "auto, see below",
+         [](O& o, S) { o.status = true; }},
+        {"--no-status", "", "no live status line", "auto", [](O& o, S) { o.status = false; }},
+        {"--quiet", "", "no informational output on stderr (errors still print)", "off",
+         [](O& o, S) { o.quiet = true; }},
         {"--mechanism", "auto|cgroup|pgroup", "containment (auto: strongest)", "auto",
          [](O& o, S v) { o.mechanism = parse_mechanism_option(v); }},
         {"--memory-max", "BYTES", "memory limit of the tree", "none",
@@ -227,6 +232,10 @@ std::string run_help() {
            "Environment options apply in this order: --env-clear, --unset, --env.\n"
            "Limits need cgroup controllers (pk doctor); if they cannot be enforced,\n"
            "pk refuses to run (status 125).\n"
+           "Status line (auto): when stderr is a terminal, TERM is not dumb and neither\n"
+           "--json nor --quiet is given, one line below PROGRAM's output shows elapsed\n"
+           "time, CPU, memory, processes and the --timeout countdown. PROGRAM's output\n"
+           "to that terminal then passes through a pseudo-terminal read by pk.\n"
            "\n"
            "Exit status: PROGRAM's exit code; 128+N if it died of signal N or pk\n"
            "received signal N (INT, TERM, HUP); 124 if --timeout fired; 125 if pk\n"

@@ -42,6 +42,13 @@ struct RunRequest {
     std::optional<std::string> stats_out;
     std::optional<std::string> plot;
 
+    /// --status (true) / --no-status (false), the last one given; unset:
+    /// shown on a terminal unless --json, --quiet or TERM=dumb (status_choice.hpp).
+    std::optional<bool> status;
+    /// --quiet: none of pk's informational output on stderr (the status line);
+    /// warnings and errors still print.
+    bool quiet = false;
+
     std::optional<processkit::Mechanism> mechanism; ///< nullopt: auto
     processkit::ResourceLimits limits;
 

@@ -3,9 +3,9 @@
 #include "failure.hpp"
 #include "guard_watch.hpp"
 #include "json_result.hpp"
+#include "live_status.hpp"
 #include "output_file.hpp"
 #include "processkit/blocking/reactor.hpp"
-#include "processkit/blocking/wait_ready.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/termination.hpp"
 #include "processkit/driver/run_driver.hpp"
@@ -219,15 +219,19 @@ private:
 };
 
 /// After PROGRAM exited during a stop: give the rest of the tree until the
-/// end of the grace to finish, then kill it.
-void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignals& signals) {
+/// end of the grace to finish, then kill it. The status line goes on (its
+/// relay at its own pace: what the tree writes waits in the pseudo-terminal).
+void wait_for_tree(processkit::ProcessGroup& group, Stopper& stopper, StopSignals& signals,
+                   LiveStatus& status) {
     while (stopper.kill_at() && !group.empty()) {
         const TimePoint now = Clock::now();
         stopper.tick(now);
         if (!stopper.kill_at()) {
             break;
         }
-        wait_for_signal_or_empty(group, signals, *stopper.kill_at());
+        status.pump(now, true);
+        wait_for_signal_or_empty(group, signals,
+                                 earliest(stopper.kill_at(), status.next_draw()).value_or(now));
         while (auto n = signals.take()) {
             stopper.received(*n, Clock::now());
         }
@@ -262,6 +266,7 @@ int run_command(const RunRequest& o) {
     report.sample_every = o.sample_every;
     Captures captures{OutputCapture(o.output_cap(), o.keeps_tail()),
                       OutputCapture(o.output_cap(), o.keeps_tail())};
+    LiveStatus status(o, group.mechanism() == processkit::Mechanism::ProcessGroup);
 
     TimePoint started = Clock::now();
     processkit::blocking::Reactor reactor;
@@ -277,6 +282,7 @@ int run_command(const RunRequest& o) {
         }
         s.memory_bytes = st.memory_bytes;
         // Running figures only: the samples themselves are not kept (S3).
+        status.add_sample(s);
         ++report.samples;
         report.max_processes = std::max(report.max_processes.value_or(0), s.active_process_count);
         if (plot) {
@@ -292,16 +298,24 @@ int run_command(const RunRequest& o) {
 #else
     driver_options.stdio_redirect.stdin_fd = stdin_source.fd.get(); // -1 without --stdin
 #endif
+    status.route_output(driver_options.stdio_redirect);
     processkit::driver::RunDriver driver(make_command(o, captures), std::move(driver_options),
                                          reactor);
     Stopper stopper(group, o.grace);
 
     started = Clock::now();
-    driver.start(started);
+    try {
+        driver.start(started);
+    } catch (...) {
+        status.spawned();
+        throw;
+    }
+    status.spawned();
+    status.started(started);
     stdin_source.fd.reset(); // PROGRAM has its own copy; pk keeps no reader of a FIFO
     const std::optional<TimePoint> timeout_at =
         o.timeout ? std::optional<TimePoint>(started + *o.timeout) : std::nullopt;
-    GuardWatch guard_watch(group, started);
+    GuardWatch guard_watch(group, started, [&status](std::string_view m) { status.say(m); });
     while (!driver.finished()) {
         TimePoint now = Clock::now();
         auto wake = earliest(earliest(reactor.next_deadline(), stopper.kill_at()),
@@ -309,7 +323,7 @@ int run_command(const RunRequest& o) {
         if (!stopper.stopping()) {
             wake = earliest(wake, timeout_at);
         }
-        processkit::blocking::wait_ready({reactor.fd(), signals.fd()}, wake);
+        status.wait({reactor.fd(), signals.fd()}, wake);
         now = Clock::now();
         while (auto n = signals.take()) {
             stopper.received(*n, now);
@@ -320,6 +334,7 @@ int run_command(const RunRequest& o) {
         stopper.tick(now);
         guard_watch.tick(now);
         reactor.run_once(now); // dispatches what is ready without waiting
+        status.pump(now, stopper.stopping());
     }
     processkit::ProcessResult result = *driver.take_result();
     if (result.outcome.kind == processkit::Outcome::Kind::SpawnFailed) {
@@ -328,7 +343,7 @@ int run_command(const RunRequest& o) {
         }
         throw Failure(exit_pk_failed, "cannot start '" + o.program + "'");
     }
-    wait_for_tree(group, stopper, signals);
+    wait_for_tree(group, stopper, signals, status);
 
     // The tree's own accounting covers members that already exited
     // (cgroup cpu.stat); the samples stopped when PROGRAM exited.
@@ -338,6 +353,9 @@ int run_command(const RunRequest& o) {
     } catch (const processkit::Error&) {
     }
     stopper.kill_rest(); // whatever PROGRAM left behind dies with the run
+    // Everything the tree wrote reaches the terminal before the line goes
+    // and before anything else pk prints.
+    status.finish(signals.fd());
 
     report.exit_code = result.exit_code();
     report.signal = result.status ? result.status->signal() : std::nullopt;

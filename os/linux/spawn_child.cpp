@@ -94,9 +94,10 @@ PK_CHILD_CODE int child_main(void* arg) {
     }
     (void)::syscall(SYS_rt_sigprocmask, SIG_SETMASK, zeros, nullptr, kernel_sigset_bytes);
 
-    // (5) stdio. The sources are distinct descriptors owned by the parent
-    // (or the parent's own 0-2), or the null device opened here; a source
-    // that sits on another stdio slot is first moved out of the way.
+    // (5) stdio. The sources are descriptors owned by the parent (or the
+    // parent's own 0-2; one may serve two slots, e.g. a terminal for stdout
+    // and stderr), or the null device opened here; a source that sits on
+    // another stdio slot is first moved out of the way.
     // An inherited slot passes on only a standard stream: if the number is
     // closed, or close-on-exec (then it is somebody's internal descriptor —
     // a library's eventfd, a /proc read in flight — that landed on 0-2

@@ -61,9 +61,10 @@ Stdio prepare_stdio(const Command& command, const StdioRedirect& redirect) {
     for (Stream stream : {Stream::Stdout, Stream::Stderr}) {
         const int target = stream == Stream::Stdout ? 1 : 2;
         UniqueFd& parent_end = stream == Stream::Stdout ? s.stdout_pipe : s.stderr_pipe;
-        if (stream == Stream::Stdout && redirect.stdout_fd >= 0) {
-            s.source[1] = redirect.stdout_fd;
-            s.inherited[1] = false;
+        const int redirected = stream == Stream::Stdout ? redirect.stdout_fd : redirect.stderr_fd;
+        if (redirected >= 0) {
+            s.source[static_cast<std::size_t>(target)] = redirected;
+            s.inherited[static_cast<std::size_t>(target)] = false;
             continue;
         }
         switch (command.mode(stream)) {

@@ -66,6 +66,19 @@ TEST(RunRequest, EveryOption) {
     EXPECT_EQ(o.stdin_file, "in.txt");
 }
 
+TEST(RunRequest, StatusLineAndQuiet) {
+    EXPECT_FALSE(pk::parse_run_request({"p"}).status); // auto: see status_choice.hpp
+    EXPECT_FALSE(pk::parse_run_request({"p"}).quiet);
+    EXPECT_EQ(pk::parse_run_request({"--status", "p"}).status, true);
+    EXPECT_EQ(pk::parse_run_request({"--no-status", "p"}).status, false);
+    // The last one given wins (an alias or a script may add one).
+    EXPECT_EQ(pk::parse_run_request({"--no-status", "--status", "p"}).status, true);
+    EXPECT_EQ(pk::parse_run_request({"--status", "--no-status", "p"}).status, false);
+    EXPECT_TRUE(pk::parse_run_request({"--quiet", "p"}).quiet);
+    EXPECT_THROW(pk::parse_run_request({"--status=on", "p"}), pk::UsageError);
+    EXPECT_THROW(pk::parse_run_request({"--quiet=1", "p"}), pk::UsageError);
+}
+
 TEST(RunRequest, OutputCapDefaultsToTheTailOf64MiB) {
     const auto d = pk::parse_run_request({"--json", "p"});
     EXPECT_EQ(d.output_cap(), 64u << 20);

@@ -8,14 +8,18 @@ processes it started can be found through /proc/*/environ; after each test
 none may be left. Timing is only used for correctness bounds (a tree gone
 within 1 s of pk's SIGKILL) and for generous upper bounds against hangs.
 """
+import fcntl
 import hashlib
 import json
 import os
+import re
 import select
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import traceback
 import uuid
@@ -662,9 +666,9 @@ def help_version_doctor(c):
     r = subprocess.run([PK, "run", "--help"], capture_output=True, text=True)
     assert r.returncode == 0
     for opt in ("--timeout", "--grace", "--signal", "--json", "--max-output", "--keep",
-                "--profile", "--sample-every", "--stats-out", "--plot", "--mechanism",
-                "--memory-max", "--pids-max", "--cpu-max", "--cwd", "--env ", "--unset",
-                "--env-clear", "--stdin"):
+                "--profile", "--sample-every", "--stats-out", "--plot", "--status ",
+                "--no-status", "--quiet", "--mechanism", "--memory-max", "--pids-max",
+                "--cpu-max", "--cwd", "--env ", "--unset", "--env-clear", "--stdin"):
         lines = r.stdout.splitlines()
         at = next(i for i, l in enumerate(lines) if l.strip().startswith(opt.strip()))
         entry = lines[at] + (lines[at + 1] if lines[at + 1].startswith(" " * 10) else "")
@@ -715,6 +719,288 @@ def doctor_shows_the_guard(c):
     r = subprocess.run([PK, "doctor"], capture_output=True, text=True, env=env)
     assert "owner-death guard" in r.stdout and "startable" in r.stdout, r.stdout
 
+
+# --- the live status line (issue 17) ---------------------------------------------------
+
+CLEAR = b"\r\x1b[2K"
+# Every draw is CLEAR + text, and a CLEAR always follows it (before output, at the end).
+STATUS_DRAW = re.compile(rb"\r\x1b\[2K([^\r\n\x1b]*)(?=\r\x1b\[2K)")
+STATUS_TEXT = re.compile(r"pk (\d+h)?(\d+m)?\d+s \| CPU (n/a|\d+\.\d\d cores) \| mem (n/a|\S+ \S+)"
+                         r" \| \d+ process(es| group| groups)?( \| timeout in \S+| \| stopping)?")
+
+
+def run_on_terminal(c, args, env=None, cols=100, stdout_tty=True, stderr_tty=True):
+    """Runs pk run ARGS with stdin, stdout and stderr on a new pseudo-terminal
+    of COLS columns (or stdout / stderr into a file). Output processing is off
+    there, so what is read is exactly what pk and PROGRAM wrote. Returns
+    (status, bytes on the terminal, bytes in the file). TERM is xterm unless
+    ENV says otherwise (the caller's own may be dumb or unset)."""
+    env = env if env is not None else dict(c.env, TERM="xterm")
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.OPOST
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    with open(c.path("stream.out"), "wb") as f:
+        p = subprocess.Popen(c.argv(args), stdin=slave, stdout=slave if stdout_tty else f,
+                             stderr=slave if stderr_tty else f, env=env,
+                             start_new_session=True)
+    os.close(slave)
+    seen = bytearray()
+    deadline = time.monotonic() + HANG
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: nobody holds the terminal any more
+                    data = b""
+                if data:
+                    seen += data
+                    continue
+            if p.poll() is not None and not ready:
+                break
+            if ready:  # end of output
+                break
+        status = p.wait(HANG)
+    finally:
+        os.close(master)
+        if p.poll() is None:
+            p.kill()
+    with open(c.path("stream.out"), "rb") as f:
+        return status, bytes(seen), f.read()
+
+
+def split_terminal(data):
+    """(PROGRAM's bytes, the status texts drawn) from what reached the terminal."""
+    texts = [m.group(1).decode() for m in STATUS_DRAW.finditer(data)]
+    return STATUS_DRAW.sub(b"", data).replace(CLEAR, b""), texts
+
+
+def screen(data):
+    """The lines a terminal (one that turns \\n into \\r\\n) shows after DATA. An
+    erase may only ever hit an empty line or a status line: pk never erases
+    PROGRAM's text."""
+    lines, col, i = [""], 0, 0
+    while i < len(data):
+        if data.startswith(b"\x1b[2K", i):
+            assert lines[-1] == "" or STATUS_TEXT.fullmatch(lines[-1]) or \
+                lines[-1].startswith("pk "), f"erased PROGRAM's text: {lines[-1]!r}"
+            lines[-1], i = "", i + 4
+            continue
+        ch = data[i:i + 1].decode("latin-1")
+        if ch == "\r":
+            col = 0
+        elif ch == "\n":
+            lines, col = lines + [""], 0
+        else:
+            lines[-1] = lines[-1][:col].ljust(col) + ch + lines[-1][col + 1:]
+            col += 1
+        i += 1
+    return lines
+
+
+@test
+def status_line_on_a_terminal(c):
+    script = ("echo out1; echo err1 >&2; sleep 1.5; echo out2; echo err2 >&2; sleep 0.5; "
+              "[ -t 1 ] && [ -t 2 ] && echo both-tty; exit 3")
+    status, seen, _ = run_on_terminal(c, ["--timeout", "1m", "--profile", "sh", "-c", script])
+    assert status == 3, (status, seen)
+    program, texts = split_terminal(seen)
+    # PROGRAM's bytes arrive intact and in order; it still sees a terminal.
+    profile = program[program.index(b"pk profile of sh"):]
+    assert program[:-len(profile)] == b"out1\nerr1\nout2\nerr2\nboth-tty\n", program
+    assert texts, f"no status line drawn: {seen!r}"
+    for t in texts:
+        assert STATUS_TEXT.fullmatch(t), t
+        assert "timeout in" in t and len(t) <= 99, t
+        assert "process" in t and "mem " in t and "CPU " in t, t
+        if CGROUP:
+            assert " cores" in t, t
+    # The screen: PROGRAM's lines, then the profile; no status line left over.
+    lines = screen(seen)
+    assert lines[:5] == ["out1", "err1", "out2", "err2", "both-tty"], lines
+    assert lines[5] == "pk profile of sh" and lines[-1] == "", lines
+    assert not any(l.startswith("pk ") and "|" in l for l in lines), lines
+
+
+@test
+def status_line_leaves_unfinished_lines_alone(c):
+    status, seen, _ = run_on_terminal(
+        c, ["sh", "-c", "printf 'Name: '; sleep 1; printf 'Ann\\n'; sleep 1; printf '\\r50%%'"])
+    assert status == 0, (status, seen)
+    program, texts = split_terminal(seen)
+    assert program == b"Name: Ann\n\r50%", program
+    assert texts, "no status line after the finished line"
+    # The prompt's line is never erased or drawn over (screen() checks every erase).
+    lines = screen(seen)
+    assert lines == ["Name: Ann", "50%"], lines
+
+
+@test
+def status_line_fits_the_terminal(c):
+    status, seen, _ = run_on_terminal(c, ["--timeout", "1h", "sleep", "1"], cols=30)
+    assert status == 0
+    _, texts = split_terminal(seen)
+    assert texts and all(len(t) <= 29 for t in texts), texts
+    assert all(t.startswith("pk ") for t in texts), texts
+
+
+@test
+def status_line_relay_is_byte_exact(c):
+    src = c.path("random.bin")
+    data = os.urandom(3 << 20)
+    with open(src, "wb") as f:
+        f.write(data)
+    # Each burst ends a line, so that the line is drawn during the sleeps
+    # (random bytes end a line only by chance).
+    status, seen, _ = run_on_terminal(
+        c, ["sh", "-c", 'cat "$1"; echo; sleep 0.6; cat "$1" >&2; echo >&2; sleep 0.6', "sh",
+            src])
+    assert status == 0
+    program, texts = split_terminal(seen)
+    want = data + b"\n" + data + b"\n"
+    assert hashlib.sha256(program).hexdigest() == hashlib.sha256(want).hexdigest(), \
+        (len(program), len(want))
+    assert texts
+
+
+@test
+def status_line_only_when_wanted(c):
+    """No status byte (no \\r, no escape) unless stderr is a terminal that wants one."""
+    script = "echo out; echo err >&2; sleep 0.8"
+    xterm = dict(c.env, TERM="xterm")
+    no_term = {k: v for k, v in c.env.items() if k != "TERM"}
+    cases = [
+        (["--json"], xterm, True),
+        (["--quiet"], xterm, True),
+        (["--no-status"], xterm, True),
+        (["--status", "--no-status"], xterm, True),
+        ([], dict(c.env, TERM="dumb"), True),
+        ([], no_term, True),
+        (["--status"], xterm, False),  # stderr into a file: never, even when asked
+        ([], xterm, False),
+    ]
+    for args, env, stderr_tty in cases:
+        status, seen, file = run_on_terminal(c, [*args, "sh", "-c", script], env=env,
+                                             stderr_tty=stderr_tty)
+        assert status == 0, (args, status, seen, file)
+        for stream in (seen, file):
+            assert b"\r" not in stream and b"\x1b" not in stream, (args, stream)
+        if "--json" in args:
+            j = json.loads(seen)
+            assert j["stdout"] == "out\n" and j["stderr"] == "err\n", j
+        else:
+            assert (seen + file).count(b"out\n") == 1 and (seen + file).count(b"err\n") == 1
+    # Asked for with --json (or --quiet) on a terminal: shown, and cleared before the JSON.
+    status, seen, _ = run_on_terminal(c, ["--json", "--status", "sh", "-c", script])
+    program, texts = split_terminal(seen)
+    assert status == 0 and texts, seen
+    assert json.loads(program)["stdout"] == "out\n", program
+
+
+@test
+def status_line_stdout_elsewhere_goes_straight_there(c):
+    status, seen, file = run_on_terminal(
+        c, ["sh", "-c", "echo out; [ -t 1 ] || echo not-a-tty; echo err >&2; sleep 1"],
+        stdout_tty=False)
+    assert status == 0
+    assert file == b"out\nnot-a-tty\n", file
+    program, texts = split_terminal(seen)
+    assert program == b"err\n" and texts, seen
+
+
+@test
+def status_line_with_a_timeout(c):
+    status, seen, _ = run_on_terminal(c, ["--timeout", "1500ms", "sh", "-c",
+                                          "echo started; exec sleep 30"])
+    assert status == 124, (status, seen)
+    program, texts = split_terminal(seen)
+    assert program == b"started\n", program
+    assert any(re.search(r"timeout in [12]s$", t) for t in texts), texts
+    assert screen(seen) == ["started", ""], screen(seen)
+
+
+@test
+def status_line_when_pk_is_stopped(c):
+    """TERM to pk: the tree is stopped as without the line, its last words
+    reach the terminal, and the line is gone."""
+    script = "trap 'echo bye >&2; exit 0' TERM; echo ready; while :; do sleep 0.1; done"
+    env = dict(c.env, TERM="xterm")
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.OPOST
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    p = subprocess.Popen(c.argv(["sh", "-c", script]), stdin=slave, stdout=slave, stderr=slave,
+                         env=env, start_new_session=True)
+    os.close(slave)
+    seen = bytearray()
+    try:
+        while b"ready\n" not in seen or not STATUS_DRAW.search(seen + CLEAR):
+            ready, _, _ = select.select([master], [], [], HANG)
+            assert ready, seen
+            seen += os.read(master, 65536)
+        p.send_signal(signal.SIGTERM)
+        while True:
+            ready, _, _ = select.select([master], [], [], 2)
+            try:
+                data = os.read(master, 65536) if ready else b""
+            except OSError:
+                data = b""
+            if not data:
+                break
+            seen += data
+        assert p.wait(HANG) == 128 + signal.SIGTERM
+    finally:
+        os.close(master)
+        if p.poll() is None:
+            p.kill()
+    program, texts = split_terminal(bytes(seen))
+    # (sh may also say that its sleep was terminated: the TERM reached the whole tree.)
+    assert program.startswith(b"ready\n") and program.endswith(b"bye\n"), bytes(seen)
+    assert texts and screen(bytes(seen)) == program.decode().split("\n"), bytes(seen)
+
+
+
+@test
+def status_line_stays_off_a_background_job(c):
+    """pk run ... & in a shell with job control: the shell owns the screen, so
+    no status byte is written; in the foreground of the same terminal it is."""
+    pk = " ".join(c.argv(["sh", "-c", "'echo one; sleep 1.2; echo two; sleep 0.6'"]))
+    for background, script in ((True, f"set -m; {pk} & wait $!; echo status=$?"),
+                               (False, f"set -m; {pk}; echo status=$?")):
+        master, slave = os.openpty()
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        # bash leads a session whose controlling terminal is the pseudo-terminal.
+        p = subprocess.Popen(["bash", "-c", script], stdin=slave, stdout=slave, stderr=slave,
+                             env=dict(c.env, TERM="xterm"), start_new_session=True,
+                             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+        os.close(slave)
+        seen = bytearray()
+        try:
+            while True:
+                ready, _, _ = select.select([master], [], [], HANG)
+                try:
+                    data = os.read(master, 65536) if ready else b""
+                except OSError:
+                    data = b""
+                if not data:
+                    break
+                seen += data
+            assert p.wait(HANG) == 0
+        finally:
+            os.close(master)
+            if p.poll() is None:
+                p.kill()
+        program, texts = split_terminal(bytes(seen))
+        assert b"one\ntwo\n" in program and b"status=0\n" in program, bytes(seen)
+        if background:
+            assert b"\x1b" not in seen and b"\r" not in seen, bytes(seen)
+        else:
+            assert texts, bytes(seen)
 
 def main():
     global CGROUP

@@ -547,6 +547,46 @@ TEST_F(SpawnTest, DiscardAndCaptureModes) {
     EXPECT_EQ(p.child.wait().status, ExitStatus::exited(0));
 }
 
+TEST_F(SpawnTest, RedirectedStdoutAndStderrShareOneDescriptor) {
+    // pk's status line hands the child one pseudo-terminal for both streams;
+    // a pipe stands in for it here. The Command's own modes are not used.
+    int ends[2];
+    ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+    os::UniqueFd read_end(ends[0]);
+    os::UniqueFd write_end(ends[1]);
+    os::StdioRedirect redirect;
+    redirect.stdout_fd = write_end.get();
+    redirect.stderr_fd = write_end.get();
+    auto p = os::spawn(sh("echo out; echo err >&2"), {}, redirect);
+    EXPECT_FALSE(p.stdout_pipe);
+    EXPECT_FALSE(p.stderr_pipe);
+    write_end.reset(); // the child holds the only writers now
+    std::string both;
+    std::string unused;
+    read_until_eof(read_end.get(), -1, both, unused);
+    EXPECT_EQ(both, "out\nerr\n");
+    EXPECT_EQ(p.child.wait().status, ExitStatus::exited(0));
+}
+
+TEST_F(SpawnTest, RedirectedStderrAloneLeavesStdoutCaptured) {
+    int ends[2];
+    ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+    os::UniqueFd read_end(ends[0]);
+    os::UniqueFd write_end(ends[1]);
+    os::StdioRedirect redirect;
+    redirect.stderr_fd = write_end.get();
+    auto p = os::spawn(sh("echo out; echo err >&2"), {}, redirect);
+    ASSERT_TRUE(p.stdout_pipe);
+    EXPECT_FALSE(p.stderr_pipe);
+    write_end.reset();
+    std::string out;
+    std::string err;
+    read_until_eof(p.stdout_pipe.get(), read_end.get(), out, err);
+    EXPECT_EQ(out, "out\n");
+    EXPECT_EQ(err, "err\n");
+    EXPECT_EQ(p.child.wait().status, ExitStatus::exited(0));
+}
+
 TEST_F(SpawnTest, StdioIsShuffledWhenOurOwnStdioIsClosed) {
     // In a forked copy of this process, close 0, 1 and 2: the pipes then land
     // on those numbers, and the child must still get each on the right slot.
