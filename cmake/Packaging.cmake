@@ -52,4 +52,12 @@ string(CONCAT CPACK_COMPONENT_PK_DESCRIPTION
   "if pk itself dies. It can print a JSON result, a resource profile, per-sample\n"
   "statistics and an SVG chart of CPU, memory and processes.")
 
+if(BUILD_SHARED_LIBS)
+  # dpkg-shlibdeps cannot resolve pk's libprocesskit_*.so.* (they are in
+  # libprocesskit-dev, not installed while packaging). pk's run-time needs
+  # come through its exact dependency on libprocesskit-dev, whose own
+  # shlibdeps name libc6 and libstdc++6.
+  set(CPACK_DEBIAN_PK_PACKAGE_SHLIBDEPS OFF)
+endif()
+
 include(CPack)
