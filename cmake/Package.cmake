@@ -43,8 +43,19 @@ option(PROCESSKIT_INSTALL "Generate processkit's install rules" ${PROJECT_IS_TOP
 set(PROCESSKIT_GUARD_INSTALL_DIR "${CMAKE_INSTALL_LIBEXECDIR}/processkit")
 
 function(processkit_component name target)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "OPTIONAL" "" "DEPENDENCIES;PKG_CONFIG_REQUIRES")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "OPTIONAL" "PACKAGE" "DEPENDENCIES;PKG_CONFIG_REQUIRES")
   include(GNUInstallDirs) # for whichever directory calls it
+  # PACKAGE: the install component (and so the Debian package, see
+  # cmake/Packaging.cmake) that holds this component's files; `dev` unless a
+  # component has run-time dependencies of its own that the rest must not get.
+  if(NOT arg_PACKAGE)
+    set(arg_PACKAGE dev)
+  endif()
+  set(package "${arg_PACKAGE}")
+  set_property(GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_PACKAGE "${package}")
+  if(NOT package STREQUAL "dev")
+    set_property(GLOBAL APPEND PROPERTY PROCESSKIT_EXTRA_PACKAGES "${package}")
+  endif()
   set_property(GLOBAL APPEND PROPERTY PROCESSKIT_COMPONENTS "${name}")
   if(arg_OPTIONAL)
     set_property(GLOBAL APPEND PROPERTY PROCESSKIT_OPTIONAL_COMPONENTS "${name}")
@@ -59,12 +70,13 @@ function(processkit_component name target)
     set(export_set processkitTargets)
   endif()
   set_target_properties(${target} PROPERTIES EXPORT_NAME "${name}")
-  processkit_library_settings(${name} ${target})
+  processkit_library_settings(${name} ${target} ${package})
   if(PROCESSKIT_INSTALL)
     install(TARGETS ${target} EXPORT ${export_set}
-      ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
-      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev NAMELINK_COMPONENT dev
-      RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT dev)
+      ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${package}
+      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${package}
+        NAMELINK_COMPONENT ${package}
+      RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${package})
     # The caller's include/ holds processkit/<layer>/*.hpp (installed once
     # when a directory defines several components).
     get_property(done GLOBAL PROPERTY PROCESSKIT_INSTALLED_INCLUDE_DIRS)
@@ -72,7 +84,7 @@ function(processkit_component name target)
     if(IS_DIRECTORY "${headers}" AND NOT headers IN_LIST done)
       set_property(GLOBAL APPEND PROPERTY PROCESSKIT_INSTALLED_INCLUDE_DIRS "${headers}")
       install(DIRECTORY "${headers}/"
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT ${package}
         FILES_MATCHING PATTERN "*.hpp")
     endif()
   endif()
@@ -82,7 +94,7 @@ endfunction()
 # hidden visibility, with the names its headers offer marked by
 # PROCESSKIT_<NAME>_EXPORT from the generated processkit/<name>/export.hpp,
 # and, when shared, a versioned SONAME (docs/abi.md).
-function(processkit_library_settings name target)
+function(processkit_library_settings name target package)
   string(TOUPPER "${name}" upper)
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "SHARED_LIBRARY")
@@ -106,7 +118,7 @@ function(processkit_library_settings name target)
     SOVERSION "${PROCESSKIT_SOVERSION}")
   if(PROCESSKIT_INSTALL)
     install(FILES "${generated}/processkit/${name}/export.hpp"
-      DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/processkit/${name}" COMPONENT dev)
+      DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/processkit/${name}" COMPONENT ${package})
   endif()
 endfunction()
 
@@ -185,9 +197,10 @@ function(processkit_package)
   # targets loaded, only when a consumer asks for the component.
   set(PROCESSKIT_OPTIONAL_COMPONENTS_CODE "")
   foreach(name IN LISTS optional_components)
+    get_property(package GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_PACKAGE)
     install(EXPORT processkit_${name}Targets
       NAMESPACE processkit::
-      DESTINATION "${config_dir}" COMPONENT dev)
+      DESTINATION "${config_dir}" COMPONENT ${package})
     get_property(deps GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_DEPENDENCIES)
     string(APPEND PROCESSKIT_OPTIONAL_COMPONENTS_CODE
       "if(\"${name}\" IN_LIST processkit_FIND_COMPONENTS)\n"
@@ -294,6 +307,8 @@ function(processkit_package)
     set(PROCESSKIT_PC_COMPONENT_LIBS " -l${output_name}")
     configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/processkit-component.pc.in"
       "${PROJECT_BINARY_DIR}/processkit-${name}.pc" @ONLY)
-    install(FILES "${PROJECT_BINARY_DIR}/processkit-${name}.pc" DESTINATION "${pc_dir}" COMPONENT dev)
+    get_property(package GLOBAL PROPERTY PROCESSKIT_COMPONENT_${name}_PACKAGE)
+    install(FILES "${PROJECT_BINARY_DIR}/processkit-${name}.pc" DESTINATION "${pc_dir}"
+      COMPONENT ${package})
   endforeach()
 endfunction()

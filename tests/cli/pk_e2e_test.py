@@ -772,6 +772,20 @@ def run_on_terminal(c, args, env=None, cols=100, stdout_tty=True, stderr_tty=Tru
         return status, bytes(seen), f.read()
 
 
+def read_to_end(master, seen, wait):
+    """Appends to SEEN what the terminal MASTER gives until its end: end of
+    file, EIO (nobody holds the terminal any more) or WAIT seconds of silence."""
+    while True:
+        ready, _, _ = select.select([master], [], [], wait)
+        try:
+            data = os.read(master, 65536) if ready else b""
+        except OSError:
+            data = b""
+        if not data:
+            return
+        seen += data
+
+
 def split_terminal(data):
     """(PROGRAM's bytes, the status texts drawn) from what reached the terminal."""
     texts = [m.group(1).decode() for m in STATUS_DRAW.finditer(data)]
@@ -942,15 +956,7 @@ def status_line_when_pk_is_stopped(c):
             assert ready, seen
             seen += os.read(master, 65536)
         p.send_signal(signal.SIGTERM)
-        while True:
-            ready, _, _ = select.select([master], [], [], 2)
-            try:
-                data = os.read(master, 65536) if ready else b""
-            except OSError:
-                data = b""
-            if not data:
-                break
-            seen += data
+        read_to_end(master, seen, 2)
         assert p.wait(HANG) == 128 + signal.SIGTERM
     finally:
         os.close(master)
@@ -981,15 +987,7 @@ def status_line_stays_off_a_background_job(c):
         os.close(slave)
         seen = bytearray()
         try:
-            while True:
-                ready, _, _ = select.select([master], [], [], HANG)
-                try:
-                    data = os.read(master, 65536) if ready else b""
-                except OSError:
-                    data = b""
-                if not data:
-                    break
-                seen += data
+            read_to_end(master, seen, HANG)
             assert p.wait(HANG) == 0
         finally:
             os.close(master)

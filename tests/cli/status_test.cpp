@@ -16,6 +16,14 @@ namespace {
 const std::string clear(pk::StatusLine::clear_sequence);
 const TimePoint t0{std::chrono::seconds(1000)};
 
+/// A line started at t0 that has shown "pk 0s" since t0 + 250 ms.
+pk::StatusLine shown_line() {
+    pk::StatusLine line(250ms);
+    line.start(t0);
+    line.tick(t0 + 250ms, "pk 0s");
+    return line;
+}
+
 pk::StatusFigures full_figures() {
     pk::StatusFigures f;
     f.elapsed = 65s + 400ms;
@@ -178,18 +186,14 @@ TEST(StatusLine, ARunShorterThanAnIntervalWritesNothing) {
 }
 
 TEST(StatusLine, ClearedBeforeOutputAndRedrawnAfterALine) {
-    pk::StatusLine line(250ms);
-    line.start(t0);
-    line.tick(t0 + 250ms, "pk 0s");
+    pk::StatusLine line = shown_line();
     EXPECT_EQ(line.relay("out\n"), clear + "out\n" + clear + "pk 0s");
     EXPECT_TRUE(line.shown());
     EXPECT_EQ(line.tick(t0 + 1s, "pk 1s"), clear + "pk 1s");
 }
 
 TEST(StatusLine, AnUnfinishedLineIsNeverOverwritten) {
-    pk::StatusLine line(250ms);
-    line.start(t0);
-    line.tick(t0 + 250ms, "pk 0s");
+    pk::StatusLine line = shown_line();
     EXPECT_EQ(line.relay("Name: "), clear + "Name: ");
     EXPECT_FALSE(line.shown());
     EXPECT_FALSE(line.at_line_start());
@@ -211,9 +215,7 @@ TEST(StatusLine, NothingShownNothingCleared) {
 }
 
 TEST(StatusLine, FinishClearsForGood) {
-    pk::StatusLine line(250ms);
-    line.start(t0);
-    line.tick(t0 + 250ms, "pk 0s");
+    pk::StatusLine line = shown_line();
     EXPECT_EQ(line.finish(), clear);
     EXPECT_FALSE(line.shown());
     EXPECT_FALSE(line.next_draw());
@@ -224,9 +226,7 @@ TEST(StatusLine, FinishClearsForGood) {
 }
 
 TEST(StatusLine, TooNarrowATerminalShowsNothing) {
-    pk::StatusLine line(250ms);
-    line.start(t0);
-    line.tick(t0 + 250ms, "pk 0s");
+    pk::StatusLine line = shown_line();
     EXPECT_EQ(line.tick(t0 + 500ms, ""), clear);
     EXPECT_FALSE(line.shown());
     EXPECT_EQ(line.relay("x\n"), "x\n");
@@ -234,9 +234,7 @@ TEST(StatusLine, TooNarrowATerminalShowsNothing) {
 }
 
 TEST(StatusLine, NothingDrawnOrClearedInTheBackground) {
-    pk::StatusLine line(250ms);
-    line.start(t0);
-    line.tick(t0 + 250ms, "pk 0s");
+    pk::StatusLine line = shown_line();
     line.set_foreground(false); // `bg`: the shell has the screen
     EXPECT_FALSE(line.shown());
     EXPECT_EQ(line.tick(t0 + 500ms, "pk 0s b"), "");

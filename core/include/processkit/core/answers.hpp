@@ -16,12 +16,16 @@
 
 namespace processkit {
 
+/// What a checking verb answers: a value or an Error, exactly one of them set.
 template <class T>
 struct Answer {
     std::optional<T> value; ///< set when error is not
+    /// Set when value is not.
     std::optional<Error> error;
 
+    /// An answer holding the value `v`.
     static Answer ok(T v) { return {std::move(v), std::nullopt}; }
+    /// An answer holding the error `e`.
     static Answer failed(Error e) { return {std::nullopt, std::move(e)}; }
 };
 

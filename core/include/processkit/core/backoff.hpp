@@ -24,8 +24,10 @@ using UniformSource = std::function<double()>;
 /// jitter. The same seed gives the same sequence.
 class PROCESSKIT_CORE_EXPORT SplitMix64 {
 public:
+    /// Starts the sequence at `seed`.
     explicit SplitMix64(std::uint64_t seed)
         : state_(seed) {}
+    /// The next 64-bit number of the sequence.
     std::uint64_t next();
     /// Uniform in [0, 1), from the top 53 bits of next().
     double next_unit();
@@ -40,8 +42,11 @@ PROCESSKIT_CORE_EXPORT UniformSource seeded_uniform(std::uint64_t seed);
 /// Delay before retry or restart number n (n = 0 for the first):
 /// min(cap, base * factor^n), then reduced by up to `jitter` of itself.
 struct PROCESSKIT_CORE_EXPORT Backoff {
+    /// The delay for n = 0 (not negative).
     Duration base = std::chrono::milliseconds(100);
+    /// The growth per step (finite, at least 1).
     double factor = 2.0;
+    /// The longest delay (at least `base`).
     Duration cap = std::chrono::seconds(30);
     /// 0: exact delays. j in (0, 1]: the delay is drawn uniformly from
     /// (d * (1 - j), d], so it never exceeds the un-jittered delay or the cap.

@@ -28,8 +28,11 @@
 
 namespace processkit {
 
+/// How a line ended: None (end of stream, or a cut), or its terminator
+/// `\n` (Lf), `\r\n` (CrLf) or a lone `\r` (Cr).
 enum class LineEnding : unsigned char { None, Lf, CrLf, Cr };
 
+/// The terminator's bytes; empty for LineEnding::None.
 constexpr std::string_view terminator_bytes(LineEnding e) {
     switch (e) {
     case LineEnding::Lf:
@@ -44,11 +47,13 @@ constexpr std::string_view terminator_bytes(LineEnding e) {
     return "";
 }
 
+/// One line from a LineSplitter, owning its bytes.
 struct Line {
     std::string content;                  ///< raw bytes, without the terminator
     LineEnding ending = LineEnding::None; ///< None: end of stream, or a cut
     bool cut = false;                     ///< split at max_line_bytes; the line goes on
 
+    /// Bytes the line took in the input: content plus terminator.
     std::size_t raw_size() const { return content.size() + terminator_bytes(ending).size(); }
     friend bool operator==(const Line&, const Line&) = default;
 };
@@ -64,15 +69,23 @@ public:
 
 protected:
     LineSink() = default;
+    /// Sinks may be copied by derived classes.
     LineSink(const LineSink&) = default;
+    /// Sinks may be copied by derived classes.
     LineSink& operator=(const LineSink&) = default;
     ~LineSink() = default;
 };
 
+/// Splits one byte stream into lines whatever its chunking, by the rules at
+/// the top of line_splitter.hpp. Feed chunks with feed(), then call finish()
+/// once at the end of the stream.
 class PROCESSKIT_CORE_EXPORT LineSplitter {
 public:
+    /// The default line cap: 1 MiB.
     static constexpr std::size_t default_max_line_bytes = 1024 * 1024;
 
+    /// `max_line_bytes`: the longest line emitted whole; longer ones are cut
+    /// (0 is taken as 1).
     explicit LineSplitter(std::size_t max_line_bytes = default_max_line_bytes);
 
     /// Feeds a chunk; complete lines go to `sink`, in order.
@@ -81,10 +94,12 @@ public:
     void finish(LineSink& sink);
     /// The same, collecting owned lines into `out`.
     void feed(std::string_view chunk, std::vector<Line>& out);
+    /// End of stream, collecting owned lines into `out`.
     void finish(std::vector<Line>& out);
 
     /// Bytes held for an unfinished line (never more than max_line_bytes).
     std::size_t pending_bytes() const { return pending_.size(); }
+    /// The line cap in effect (at least 1).
     std::size_t max_line_bytes() const { return max_line_bytes_; }
 
 private:

@@ -18,33 +18,55 @@
 
 namespace processkit {
 
+/// What a run keeps of one captured stream (C9): everything, the oldest or
+/// the newest bytes or lines up to a limit, or up to a limit and then an
+/// OutputTooLarge error. A limit of 0 is no limit. The pipe is drained
+/// whatever the policy.
 struct BufferPolicy {
+    /// What happens to output past the limit.
     enum class Mode : std::uint8_t {
         Unbounded,  ///< keep everything
         KeepOldest, ///< keep the first max_bytes / max_lines, drop the rest
         KeepNewest, ///< keep the last max_bytes / max_lines
         Fail,       ///< keep up to the limit, then report OutputTooLarge
     };
+    /// The mode (default Unbounded).
     Mode mode = Mode::Unbounded;
     std::size_t max_bytes = 0; ///< 0: no byte limit
     std::size_t max_lines = 0; ///< 0: no line limit
 
+    /// Keep everything (the default).
     static BufferPolicy unbounded() { return {}; }
+    /// Keep the first `n` bytes: the line that crosses the limit is kept in
+    /// part, nothing after it.
     static BufferPolicy keep_oldest_bytes(std::size_t n) { return {Mode::KeepOldest, n, 0}; }
+    /// Keep the last `n` bytes; the oldest line kept may be partial.
     static BufferPolicy keep_newest_bytes(std::size_t n) { return {Mode::KeepNewest, n, 0}; }
+    /// Keep the first `n` lines.
     static BufferPolicy keep_oldest_lines(std::size_t n) { return {Mode::KeepOldest, 0, n}; }
+    /// Keep the last `n` lines.
     static BufferPolicy keep_newest_lines(std::size_t n) { return {Mode::KeepNewest, 0, n}; }
+    /// Keep the first `n` bytes; output past them sets
+    /// StreamCounters::overflowed and the run's error is OutputTooLarge.
     static BufferPolicy fail_past_bytes(std::size_t n) { return {Mode::Fail, n, 0}; }
+    /// Keep the first `n` lines; a line past them sets
+    /// StreamCounters::overflowed and the run's error is OutputTooLarge.
     static BufferPolicy fail_past_lines(std::size_t n) { return {Mode::Fail, 0, n}; }
 
+    /// True if a limit applies: a mode other than Unbounded with a non-zero
+    /// max_bytes or max_lines. Otherwise everything is kept.
     bool bounded() const { return mode != Mode::Unbounded && (max_bytes != 0 || max_lines != 0); }
     friend bool operator==(const BufferPolicy&, const BufferPolicy&) = default;
 };
 
 /// Figures describing a whole stream, whatever the policy stored.
 struct StreamCounters {
+    /// Bytes of the whole stream, line terminators included.
     std::uint64_t total_bytes = 0;
+    /// Lines of the whole stream; each piece of a line cut at max_line_bytes
+    /// counts as one.
     std::uint64_t total_lines = 0;
+    /// Bytes not stored.
     std::uint64_t dropped_bytes = 0;
     std::uint64_t dropped_lines = 0; ///< lines not stored in full
     bool truncated = false;          ///< something was dropped
@@ -53,12 +75,16 @@ struct StreamCounters {
     friend bool operator==(const StreamCounters&, const StreamCounters&) = default;
 };
 
+/// Stores one output stream's lines as a BufferPolicy allows, and counts
+/// the whole stream (StreamCounters) whatever it stores.
 class PROCESSKIT_CORE_EXPORT OutputBuffer {
 public:
+    /// An empty buffer storing per `policy`.
     explicit OutputBuffer(BufferPolicy policy = {});
 
     /// Stores one line (content and terminator) as the policy allows.
     void push(const Line& line);
+    /// The same, and may move from `line.content` (no copy of a long line).
     void push(Line&& line);
     /// The same for a line given as a view. `owned`, when not null, holds
     /// exactly `content` and may be moved from (no copy of a long line).
@@ -72,8 +98,11 @@ public:
     /// cut by a byte limit is stored partially. The views are valid until the
     /// next push().
     std::vector<std::string_view> segments() const;
+    /// Bytes stored now.
     std::size_t stored_bytes() const { return stored_bytes_; }
+    /// Figures for the whole stream so far; take_bytes() leaves them.
     const StreamCounters& counters() const { return counters_; }
+    /// The policy it stores by.
     const BufferPolicy& policy() const { return policy_; }
 
 private:

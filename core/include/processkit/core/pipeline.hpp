@@ -31,15 +31,22 @@
 
 namespace processkit {
 
+/// `a | b | c` without a shell (P1), as a value: the stages, each a Command
+/// whose stdout feeds the next stage's stdin, and the pipeline-wide timeout.
+/// Build it with operator| or add(); validate() says whether it can run.
 class PROCESSKIT_CORE_EXPORT Pipeline {
 public:
+    /// One stage: its command and whether its exit status may be blamed.
     struct Stage {
+        /// What the stage runs.
         Command command;
         /// False: the stage's exit status is never blamed.
         bool checked = true;
     };
 
+    /// No stage yet (validate() refuses it until one is added).
     Pipeline() = default;
+    /// One checked stage, `first`.
     explicit Pipeline(Command first);
 
     /// Appends a stage reading the previous stage's stdout.
@@ -53,16 +60,25 @@ public:
     /// Measured from the first spawn. At the deadline the timeout signal goes
     /// to the whole pipeline, then after the grace everything is killed.
     Pipeline& timeout(Duration d);
+    /// No timeout (the default).
     Pipeline& no_timeout();
     /// Also the grace given after a stage failed, before the rest is killed.
     /// Zero: kill at once, without a signal first.
     Pipeline& grace(Duration d);
+    /// The signal that begins a teardown: at the timeout, on a cancel, after a
+    /// stage failed (default TERM).
     Pipeline& timeout_signal(Signal s);
 
+    /// The stages, in order.
     const std::vector<Stage>& stages() const { return stages_; }
+    /// The number of stages.
     std::size_t size() const { return stages_.size(); }
+    /// The timeout; empty: none.
     const std::optional<Duration>& timeout() const { return timeout_; }
+    /// Time between the teardown signal and the kill (default
+    /// Command::default_grace).
     Duration grace() const { return grace_; }
+    /// The signal that begins a teardown.
     Signal timeout_signal() const { return timeout_signal_; }
 
     /// The program names joined by " | " (arguments never shown).
@@ -86,6 +102,7 @@ private:
 
 /// `Command("yes") | Command("head").args({"-n", "3"})`
 PROCESSKIT_CORE_EXPORT Pipeline operator|(Command a, Command b);
+/// `p` with `next` appended as a checked stage.
 PROCESSKIT_CORE_EXPORT Pipeline operator|(Pipeline p, Command next);
 
 /// Why the pipeline began tearing down (the first cause wins).
@@ -96,10 +113,13 @@ enum class PipelineStop : std::uint8_t {
     Cancelled,   ///< the caller cancelled
 };
 
+/// What one stage of a finished pipeline run produced, with what the blame
+/// rules need to judge it.
 struct StageResult {
     /// The stage's own run (stdout is empty for every stage but the last).
     /// A stage that failed to spawn has result.error set.
     ProcessResult result;
+    /// False: the stage's exit status is never blamed (Pipeline::Stage).
     bool checked = true;
     /// False: the stage never started (it or an earlier stage failed to spawn).
     bool started = false;
@@ -119,30 +139,41 @@ PROCESSKIT_CORE_EXPORT bool stage_really_failed(const StageResult& stage, bool i
 PROCESSKIT_CORE_EXPORT std::optional<std::size_t>
 blame_stage(const std::vector<StageResult>& stages, int pipe_signal = default_pipe_signal);
 
+/// What a run of a Pipeline produced: every stage's result and why the
+/// pipeline stopped. A failure is recorded here, not thrown, until
+/// ensure_success().
 struct PROCESSKIT_CORE_EXPORT PipelineResult {
+    /// Every stage's result, in stage order.
     std::vector<StageResult> stages;
+    /// Why the teardown began; None if every stage ended by itself.
     PipelineStop stopped_by = PipelineStop::None;
     Duration duration{0}; ///< from the first spawn to the end
     /// The program names joined by " | ", for messages.
     std::string programs;
+    /// The host's SIGPIPE number, for the blame rules.
     int pipe_signal = default_pipe_signal;
 
     /// The last stage's stdout.
     const std::string& stdout_bytes() const;
+    /// The last stage's stdout decoded per its encoding; empty without stages.
     std::string stdout_text() const;
+    /// The pipeline's timeout began the teardown.
     bool timed_out() const { return stopped_by == PipelineStop::TimedOut; }
+    /// The pipeline was cancelled (or abandoned by its owner).
     bool cancelled() const { return stopped_by == PipelineStop::Cancelled; }
 
     /// The blamed stage; empty on success, timeout or cancel.
     std::optional<std::size_t> failed_stage() const;
     /// Cancelled / TimedOut, the blamed stage's outcome, else the last stage's.
     Outcome outcome() const;
+    /// True when failure() is empty.
     bool success() const { return !failure().has_value(); }
     /// The error ensure_success() would throw: it names the blamed stage's
     /// program and ends with that stage's last non-empty stderr line. On a
     /// timeout or cancel it names the programs and ends with the last
     /// non-empty stderr line of the last stage (in stage order) that wrote one.
     std::optional<Error> failure() const;
+    /// Throws failure() if there is one; returns *this otherwise.
     const PipelineResult& ensure_success() const;
 };
 

@@ -46,29 +46,44 @@
 namespace processkit {
 
 namespace pipeline_input {
+/// Begin: arm the timeout and ask for stage 0's spawn.
 struct Start {};
+/// The answer to SpawnStage: the stage's child is running.
 struct StageSpawned {
+    /// The stage's index (0-based).
     std::size_t stage;
 };
+/// The answer to SpawnStage: the stage could not be started. No later stage
+/// is spawned and the teardown kills the rest at once.
 struct StageSpawnFailed {
+    /// The stage's index (0-based).
     std::size_t stage;
     ProcessResult result; ///< its error says why
 };
-struct StageExited { ///< the stage's direct child was reaped
+/// The stage's direct child was reaped.
+struct StageExited {
+    /// The stage's index (0-based).
     std::size_t stage;
 };
 struct ExitsCollected {}; ///< every exit already known was reported (after CollectExits)
-struct StageFinished {    ///< the stage's run is over
+/// The stage's run is over.
+struct StageFinished {
+    /// The stage's index (0-based).
     std::size_t stage;
+    /// The stage's result (its run's action::Finished).
     ProcessResult result;
 };
+/// The caller cancels: the teardown begins, reported as Cancelled; a second
+/// Cancel during it kills at once.
 struct Cancel {};
+/// A deadline may have passed.
 struct Tick {};
 /// The owner lets go (destroyed mid-run): everything is killed at once and
 /// the run finishes now, without waiting for the stages' ends.
 struct Abandon {};
 } // namespace pipeline_input
 
+/// Everything the reactor can tell a PipelineMachine.
 using PipelineInput =
     std::variant<pipeline_input::Start, pipeline_input::StageSpawned,
                  pipeline_input::StageSpawnFailed, pipeline_input::StageExited,
@@ -76,39 +91,65 @@ using PipelineInput =
                  pipeline_input::Cancel, pipeline_input::Tick, pipeline_input::Abandon>;
 
 namespace pipeline_action {
-struct SpawnStage { ///< answer with StageSpawned or StageSpawnFailed
+/// Spawn a stage; answer with StageSpawned or StageSpawnFailed.
+struct SpawnStage {
+    /// The stage's index (0-based).
     std::size_t stage;
 };
 struct CollectExits {}; ///< report StageExited for exits not yet reported, then ExitsCollected
-struct SignalAll {      ///< the signal to every process of the pipeline
+/// Send a signal to every process of the pipeline.
+struct SignalAll {
+    /// The signal to send.
     Signal signal;
 };
+/// Kill every process of the pipeline at once.
 struct KillAll {};
+/// The pipeline's run is over; produced exactly once, and nothing after it.
 struct Finished {
+    /// The pipeline's result.
     PipelineResult result;
 };
 } // namespace pipeline_action
 
+/// Everything a PipelineMachine can ask of its reactor.
 using PipelineAction =
     std::variant<pipeline_action::SpawnStage, pipeline_action::CollectExits,
                  pipeline_action::SignalAll, pipeline_action::KillAll, pipeline_action::Finished>;
 
+/// One run of a Pipeline as a sans-IO state machine (P1, A1): inputs in
+/// through handle(), actions out through poll_action(). Each stage is itself
+/// a run the reactor drives; the transition table is at the top of
+/// pipeline_machine.hpp.
 class PROCESSKIT_CORE_EXPORT PipelineMachine {
 public:
+    /// Idle: before Start; Spawning: stages are spawned one after another;
+    /// Running: no more spawns (all done, or one failed); Finished: the
+    /// Finished action was produced.
     enum class Phase : std::uint8_t { Idle, Spawning, Running, Finished };
 
     /// `pipeline` must be valid (Pipeline::validate()); `pipe_signal` is the
     /// host's SIGPIPE number, for the blame rules.
     explicit PipelineMachine(const Pipeline& pipeline, int pipe_signal = default_pipe_signal);
 
+    /// Feeds one input that happened at `now`. Ignored once finished; an
+    /// input that contradicts the protocol throws std::logic_error.
     void handle(TimePoint now, const PipelineInput& in);
+    /// The next action to apply, in the order produced; empty when none is
+    /// queued.
     [[nodiscard]] std::optional<PipelineAction> poll_action();
+    /// When to feed the next Tick: the timeout (until a teardown begins) or
+    /// the teardown's next deadline; empty if none or once finished.
     std::optional<TimePoint> next_deadline() const;
 
+    /// The current phase.
     Phase phase() const { return phase_; }
+    /// True once the Finished action was produced.
     bool finished() const { return phase_ == Phase::Finished; }
+    /// True once a teardown began (stopped_by() is not None).
     bool tearing_down() const { return stopped_by_ != PipelineStop::None; }
+    /// Why the teardown began; None if it has not.
     PipelineStop stopped_by() const { return stopped_by_; }
+    /// The number of stages.
     std::size_t size() const { return stages_.size(); }
 
 private:

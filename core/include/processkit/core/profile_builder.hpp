@@ -13,6 +13,8 @@
 
 namespace processkit {
 
+/// Merges a run's stats samples and the reaped child's own figures into a
+/// RunProfile (R4), the same way for every reactor.
 class PROCESSKIT_CORE_EXPORT ProfileBuilder {
 public:
     /// One sampling tick: the figures read, or nullopt if none could be read.
@@ -24,6 +26,7 @@ public:
                       std::optional<std::uint64_t> reaped_peak) const;
     /// The same from a run's result (its profile holds the reaped figures).
     RunProfile finish(const ProcessResult& result) const;
+    /// Ticks added so far, failed ones included.
     std::size_t ticks() const { return profile_.samples; }
 
 private:

@@ -32,9 +32,12 @@ PROCESSKIT_CORE_EXPORT bool default_retryable(const Error& error);
 /// and an interactive pipe are consumed by the first attempt.
 PROCESSKIT_CORE_EXPORT bool stdin_replayable(const StdinSource& source);
 
+/// How the checking verbs retry a failed run (C7); check it with validate().
 struct PROCESSKIT_CORE_EXPORT RetryPolicy {
     /// Attempts in total, the first included (1: no retry).
     std::uint32_t max_attempts = 3;
+    /// The delay before each retry: by default 100 ms, doubling each time up
+    /// to 10 s, less up to 10% jitter.
     Backoff backoff{std::chrono::milliseconds(100), 2.0, std::chrono::seconds(10), 0.1};
     /// Empty: default_retryable.
     RetryClassifier retryable;
@@ -49,16 +52,22 @@ struct PROCESSKIT_CORE_EXPORT RetryPolicy {
     std::optional<Error> validate() const;
 };
 
+/// What a RetryMachine decided after a failed attempt or a cancel.
 struct RetryDecision {
+    /// What to do next.
     enum class Kind : std::uint8_t {
         Retry,  ///< wait `delay`, then run attempt number attempts() + 1
         GiveUp, ///< throw `error`
     };
+    /// The decision.
     Kind kind = Kind::GiveUp;
+    /// Retry: the wait before the next attempt.
     Duration delay{0};
     std::optional<Error> error; ///< GiveUp
 };
 
+/// The decisions of retrying (C7): counts attempts, classifies each failure
+/// and gives the backoff delay. It runs and sleeps nothing; the caller does.
 class PROCESSKIT_CORE_EXPORT RetryMachine {
 public:
     /// `policy` must be valid (validate()); `random` yields [0, 1).

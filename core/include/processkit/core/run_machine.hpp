@@ -39,6 +39,8 @@
 
 namespace processkit {
 
+/// How a reactor runs a RunMachine, beyond what the Command says: who owns
+/// the group, which streams' lines are delivered, and stats sampling.
 struct RunOptions {
     /// True: the run has its own group, so signals and kills reach the whole
     /// tree. False: the run shares a group, and only the direct child is
@@ -54,39 +56,75 @@ struct RunOptions {
 /// Command itself, with its callbacks and environment, stays with the
 /// reactor's driver).
 struct PROCESSKIT_CORE_EXPORT RunConfig {
+    /// The program, for the result and its messages.
     std::string program;
     std::optional<Error> invalid; ///< Command::validate()'s verdict
+    /// What happens to each stream, indexed by Stream; only Capture and Tee
+    /// streams are read (and expect Output).
     std::array<StdioMode, 2> modes{};
+    /// What each stream's capture keeps, indexed by Stream (C9).
     std::array<BufferPolicy, 2> policies{};
+    /// Whether each stream has a line handler, indexed by Stream: the default
+    /// of RunOptions::deliver_lines.
     std::array<bool, 2> has_line_handler{};
+    /// Longest line kept whole, in bytes (0 counts as 1); longer lines are
+    /// cut into pieces.
     std::size_t max_line_bytes = 0;
+    /// How DeliverLine text is decoded (C10); copied to the result.
     Encoding encoding = Encoding::Utf8;
+    /// Exit codes counted as success; copied to the result.
     std::vector<int> ok_codes;
+    /// Measured from Spawned; empty: no timeout (C6).
     std::optional<Duration> timeout;
+    /// Time between the stop signal and the kill; zero or negative: the
+    /// kill at once, without the signal.
     Duration grace{0};
+    /// The signal sent at the timeout and on a Cancel.
     Signal timeout_signal = Signal::term();
+    /// How long output is still read after the direct child exited; then the
+    /// run finishes with the output read so far, marked output_incomplete (R5).
     Duration drain_timeout{0};
+    /// Where stdin comes from. The machine writes stdin only for Bytes
+    /// (stdin_bytes, then closes it) and Interactive (the caller's writes).
     StdinSource::Kind stdin_kind = StdinSource::Kind::Empty;
     std::string stdin_bytes; ///< Kind::Bytes only
 
+    /// Takes what the machine needs from `command`, with its validate()
+    /// verdict in `invalid`.
     static RunConfig of(const Command& command);
 };
 
+/// The lifecycle of one run as a sans-IO state machine (A1): inputs in
+/// through handle(), actions out through poll_action(). The protocol is
+/// described at the top of run_machine.hpp.
 class PROCESSKIT_CORE_EXPORT RunMachine {
 public:
+    /// Idle: before Start; Spawning: a Spawn is out, not yet answered;
+    /// Running: the child was spawned; Finished: the Finished action was
+    /// produced.
     enum class Phase : std::uint8_t { Idle, Spawning, Running, Finished };
 
+    /// A machine for one run, in phase Idle.
     RunMachine(RunConfig config, RunOptions options = {});
+    /// The same, with RunConfig::of(command).
     RunMachine(const Command& command, RunOptions options = {})
         : RunMachine(RunConfig::of(command), options) {}
 
+    /// Feeds one input that happened at `now`. Ignored once finished; an
+    /// input that contradicts the protocol (Start twice, Output before
+    /// Spawned...) throws std::logic_error.
     void handle(TimePoint now, const Input& in);
+    /// The next action to apply, in the order produced; empty when none is
+    /// queued.
     [[nodiscard]] std::optional<Action> poll_action();
     /// The earliest time at which a Tick would do something.
     std::optional<TimePoint> next_deadline() const;
 
+    /// The current phase.
     Phase phase() const { return phase_; }
+    /// True once the Finished action was produced.
     bool finished() const { return phase_ == Phase::Finished; }
+    /// True once the direct child was reaped (input::Exited).
     bool exited() const { return exit_.has_value(); }
     /// Output figures so far (live line counts for RunningProcess).
     const StreamCounters& counters(Stream s) const { return buffers_[idx(s)].counters(); }
@@ -94,6 +132,7 @@ public:
     std::size_t buffered_bytes(Stream s) const;
     /// True while the caller may still write to an interactive stdin.
     bool stdin_writable() const;
+    /// The `now` of input::Spawned; empty before it.
     std::optional<TimePoint> spawned_at() const { return spawned_at_; }
 
 private:

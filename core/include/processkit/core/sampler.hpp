@@ -18,12 +18,18 @@
 
 namespace processkit {
 
+/// Decides when a group's stats are sampled (G9), by the rules at the top of
+/// sampler.hpp. It reads no clock: every time is passed in.
 class PROCESSKIT_CORE_EXPORT SamplerMachine {
 public:
+    /// A shorter interval (zero or negative included) is raised to this: 1 ms.
     static constexpr Duration min_interval = std::chrono::milliseconds(1);
 
+    /// The first tick is due at `start`, then one every `every` (at least
+    /// min_interval).
     SamplerMachine(Duration every, TimePoint start);
 
+    /// The interval in use, after clamping.
     Duration interval() const { return interval_; }
     /// When the next tick is due; empty while a sample is in flight or after the end.
     std::optional<TimePoint> next_deadline() const;
@@ -35,7 +41,10 @@ public:
     void on_sampled(TimePoint now);
     /// Ends the series for good.
     void on_failed();
+    /// True once a sample failed (on_failed()): no tick is due any more.
     bool ended() const { return ended_; }
+    /// True from a tick that asked for a sample until on_sampled() or
+    /// on_failed().
     bool in_flight() const { return in_flight_; }
     /// Ticks that asked for a sample, including the one that failed.
     std::size_t ticks() const { return ticks_; }

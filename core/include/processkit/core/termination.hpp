@@ -34,19 +34,32 @@
 
 namespace processkit {
 
+/// What a TerminationMachine asks its adapter to do to the target; see
+/// TerminationMachine::poll_action().
 struct TerminationAction {
+    /// The kinds of action.
     enum class Kind : std::uint8_t {
         Signal, ///< send `signal` to the target
         Kill,   ///< kill the target (SIGKILL, TerminateJobObject)
     };
+    /// Which action.
     Kind kind = Kind::Kill;
+    /// For Kind::Signal, the signal to send; Signal::kill() for Kind::Kill.
     Signal signal = Signal::kill();
     friend bool operator==(const TerminationAction&, const TerminationAction&) = default;
 };
 
+/// Stops a process or a tree without touching the OS: a signal, a grace, a
+/// kill, then a bounded wait for the adapter's emptied() report. The adapter
+/// applies poll_action() and calls tick() at next_deadline(). The full
+/// transition table is at the top of termination.hpp.
 class PROCESSKIT_CORE_EXPORT TerminationMachine {
 public:
+    /// Idle: no stop requested; Signalled: the signal was sent and the grace
+    /// runs; Killed: the kill was sent, waiting for emptied(); Done: over,
+    /// see ending().
     enum class Phase : std::uint8_t { Idle, Signalled, Killed, Done };
+    /// How the stop ended.
     enum class Ending : std::uint8_t {
         None,              ///< not done yet
         EmptiedBeforeKill, ///< emptied before any kill (in the grace, or unasked)
@@ -69,14 +82,22 @@ public:
     /// Nothing is left to stop.
     void emptied();
 
+    /// Takes the pending action (a signal or a kill), if any; each action is
+    /// returned once.
     std::optional<TerminationAction> poll_action();
+    /// When tick() is due next: the end of the grace (Signalled) or of the
+    /// wait for emptied() (Killed); empty if there is no deadline.
     std::optional<TimePoint> next_deadline() const;
 
+    /// The current phase.
     Phase phase() const { return phase_; }
     /// A stop or kill was requested and the machine is not done.
     bool stopping() const { return phase_ == Phase::Signalled || phase_ == Phase::Killed; }
+    /// A kill was issued (stays true once done).
     bool killed() const { return killed_; }
+    /// The machine reached Phase::Done; nothing more will happen.
     bool done() const { return phase_ == Phase::Done; }
+    /// How the stop ended; Ending::None until done().
     Ending ending() const { return ending_; }
     /// When the grace ends (Signalled only).
     std::optional<TimePoint> kill_at() const { return grace_until_; }

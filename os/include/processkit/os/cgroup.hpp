@@ -46,9 +46,11 @@ public:
     /// A moved-from Cgroup owns nothing (its destructor does nothing);
     /// assigning over a Cgroup first tears the old one down as ~Cgroup does.
     Cgroup(Cgroup&& other) noexcept;
+    /// Tears this Cgroup down (see ~Cgroup), then takes over `other`.
     Cgroup& operator=(Cgroup&& other) noexcept;
     ~Cgroup();
 
+    /// The directory's full path.
     const std::string& path() const { return path_; }
     /// `cgroup.events`, open for reading: POLLPRI when `populated` changes.
     /// The only descriptor a Cgroup holds: with many groups alive, each one
@@ -89,6 +91,7 @@ public:
     /// false (and nothing changed) while processes remain. True if already
     /// gone. Closes cgroup.events on success.
     bool try_remove();
+    /// True once try_remove() succeeded (and for a moved-from Cgroup).
     bool removed() const { return removed_; }
     /// kill() was used on this directory. Linux 6.18 (at least) then kills
     /// every child later created in it by clone3(CLONE_INTO_CGROUP) at birth

@@ -23,7 +23,9 @@
 
 namespace processkit::os {
 
+/// How a reaped child ended, with its resource usage.
 struct ExitInfo {
+    /// Its exit code, or the signal it died of.
     ExitStatus status = ExitStatus::exited(0);
     Duration cpu_time{0};                ///< user + system of the child (rusage at reap)
     std::uint64_t peak_memory_bytes = 0; ///< its max RSS
@@ -37,6 +39,7 @@ struct ExitInfo {
 class PROCESSKIT_OS_EXPORT ChildSignaller {
 public:
     ChildSignaller() = default;
+    /// Takes ownership of `pidfd`, a descriptor of the process `pid`.
     ChildSignaller(pid_t pid, UniqueFd pidfd) noexcept
         : pid_(pid)
         , pidfd_(std::move(pidfd)) {}
@@ -44,6 +47,7 @@ public:
     bool signal(int native_signal) const noexcept;
     /// SIGKILL (the portable name, as on Windows).
     bool kill() const noexcept;
+    /// True if this handle holds a pidfd.
     explicit operator bool() const noexcept { return static_cast<bool>(pidfd_); }
 
 private:
@@ -59,16 +63,22 @@ private:
 class PROCESSKIT_OS_EXPORT Child {
 public:
     Child() = default;
+    /// Takes ownership of the unreaped child `pid`, through its `pidfd`.
     Child(pid_t pid, UniqueFd pidfd) noexcept
         : pid_(pid)
         , pidfd_(std::move(pidfd)) {}
+    /// The moved-from Child is left empty (pid -1, owning nothing).
     Child(Child&&) noexcept;
+    /// Kills and reaps the child this one owns, if unreaped (as the
+    /// destructor does), then takes over the other's.
     Child& operator=(Child&&) noexcept;
     ~Child();
 
+    /// The child's pid; -1 if this Child owns none.
     pid_t pid() const noexcept { return pid_; }
     /// Pollable: readable once the child has exited.
     int pidfd() const noexcept { return pidfd_.get(); }
+    /// True once try_wait() or wait() has reaped the child.
     bool reaped() const noexcept { return reaped_.has_value(); }
 
     /// Reaps the child if it has exited; never blocks.
@@ -77,8 +87,9 @@ public:
     ExitInfo wait();
     /// Sends a signal through the pidfd. False if the child is already gone.
     bool signal(int native_signal) noexcept;
-    /// The portable names (as on Windows): SIGKILL, and any Signal.
+    /// SIGKILL (the portable name, as on Windows).
     bool kill() noexcept;
+    /// Sends `s`, mapped to this platform's signal number.
     bool send(Signal s) noexcept;
     /// A handle for signalling from elsewhere (empty if the child is not
     /// owned or a descriptor cannot be duplicated).

@@ -29,11 +29,16 @@
 
 namespace processkit::os {
 
+/// What a ProcessGroup without a cgroup tracks (see the top of this header):
+/// process groups it created and single processes, each with a pidfd where
+/// the kernel has them.
 class PROCESSKIT_OS_EXPORT LeaderSet {
 public:
+    /// One tracked process group or single process.
     struct Entry {
         pid_t id = 0;   ///< the pgid (group) or the pid (single process)
         UniqueFd pidfd; ///< of the process, or of the group's leader; may be empty
+        /// A process group (signalled with kill(-pgid)), else one process.
         bool group = false;
         std::uint64_t registration = 0; ///< with the owner-death guard, 0 if none
     };
@@ -42,6 +47,8 @@ public:
     explicit LeaderSet(bool groups)
         : groups_(groups) {}
 
+    /// Appends an entry (`group`: `id` is a pgid) and returns it; the
+    /// reference is valid until the set next changes.
     Entry& add(pid_t id, UniqueFd pidfd, bool group);
     /// Sends `sig` to every entry (to every member of each group).
     void signal_all(int sig) const noexcept;
@@ -53,8 +60,12 @@ public:
     std::vector<pid_t> live_processes() const;
     /// Drops the entries with no live member left and returns them.
     std::vector<Entry> prune();
+    /// Every entry, in the order added.
     const std::vector<Entry>& entries() const { return entries_; }
+    /// Every entry, in the order added (mutable).
     std::vector<Entry>& entries() { return entries_; }
+    /// Whether spawned children get process groups of their own (the
+    /// constructor's `groups`).
     bool groups() const { return groups_; }
 
 private:

@@ -30,6 +30,8 @@
 
 namespace processkit::os {
 
+/// The process-wide handle on the owner-death guard process (X1; see the top
+/// of this header). Obtained from instance(); never created directly.
 class PROCESSKIT_OS_EXPORT OwnerGuard {
 public:
     /// What the owner calls a registration (never 0; 0 means "not registered").
@@ -38,6 +40,8 @@ public:
     /// The process-wide guard, started on first use. Returns nullptr if it
     /// could not be started (the reason is in last_error()).
     static OwnerGuard* instance();
+    /// The most recent failure of any OwnerGuard call in this process (empty
+    /// if none yet).
     static std::string last_error();
     /// The guard program instance() starts: $PROCESSKIT_GUARD if set, else
     /// the build tree's guard if it is there, else the installed one.
@@ -61,6 +65,7 @@ public:
     /// The owner removed or reaped what `r` names: the guard lets it go.
     void forget(Registration r);
 
+    /// The guard process's pid.
     pid_t pid() const { return pid_; }
 
 private:

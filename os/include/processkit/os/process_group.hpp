@@ -34,6 +34,9 @@
 
 namespace processkit {
 
+/// How a ProcessGroup is created and shut down. The defaults use a cgroup
+/// where one can be created (else process groups; a Job Object on Windows)
+/// and set no limits.
 struct GroupOptions {
     /// Fail with Unsupported unless this mechanism is available. Requiring
     /// ProcessGroup forces the fallback even where cgroups work.
@@ -56,6 +59,9 @@ struct GroupOptions {
     bool require_owner_death_protection = false;
 };
 
+/// A kill-on-destruct container for process trees (see the top of this
+/// header): spawn children into it, or adopt running processes, then signal,
+/// freeze, measure and shut down the whole tree as one.
 class PROCESSKIT_OS_EXPORT ProcessGroup {
 public:
     /// Throws Error: InvalidArgument (bad limits), Unsupported (a required
@@ -67,6 +73,7 @@ public:
     /// directory is removed by the guard once the kernel reports it empty.
     ~ProcessGroup();
 
+    /// Which kernel mechanism contains the tree, chosen at construction.
     Mechanism mechanism() const { return mechanism_; }
     /// X1/S6: true while the owner-death guard runs and holds everything of
     /// this group, so the tree dies even if this process is SIGKILLed. False
@@ -105,12 +112,17 @@ public:
     /// the timeout passes, then SIGKILL the survivors if escalation is on.
     /// Returns true if the tree ended within the timeout. Blocks the caller.
     bool shutdown();
+    /// The same with an explicit `timeout` instead of
+    /// GroupOptions::shutdown_timeout. A suspended group is resumed first.
     bool shutdown(Duration timeout);
     /// G5: any signal to every member; KILL uses the atomic path.
     void signal(Signal s);
     /// G6: freeze / thaw the tree (cgroup.freeze; SIGSTOP/SIGCONT otherwise).
+    /// Windows: throws Error (Unsupported).
     void suspend();
+    /// G6: thaws what suspend() froze. Windows: throws Error (Unsupported).
     void resume();
+    /// True after suspend() until resume() (always false on Windows).
     bool suspended() const;
     /// G7: cgroup: every pid in the tree; process groups: the group leaders
     /// (pgids) that still have a live member.

@@ -25,7 +25,11 @@ namespace processkit::os {
 
 /// Where the child goes before it runs.
 struct Placement {
+    /// None: the child stays where the parent is. Cgroup: into the cgroup
+    /// given by the descriptors below. NewProcessGroup: it leads a process
+    /// group of its own (setpgid(0, 0)).
     enum class Kind { None, Cgroup, NewProcessGroup };
+    /// Which placement.
     Kind kind = Kind::None;
     /// Cgroup: an open, writable `cgroup.procs` of the target directory, or
     /// -1 to have spawn() open it from cgroup_dir_fd only when it is needed.
@@ -38,8 +42,12 @@ struct Placement {
     int cgroup_dir_fd = -1;
 };
 
+/// What spawn() returns: the child, and the parent's ends of its stdio pipes
+/// (empty where the Command does not ask for a pipe).
 struct SpawnedProcess {
+    /// Owns the process.
     Child child;
+    /// When spawn() saw the child exec.
     TimePoint started_at;
     UniqueFd stdin_pipe;  ///< write end, when stdin is Bytes or Interactive
     UniqueFd stdout_pipe; ///< read end, when stdout is captured
@@ -53,8 +61,11 @@ struct SpawnedProcess {
 /// Command's own setting for a redirected slot at Inherit, so nothing else
 /// expects a pipe there. -1: not redirected.
 struct StdioRedirect {
+    /// The child's stdin.
     int stdin_fd = -1;
+    /// The child's stdout.
     int stdout_fd = -1;
+    /// The child's stderr.
     int stderr_fd = -1;
 };
 

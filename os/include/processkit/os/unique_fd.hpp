@@ -11,13 +11,18 @@ namespace processkit::os {
 /// What a reactor waits on: a descriptor here, a HANDLE on Windows.
 using NativeHandle = int;
 
+/// Owns one file descriptor and closes it on destruction; move-only. -1
+/// (any negative number) means none.
 class PROCESSKIT_OS_EXPORT UniqueFd {
 public:
     UniqueFd() = default;
+    /// Takes ownership of `fd`.
     explicit UniqueFd(int fd) noexcept
         : fd_(fd) {}
+    /// Leaves `o` empty.
     UniqueFd(UniqueFd&& o) noexcept
         : fd_(std::exchange(o.fd_, -1)) {}
+    /// Closes the current descriptor, then takes over `o`'s (leaving `o` empty).
     UniqueFd& operator=(UniqueFd&& o) noexcept {
         if (this != &o) {
             reset(std::exchange(o.fd_, -1));
@@ -28,8 +33,12 @@ public:
     UniqueFd& operator=(const UniqueFd&) = delete;
     ~UniqueFd() { reset(); }
 
+    /// The descriptor, still owned; negative if none.
     int get() const noexcept { return fd_; }
+    /// True if a descriptor is held.
     explicit operator bool() const noexcept { return fd_ >= 0; }
+    /// Gives up ownership without closing: returns the descriptor (-1 if
+    /// none) and leaves this empty.
     int release() noexcept { return std::exchange(fd_, -1); }
     /// Closes the current descriptor (errors ignored: nothing can be done).
     void reset(int fd = -1) noexcept;
@@ -50,9 +59,12 @@ PROCESSKIT_OS_EXPORT int above_stdio(int fd) noexcept;
 /// A pipe whose both ends are close-on-exec; the end the parent keeps is
 /// non-blocking, the child's end blocking. Sized up to 1 MiB where permitted.
 struct Pipe {
+    /// The read end.
     UniqueFd read;
+    /// The write end.
     UniqueFd write;
 };
+/// Which end of a make_child_pipe() pipe the parent keeps.
 enum class ParentEnd { Read, Write };
 /// Throws processkit::Error (Io) on failure.
 PROCESSKIT_OS_EXPORT Pipe make_child_pipe(ParentEnd parent_end);

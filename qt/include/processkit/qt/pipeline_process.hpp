@@ -42,26 +42,38 @@ namespace processkit::qt {
 
 class PipelineProcessPrivate;
 
+/// A Pipeline run on the Qt event loop, the way Process runs one command:
+/// setPipeline() (or the constructor), start(), then follow the signals.
 class PROCESSKIT_QT_EXPORT PipelineProcess : public QObject {
     Q_OBJECT
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
 
 public:
+    /// NotRunning before the first run; Running from started(); Finished
+    /// once finished() is emitted (a run that cannot start goes straight
+    /// there).
     enum State { NotRunning, Running, Finished };
     Q_ENUM(State)
 
+    /// A PipelineProcess without a pipeline: set one with setPipeline()
+    /// before start().
     explicit PipelineProcess(QObject* parent = nullptr);
+    /// A PipelineProcess that runs `pipeline` on start().
     explicit PipelineProcess(const processkit::Pipeline& pipeline, QObject* parent = nullptr);
     /// Running: kills every stage at once (never blocks) and emits finished().
     ~PipelineProcess() override;
 
     // --- configuration, used by the next start() ---
+    /// The pipeline the next start() runs.
     void setPipeline(const processkit::Pipeline& pipeline);
+    /// The pipeline set so far (empty if none: start() then ends the run
+    /// with an InvalidArgument error).
     const std::optional<processkit::Pipeline>& pipeline() const;
     /// The pipeline's group (e.g. to require a mechanism or set limits).
     void setGroupOptions(const processkit::GroupOptions& options);
 
     // --- the current (or last) run ---
+    /// The run's state (see State).
     State state() const;
     /// Once finished() was emitted.
     std::optional<processkit::PipelineResult> result() const;
@@ -78,11 +90,17 @@ public Q_SLOTS:
     void kill();
 
 Q_SIGNALS:
+    /// The state changed to `state`.
     void stateChanged(processkit::qt::PipelineProcess::State state, QPrivateSignal);
+    /// The run began: right after stateChanged(Running), before any
+    /// lineReady().
     void started(QPrivateSignal);
     /// One line of stage `stage` (0-based), decoded per its command's encoding.
     void lineReady(int stage, processkit::qt::Process::Channel channel, const QString& line,
                    QPrivateSignal);
+    /// The pipeline could not run (invalid, or its group could not be made)
+    /// or failed: the Error result.failure() gives. Not emitted for a
+    /// cancelled run.
     void errorOccurred(const processkit::Error& error, QPrivateSignal);
     /// Exactly once per start().
     void finished(const processkit::PipelineResult& result, QPrivateSignal);

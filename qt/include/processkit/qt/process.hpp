@@ -65,6 +65,9 @@ namespace processkit::qt {
 class ProcessPrivate;
 class SupervisorPrivate;
 
+/// One run at a time on the Qt event loop, used like QProcess: configure,
+/// start(), then follow the signals. The whole tree runs in a container of
+/// its own and dies with the run or with the object.
 class PROCESSKIT_QT_EXPORT Process : public QObject {
     Q_OBJECT
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
@@ -89,24 +92,31 @@ public:
     enum ProcessError { FailedToStart, Crashed, Timedout, ReadError, WriteError, UnknownError };
     Q_ENUM(ProcessError)
 
+    /// A Process without a command: set one with setCommand() before start().
     explicit Process(QObject* parent = nullptr);
+    /// A Process that runs `command` on start().
     explicit Process(const processkit::Command& command, QObject* parent = nullptr);
     /// Running: kills the tree at once (never blocks) and emits finished()
     /// with a Cancelled result if it was not emitted yet.
     ~Process() override;
 
     // --- configuration, used by the next start() ---
+    /// The command the next start() runs.
     void setCommand(const processkit::Command& command);
+    /// The command set so far (empty if none: start() then ends the run with
+    /// an InvalidArgument error).
     const std::optional<processkit::Command>& command() const;
     /// Run inside this shared group (it must outlive the run): terminate()
     /// and kill() then reach the direct child only, as for every run in a
     /// shared group. nullptr (the default): a private group per run, so the
     /// whole tree is killed when the run ends or the object goes.
     void setGroup(processkit::ProcessGroup* group);
+    /// The shared group set by setGroup(), or nullptr.
     processkit::ProcessGroup* group() const;
     /// statsSampled() every `every` while the direct child runs; zero or
     /// negative (the default): no sampling.
     void setStatsInterval(std::chrono::milliseconds every);
+    /// The interval set by setStatsInterval() (zero by default).
     std::chrono::milliseconds statsInterval() const;
     /// Retries (C7): each attempt whose failure (ProcessResult::failure())
     /// the core's RetryMachine deems retryable is followed, after the
@@ -118,9 +128,11 @@ public:
     /// exactly as without this call. Throws Error (InvalidArgument, naming the
     /// command) if the policy is invalid (RetryPolicy::validate()).
     void setRetryPolicy(std::optional<processkit::RetryPolicy> policy);
+    /// The policy set by setRetryPolicy() (std::nullopt by default).
     const std::optional<processkit::RetryPolicy>& retryPolicy() const;
 
     // --- the current (or last) run ---
+    /// The run's state (see State).
     State state() const;
     /// The direct child's pid once spawned (0 before, or if the start failed).
     qint64 pid() const;
@@ -136,6 +148,8 @@ public:
     ProcessError error() const;
     /// The message of the last errorOccurred() (empty if none since start()).
     QString errorString() const;
+    /// The Error of the last errorOccurred(), if it carried one (empty if
+    /// none since start()).
     std::optional<processkit::Error> lastError() const;
     /// The result of the run, once finished() was emitted.
     std::optional<processkit::ProcessResult> result() const;
@@ -182,11 +196,18 @@ public Q_SLOTS:
     bool write(const QByteArray& data);
 
 Q_SIGNALS:
+    /// The state changed to `state` (Starting inside start(); the others
+    /// from the event loop).
     void stateChanged(processkit::qt::Process::State state, QPrivateSignal);
+    /// The child was spawned (right after stateChanged(Running)).
     void started(QPrivateSignal);
     /// One line, decoded per the command's encoding, without its terminator.
     void lineReady(processkit::qt::Process::Channel channel, const QString& line, QPrivateSignal);
+    /// A sample of the tree's resource use (setStatsInterval(); G9).
     void statsSampled(const processkit::ProcessGroupStats& stats, QPrivateSignal);
+    /// The run failed: WriteError while running; FailedToStart, Crashed,
+    /// Timedout, ReadError or UnknownError (e.g. cancelled) at the end.
+    /// error(), errorString() and lastError() describe it.
     void errorOccurred(processkit::qt::Process::ProcessError error, QPrivateSignal);
     /// Exactly once per start().
     void finished(const processkit::ProcessResult& result, QPrivateSignal);

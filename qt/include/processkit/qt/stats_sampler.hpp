@@ -39,15 +39,21 @@ class ProcessGroup;
 
 namespace processkit::qt {
 
+/// A ProcessGroup's stats as a series of statsSampled() signals on the Qt
+/// event loop (G9), between start() and stop().
 class PROCESSKIT_QT_EXPORT StatsSampler : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool active READ isActive NOTIFY activeChanged)
 
 public:
+    /// Samples `group` (borrowed: it must outlive the sampler, or stop() it
+    /// first) every `every` once started; nothing happens before start().
     StatsSampler(processkit::ProcessGroup& group, std::chrono::milliseconds every,
                  QObject* parent = nullptr);
     ~StatsSampler() override;
 
+    /// The interval passed to the constructor, unclamped (sampling uses at
+    /// least 1 ms).
     std::chrono::milliseconds interval() const { return every_; }
     /// Started, not stopped, and the series has not ended.
     bool isActive() const { return machine_.has_value(); }
@@ -57,13 +63,19 @@ public:
     std::size_t samples() const { return samples_; }
 
 public Q_SLOTS:
+    /// Begins a series: the first sample from the event loop right away,
+    /// then one per interval. Does nothing while active or once the series
+    /// has ended.
     void start();
+    /// Ends sampling; a later start() begins a new series.
     void stop();
 
 Q_SIGNALS:
+    /// One sample of the group.
     void statsSampled(const processkit::ProcessGroupStats& stats, QPrivateSignal);
     /// The first failed sample ended the series (emitted once).
     void seriesEnded(QPrivateSignal);
+    /// isActive() changed: on start(), stop() or the end of the series.
     void activeChanged(bool active, QPrivateSignal);
 
 private:

@@ -51,6 +51,9 @@ namespace processkit::qt {
 
 class SupervisorPrivate;
 
+/// Keeps a command running on the Qt event loop (P2): start() runs and
+/// restarts incarnations as the SupervisorPolicy says, stop() ends it, and
+/// finished() reports once per start().
 class PROCESSKIT_QT_EXPORT Supervisor : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool running READ isRunning NOTIFY runningChanged)
@@ -67,6 +70,7 @@ public:
 
     /// The command as run (its buffer policy bounded by capture_lines).
     const processkit::Command& command() const;
+    /// The policy given at construction.
     const processkit::SupervisorPolicy& policy() const;
     /// From start() until finished() is emitted.
     bool isRunning() const;
@@ -86,9 +90,16 @@ public Q_SLOTS:
     void stop();
 
 Q_SIGNALS:
+    /// isRunning() changed: true inside start(), false just before finished()
+    /// (not emitted from the destructor).
     void runningChanged(bool running, QPrivateSignal);
+    /// Incarnation `number` (from 1) was started; a failed spawn is reported
+    /// by its incarnationFinished().
     void incarnationStarted(int number, QPrivateSignal);
+    /// One line of the current incarnation, as Process::lineReady gives it.
     void lineReady(processkit::qt::Process::Channel channel, const QString& line, QPrivateSignal);
+    /// The current incarnation ended with `result` (output bounded by
+    /// capture_lines); decided() follows.
     void incarnationFinished(const processkit::ProcessResult& result, QPrivateSignal);
     /// The machine's decision after an incarnation (also policy.on_decision).
     void decided(const processkit::SupervisorDecision& decision, QPrivateSignal);

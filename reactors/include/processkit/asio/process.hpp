@@ -66,12 +66,18 @@ namespace processkit::asio {
 
 using driver::OutputEvent;
 
+/// A started run on an Asio executor (R3): the constructor spawns it, the
+/// async operations wait for it, read its output and write its stdin. Use
+/// the alias Process for `asio::any_io_executor`.
 template <class Executor = ::asio::any_io_executor>
 class basic_process {
 public:
+    /// The I/O object's executor type.
     using executor_type = Executor;
+    /// The same process type on another executor type (Asio convention).
     template <class Other>
     struct rebind_executor {
+        /// `basic_process<Other>`.
         using other = basic_process<Other>;
     };
 
@@ -83,18 +89,24 @@ public:
     basic_process(const executor_type& ex, ProcessGroup& group, const Command& command,
                   const StartOptions& options = {})
         : basic_process(ex, &group, command, options) {}
+    /// Spawns `command` in a private group, on `context.get_executor()`.
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>
     basic_process(ExecutionContext& context, const Command& command,
                   const StartOptions& options = {})
         : basic_process(context.get_executor(), nullptr, command, options) {}
+    /// Spawns into a shared group, on `context.get_executor()`.
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>
     basic_process(ExecutionContext& context, ProcessGroup& group, const Command& command,
                   const StartOptions& options = {})
         : basic_process(context.get_executor(), &group, command, options) {}
 
+    /// Takes over the run; the moved-from object may only be destroyed or
+    /// assigned to.
     basic_process(basic_process&& other) noexcept = default;
+    /// Takes over the run; the run held before is let go as by the
+    /// destructor (its tree killed, pending operations aborted).
     basic_process& operator=(basic_process&& other) noexcept {
         if (this != &other) {
             let_go();
@@ -107,9 +119,14 @@ public:
     basic_process& operator=(const basic_process&) = delete;
     ~basic_process() { let_go(); }
 
+    /// The executor given at construction (or the context's).
     executor_type get_executor() const noexcept { return executor_; }
+    /// The direct child's process id. Safe from any thread.
     pid_t pid() const { return run_->pid(); }
+    /// When the child was spawned. Safe from any thread.
     TimePoint started_at() const { return run_->started_at(); }
+    /// Time since the spawn (it keeps growing after the run ended). Safe
+    /// from any thread.
     Duration elapsed() const { return Clock::now() - run_->started_at(); }
 
     /// Graceful stop: SIGTERM to the tree, SIGKILL after the command's grace.
@@ -117,6 +134,9 @@ public:
     /// SIGKILL to the tree now.
     void kill() { run_->kill(); }
 
+    /// Completes with the full result once the run has finished. The error
+    /// code is set only when the result holds an Error (see above); a
+    /// cancelled wait completes with operation_aborted and the child runs on.
     template <class Token = ::asio::default_completion_token_t<executor_type>>
     auto async_wait(Token&& token = {}) {
         return initiate<std::error_code, ProcessResult>(

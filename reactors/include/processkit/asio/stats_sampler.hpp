@@ -29,26 +29,39 @@
 
 namespace processkit::asio {
 
+/// A ProcessGroup's stats as a series on an Asio executor (G9): each
+/// async_next completes with one sample. Use the alias StatsSampler for
+/// `asio::any_io_executor`.
 template <class Executor = ::asio::any_io_executor>
 class basic_stats_sampler {
 public:
+    /// The I/O object's executor type.
     using executor_type = Executor;
+    /// The same sampler type on another executor type (Asio convention).
     template <class Other>
     struct rebind_executor {
+        /// `basic_stats_sampler<Other>`.
         using other = basic_stats_sampler<Other>;
     };
 
+    /// Samples `group` every `every` (at least 1 ms), on a grid that starts
+    /// now. `group` must outlive the sampler object.
     basic_stats_sampler(const executor_type& ex, ProcessGroup& group, Duration every)
         : executor_(ex)
         , core_(std::make_shared<detail::SamplerCore>(ex, group, every)) {
         detail::ShutdownRegistry::enroll(core_->io_executor(), core_);
     }
+    /// As above, on `context.get_executor()`.
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>
     basic_stats_sampler(ExecutionContext& context, ProcessGroup& group, Duration every)
         : basic_stats_sampler(context.get_executor(), group, every) {}
 
+    /// Takes over the series; the moved-from object may only be destroyed
+    /// or assigned to.
     basic_stats_sampler(basic_stats_sampler&&) noexcept = default;
+    /// Takes over the series; the one held before is closed as by the
+    /// destructor (its pending async_next completes with operation_aborted).
     basic_stats_sampler& operator=(basic_stats_sampler&& other) noexcept {
         if (this != &other) {
             close();
@@ -59,8 +72,12 @@ public:
     }
     ~basic_stats_sampler() { close(); }
 
+    /// The executor given at construction (or the context's).
     executor_type get_executor() const noexcept { return executor_; }
 
+    /// The next sample: at once the first time, then at the next tick of the
+    /// grid. errc::end_of_series once a sample cannot be read,
+    /// errc::already_waiting while another async_next is pending.
     template <class Token = ::asio::default_completion_token_t<executor_type>>
     auto async_next(Token&& token = {}) {
         return ::asio::async_initiate<Token, void(std::error_code, ProcessGroupStats)>(

@@ -54,12 +54,18 @@
 
 namespace processkit::asio {
 
+/// Keeps a command running (P2) on an Asio executor: async_run runs and
+/// restarts incarnations as the SupervisorPolicy says. Use the alias
+/// Supervisor for `asio::any_io_executor`.
 template <class Executor = ::asio::any_io_executor>
 class basic_supervisor {
 public:
+    /// The I/O object's executor type.
     using executor_type = Executor;
+    /// The same supervisor type on another executor type (Asio convention).
     template <class Other>
     struct rebind_executor {
+        /// `basic_supervisor<Other>`.
         using other = basic_supervisor<Other>;
     };
 
@@ -71,12 +77,17 @@ public:
               std::make_shared<detail::SupervisorCore>(ex, std::move(command), std::move(policy))) {
         detail::ShutdownRegistry::enroll(core_->io_executor(), core_);
     }
+    /// As above, on `context.get_executor()`.
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>
     basic_supervisor(ExecutionContext& context, Command command, SupervisorPolicy policy)
         : basic_supervisor(context.get_executor(), std::move(command), std::move(policy)) {}
 
+    /// Takes over the supervision; the moved-from object may only be
+    /// destroyed or assigned to (its stop() then does nothing).
     basic_supervisor(basic_supervisor&&) noexcept = default;
+    /// Takes over the supervision; the one held before is stopped as by the
+    /// destructor.
     basic_supervisor& operator=(basic_supervisor&& other) noexcept {
         if (this != &other) {
             close();
@@ -89,6 +100,7 @@ public:
     basic_supervisor& operator=(const basic_supervisor&) = delete;
     ~basic_supervisor() { close(); }
 
+    /// The executor given at construction (or the context's).
     executor_type get_executor() const noexcept { return executor_; }
 
     /// Runs incarnations until the policy stops or stop() is called; completes

@@ -18,9 +18,12 @@
 
 namespace processkit {
 
+/// A thread-safe "stop now" flag that blocking waits can poll or wait on.
+/// Copies share one flag: hand a copy to the thread that cancels.
 class PROCESSKIT_BLOCKING_EXPORT CancelToken {
 public:
     /// A fresh, uncancelled token (owns an eventfd, shared by its copies).
+    /// Throws Error (Io) if the eventfd (Windows: event) cannot be created.
     CancelToken();
     /// A token cancelled when stop is requested on `stop` (std::jthread, a
     /// pipeline's PipelineOptions::stop): one cancellation for both APIs.
@@ -28,10 +31,12 @@ public:
 
     /// Idempotent; wakes every wait on this token.
     void cancel() const noexcept;
+    /// True once cancel() was called on any copy (or stop was requested).
     bool cancelled() const noexcept;
     /// Sleeps until `deadline` unless cancelled first. True if the time
     /// passed without a cancel.
     bool sleep_until(TimePoint deadline) const;
+    /// sleep_until(now + `d`), saturating at TimePoint::max().
     bool sleep_for(Duration d) const;
     /// Readable (POLLIN) once cancelled, for callers with their own poll loop
     /// (Windows: an event, signalled once cancelled).

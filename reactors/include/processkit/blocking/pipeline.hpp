@@ -27,6 +27,8 @@
 
 namespace processkit {
 
+/// Options for the blocking pipeline verbs: a cancel signal and the settings
+/// of the pipeline's own ProcessGroup.
 struct PipelineOptions {
     /// Cancels the run when stop is requested.
     std::stop_token stop;

@@ -28,8 +28,12 @@ namespace processkit::blocking {
 /// whole milliseconds, never early; -1 without a deadline, capped at a day).
 PROCESSKIT_BLOCKING_EXPORT int poll_timeout_ms(std::optional<TimePoint> at);
 
+/// One blocking event loop (epoll; Windows: an I/O completion port) driving
+/// any number of RunDrivers registered with it as their Watcher.
 class PROCESSKIT_BLOCKING_EXPORT Reactor final : public driver::Watcher {
 public:
+    /// Throws Error (Io) if the epoll instance (Windows: the completion
+    /// port) cannot be created.
     Reactor();
     ~Reactor() override;
     Reactor(const Reactor&) = delete;
@@ -56,6 +60,7 @@ public:
     /// Readable (Windows: signalled) when this reactor has something to
     /// dispatch, for waiting on several reactors at once.
     os::NativeHandle fd() const;
+    /// The earliest deadline of the registered drivers (nullopt: none).
     std::optional<TimePoint> next_deadline() const;
 
     // driver::Watcher

@@ -29,17 +29,27 @@ class RunningProcess;
 PROCESSKIT_BLOCKING_EXPORT RunningProcess start_process(const Command& command, ProcessGroup* group,
                                                         const StartOptions& options);
 
+/// A started run (R3), returned by start(): wait for it, read its output
+/// line by line, write to its stdin, stop it, sample it. Move-only.
 class PROCESSKIT_BLOCKING_EXPORT RunningProcess {
 public:
+    /// Takes over the run; the moved-from object may only be destroyed or
+    /// assigned to.
     RunningProcess(RunningProcess&&) noexcept;
+    /// Takes over the run; an unfinished run held before is killed, as by
+    /// the destructor.
     RunningProcess& operator=(RunningProcess&&) noexcept;
     ~RunningProcess();
 
+    /// The direct child's process id.
     pid_t pid() const;
+    /// When the child was spawned.
     TimePoint started_at() const;
+    /// Time since the spawn; once finished, the run's duration.
     Duration elapsed() const;
     /// Lines seen so far on a stream (live).
     std::uint64_t line_count(Stream s) const;
+    /// True once the run has finished (result() no longer waits).
     bool finished() const;
 
     /// Blocks until the run has finished (child reaped, output drained).
@@ -66,8 +76,13 @@ public:
     /// A child that closed its stdin is reported by an Error (StdinFailed),
     /// never by SIGPIPE.
     void write(std::string_view bytes);
+    /// Writes `line` followed by a newline.
     void write_line(std::string_view line);
+    /// Blocks until the queued bytes are written or the run ended; throws
+    /// Error (StdinFailed) if the child closed its stdin.
     void flush();
+    /// Closes stdin once the queued bytes are written; the child then reads
+    /// end of file.
     void close_stdin();
 
     /// CPU time of the tree so far (its private group's accounting).

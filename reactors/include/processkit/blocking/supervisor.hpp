@@ -16,6 +16,8 @@
 
 namespace processkit {
 
+/// Keeps a command running (P2): run() starts an incarnation, waits for its
+/// end and restarts it as the SupervisorPolicy says; stop() ends it.
 class PROCESSKIT_BLOCKING_EXPORT Supervisor {
 public:
     /// Throws InvalidArgument if the policy is invalid.

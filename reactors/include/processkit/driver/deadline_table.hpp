@@ -17,6 +17,8 @@
 
 namespace processkit::driver {
 
+/// The next deadline of each run driver of one reactor, ordered so the
+/// reactor can arm one timer at the earliest and fire the due ones.
 class DeadlineTable {
 public:
     /// `at` empty: the driver has no deadline any more.
@@ -30,6 +32,7 @@ public:
             order_.insert({*at, &driver});
         }
     }
+    /// Forgets every deadline (no driver is called).
     void clear() {
         of_.clear();
         order_.clear();

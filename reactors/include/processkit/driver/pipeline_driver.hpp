@@ -23,6 +23,9 @@
 
 namespace processkit::driver {
 
+/// One run of a Pipeline wired to the OS, shared by every reactor: it spawns
+/// the stages (one RunDriver each, joined by pipes) in the pipeline's group
+/// and applies the core's PipelineMachine.
 class PROCESSKIT_DRIVER_EXPORT PipelineDriver {
 public:
     /// Throws Error: the pipeline's InvalidArgument (Pipeline::validate()),
@@ -35,6 +38,8 @@ public:
     /// Unfinished: kills every stage (the whole group) without waiting.
     ~PipelineDriver();
 
+    /// Starts the run by spawning the stages. A stage that fails to spawn is
+    /// not thrown: it is reported in the result.
     void start(TimePoint now);
     /// Collects what the stage drivers report after the reactor dispatched
     /// their events (a stage exited, a stage finished).
@@ -47,15 +52,21 @@ public:
     /// once (the stages still running are reported cancelled).
     void abandon(TimePoint now);
 
+    /// True while a result is held: from the run's end until take_result().
     bool finished() const { return result_.has_value(); }
+    /// The result once the run has finished; empty before and after
+    /// take_result().
     const std::optional<PipelineResult>& result() const { return result_; }
+    /// Moves the result out (finished() is false afterwards).
     std::optional<PipelineResult> take_result() { return std::exchange(result_, std::nullopt); }
     /// The pipeline's own deadline (the stage drivers report theirs through
     /// the Watcher).
     std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
+    /// The pipeline's own group, holding every stage.
     ProcessGroup& group() { return *group_; }
     /// Stage `i`'s driver (nullptr: not spawned), e.g. for its queued lines.
     RunDriver* stage(std::size_t i) { return i < stages_.size() ? stages_[i].get() : nullptr; }
+    /// The pipeline being run.
     const Pipeline& pipeline() const { return pipeline_; }
 
 private:

@@ -17,9 +17,15 @@
 
 namespace processkit {
 
+/// What a readiness probe (R6) waits for, made by line(), line_containing(),
+/// port() or check() and passed to RunningProcess::wait_ready, the Asio
+/// async_wait_ready or the Qt Process::watchReadiness.
 class PROCESSKIT_DRIVER_EXPORT Readiness {
 public:
+    /// True for a stdout line (decoded, without terminator) that shows the
+    /// child is ready.
     using LinePredicate = std::function<bool(std::string_view)>;
+    /// A custom check: true once the child is ready.
     using Check = std::function<bool()>;
 
     /// A stdout line (decoded, without terminator) for which `predicate`
@@ -39,13 +45,19 @@ public:
     /// How often port and custom probes check (clamped to at least 1 ms).
     Readiness& poll_every(Duration interval);
 
+    /// Line, Port or Custom, after the factory that made the probe.
     ProbeKind kind() const { return kind_; }
     /// What is awaited, as messages name it: "port 8080", "containing \"READY\"".
     const std::string& target() const { return target_; }
+    /// How often port and custom probes check (default 50 ms).
     Duration poll_interval() const { return poll_interval_; }
+    /// A line probe's predicate (empty for other kinds).
     const LinePredicate& line_predicate() const { return predicate_; }
+    /// A custom probe's callable (empty for other kinds).
     const Check& custom_check() const { return check_; }
+    /// A port probe's port (0 for other kinds).
     std::uint16_t tcp_port() const { return port_; }
+    /// The loopback address a port probe connects to (V4 unless given).
     os::LoopbackAddress address() const { return address_; }
 
 private:

@@ -25,7 +25,9 @@ namespace processkit::driver {
 /// What a readiness wait sees of a run.
 struct RunSight {
     bool exited = false; ///< the direct child exited (or the run is over)
+    /// How the direct child ended, once reaped.
     std::optional<ExitStatus> exit_status;
+    /// The stdout pipe is still open.
     bool stdout_open = true;
 };
 
@@ -54,8 +56,12 @@ inline std::optional<Error> readiness_unusable(const Command& command, const Rea
     return std::nullopt;
 }
 
+/// One readiness wait over a run: a reactor feeds it lines (on_line) and
+/// calls step() after each change of the run and at next_deadline(), until
+/// done(); then reports verdict() (or error() if it failed).
 class ReadinessWait {
 public:
+    /// A wait for `probe` that started at `start` and fails `deadline` later.
     ReadinessWait(Readiness probe, TimePoint start, Duration deadline)
         : probe_(std::move(probe))
         , machine_(probe_.kind(), start, deadline, probe_.poll_interval())
@@ -96,9 +102,13 @@ public:
     /// When step() must run at the latest (next check, the deadline, the end
     /// of exit_settle); empty once decided.
     std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
+    /// True once the wait is decided (ready or failed).
     bool done() const { return machine_.done(); }
+    /// The verdict once decided; empty before.
     const std::optional<ReadinessVerdict>& verdict() const { return machine_.verdict(); }
+    /// The probe waited for.
     const Readiness& probe() const { return probe_; }
+    /// The core state machine that decides the wait.
     const ReadinessMachine& machine() const { return machine_; }
 
     /// The NotReady error of a failed verdict (not_ready_error).

@@ -30,40 +30,68 @@ namespace processkit::driver {
 
 /// One line of output as a reader sees it.
 struct OutputEvent {
+    /// The stream the line came from.
     Stream stream;
     std::string text; ///< decoded, without its terminator
     friend bool operator==(const OutputEvent&, const OutputEvent&) = default;
 };
 
+/// One run wired to the OS, shared by the blocking, Asio and Qt reactors: the
+/// reactor reports what happened (start, on_ready, on_deadline, caller
+/// requests) and the driver registers what to wait for through a Watcher.
 class PROCESSKIT_DRIVER_EXPORT RunDriver {
 public:
+    /// How the driver runs its command, besides the Command itself.
     struct Options {
+        /// The run machine's options. owns_group is set from shared_group;
+        /// when a queue below is on, stdout lines are delivered (and, with
+        /// queue_events, stderr lines too).
         RunOptions run;
         /// Run inside this group (signals reach the child only); nullptr: a
         /// private group per run, killed when the run ends.
         ProcessGroup* shared_group = nullptr;
-        /// Keep stdout lines for a pull reader / all lines for an event reader.
+        /// Keep stdout lines in stdout_lines() for a pull reader.
         bool queue_stdout_lines = false;
+        /// Keep lines of both streams in events(), in arrival order, for an
+        /// event reader.
         bool queue_events = false;
+        /// Called on the reactor's thread with each stats sample (sampling
+        /// is on when run.sample_every is set).
         std::function<void(const ProcessGroupStats&)> on_stats;
         /// The child's stdin/stdout from these descriptors (pipeline stages).
         os::StdioRedirect stdio_redirect;
     };
 
+    /// Prepares the run; nothing is spawned before start(). `watcher` must
+    /// outlive the driver (the destructor still unregisters through it).
     RunDriver(Command command, Options options, Watcher& watcher);
     RunDriver(const RunDriver&) = delete;
     RunDriver& operator=(const RunDriver&) = delete;
     /// Unfinished: kills the child (and its private group) without waiting.
     ~RunDriver();
 
+    /// Starts the run: spawns the child (in a private group unless
+    /// Options::shared_group) and watches its pipes and exit. A spawn failure
+    /// is not thrown: the run finishes with it in the result.
     void start(TimePoint now);
+    /// `fd`, registered as `role`, is ready: reads output, writes queued
+    /// stdin, reaps the exited child or checks the group is empty. Ignored
+    /// once the run has finished.
     void on_ready(os::NativeHandle fd, FdRole role, TimePoint now);
+    /// next_deadline() has passed: the run acts on what is due (timeout,
+    /// end of grace or drain, stats sample).
     void on_deadline(TimePoint now);
     /// Checks, without waiting, whether the child exited though its pidfd
     /// was not dispatched yet (a pipeline's teardown judges who was gone).
     void poll_child(TimePoint now);
+    /// Gives up the run: the command's timeout signal, a kill after its
+    /// grace; the result says cancelled (a cancel beats a timeout). If the
+    /// child already exited, the run ends without waiting for the drain.
     void cancel(TimePoint now);
+    /// Graceful stop: `signal` to the tree (to the child only in a shared
+    /// group), a kill after the command's grace.
     void terminate(TimePoint now, Signal signal);
+    /// Kills at once: the tree (the child only in a shared group).
     void kill(TimePoint now);
     /// Interactive stdin. False if stdin is not (or no longer) writable.
     bool write_stdin(std::string bytes, TimePoint now);
@@ -71,21 +99,32 @@ public:
     /// the queued rest (discard_queued: a cancelled write).
     void close_stdin(TimePoint now, bool discard_queued = false);
 
+    /// True while a result is held: from the run's end until take_result().
     bool finished() const { return result_.has_value(); }
     /// The direct child was seen to exit (its output may still be draining).
     bool child_exited() const { return machine_.exited(); }
+    /// The result once the run has finished; empty before and after
+    /// take_result().
     const std::optional<ProcessResult>& result() const { return result_; }
+    /// Moves the result out (finished() is false afterwards).
     std::optional<ProcessResult> take_result() { return std::exchange(result_, std::nullopt); }
+    /// When on_deadline() is next needed (nullopt: no deadline).
     std::optional<TimePoint> next_deadline() const { return machine_.next_deadline(); }
+    /// The direct child's process id (-1 before it was spawned).
     pid_t pid() const { return pid_; }
+    /// When the child was spawned (empty before).
     std::optional<TimePoint> started_at() const { return machine_.spawned_at(); }
+    /// Output figures of stream `s` so far (bytes, lines, drops).
     const StreamCounters& counters(Stream s) const { return machine_.counters(s); }
     /// True while queued stdin bytes are waiting for the pipe.
     bool stdin_pending() const { return !stdin_queue_.empty(); }
+    /// A write to the stdin pipe failed (the child closed its end).
     bool stdin_broken() const { return stdin_broken_; }
+    /// write_stdin() may still be called (interactive stdin open, not broken).
     bool stdin_writable() const { return machine_.stdin_writable() && !stdin_broken_; }
-    /// Bytes of interactive stdin accepted by write_stdin / written to the pipe.
+    /// Bytes of interactive stdin accepted by write_stdin.
     std::uint64_t stdin_bytes_queued() const { return stdin_queued_total_; }
+    /// Bytes of interactive stdin written to the pipe.
     std::uint64_t stdin_bytes_written() const { return stdin_written_total_; }
     /// The stdin pipe is still open (not closed, not broken, run not over).
     bool stdin_open() const { return process_ && process_->stdin_pipe; }
@@ -106,11 +145,16 @@ public:
     /// it, blocking briefly). The driver is inert afterwards: no result.
     std::optional<os::Child> abandon() noexcept;
 
+    /// The queued stdout lines (Options::queue_stdout_lines); a pull reader
+    /// pops them from the front.
     std::deque<std::string>& stdout_lines() { return stdout_lines_; }
+    /// The queued lines of both streams (Options::queue_events), oldest first.
     std::deque<OutputEvent>& events() { return events_; }
 
     // For readiness probes (blocking/readiness.hpp).
+    /// The command being run.
     const Command& command() const { return command_; }
+    /// Options::queue_stdout_lines: whether a line probe can see stdout lines.
     bool queues_stdout_lines() const { return options_.queue_stdout_lines; }
     /// The stream's pipe is still open (not captured, or at its end: false).
     bool output_open(Stream s) const {
@@ -118,9 +162,10 @@ public:
     }
     /// How the direct child ended, once it was reaped (before the run finishes).
     const std::optional<ExitStatus>& exit_status() const { return exit_status_; }
-    /// The last bytes read from stderr (at most stderr_tail_bytes), for
-    /// error messages while the run goes on.
+    /// How many of the last stderr bytes stderr_tail() keeps, for error
+    /// messages while the run goes on.
     static constexpr std::size_t stderr_tail_bytes = 4096;
+    /// The last bytes read from stderr (at most stderr_tail_bytes).
     const std::string& stderr_tail() const { return stderr_tail_; }
 
 private:

@@ -10,6 +10,9 @@
 
 namespace processkit {
 
+/// Options for a started process beyond its Command: which line readers to
+/// queue for and whether to sample stats. Taken by the blocking start() and
+/// the Asio process.
 struct StartOptions {
     /// Queue stdout lines for a pull reader (next_line / async_read_line).
     /// Unread lines stay in memory until read or until the object goes.

@@ -25,10 +25,17 @@ enum class FdRole : std::uint8_t {
     Group,  ///< POLLPRI on cgroup.events: the tree's population changed (Linux)
 };
 
+/// The interface a reactor implements for the RunDrivers it runs: it waits
+/// on the handles they register and for their deadlines, and calls back
+/// RunDriver::on_ready() and RunDriver::on_deadline().
 class PROCESSKIT_DRIVER_EXPORT Watcher {
 public:
     virtual ~Watcher() = default;
+    /// Starts waiting on `fd` for what `role` names; when it is ready, the
+    /// reactor calls driver.on_ready(fd, role, now).
     virtual void watch(RunDriver& driver, os::NativeHandle fd, FdRole role) = 0;
+    /// Stops waiting on `fd`. The driver calls it at the latest before it
+    /// closes `fd`, so no stale registration is left.
     virtual void unwatch(RunDriver& driver, os::NativeHandle fd, FdRole role) = 0;
     /// The driver's next deadline changed (nullopt: none).
     virtual void deadline_changed(RunDriver& driver, std::optional<TimePoint> at) = 0;

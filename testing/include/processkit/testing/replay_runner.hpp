@@ -31,6 +31,9 @@ namespace cassette {
 struct Entry;
 }
 
+/// Records real runs to a cassette file, or answers from one without
+/// starting processes (see the top of this header). Made by recording() or
+/// replaying().
 class PROCESSKIT_TESTING_EXPORT ReplayRunner final : public Runner {
 public:
     /// Record mode: `real` must outlive the runner. Starts a new, empty
@@ -40,7 +43,9 @@ public:
     static std::unique_ptr<ReplayRunner> replaying(std::string cassette_path);
 
     ~ReplayRunner() override;
+    /// True in record mode, false in replay mode.
     bool is_recording() const { return real_ != nullptr; }
+    /// The cassette file's path, as given.
     const std::string& cassette_path() const { return path_; }
 
 protected:

@@ -29,6 +29,7 @@ class StartedProcess {
 public:
     virtual ~StartedProcess() = default;
 
+    /// True once the run has finished (result() no longer waits).
     virtual bool finished() const = 0;
     /// Blocks until the run has finished.
     virtual Outcome wait() = 0;
@@ -46,12 +47,16 @@ public:
     virtual std::optional<driver::OutputEvent> next_event() = 0;
 };
 
+/// The blocking verbs behind an interface (T1; see the top of this header).
+/// Code under test takes a `Runner&`; a concrete runner implements execute()
+/// and launch().
 class PROCESSKIT_TESTING_EXPORT Runner {
 public:
     virtual ~Runner() = default;
 
     /// As processkit::output_string: a failed run is reported, not thrown.
     ProcessResult output_string(const Command& command);
+    /// The same as output_string() (stdout_bytes holds the bytes exactly).
     ProcessResult output_bytes(const Command& command);
     /// stdout trimmed; throws Error unless the exit code is accepted.
     std::string run(const Command& command);
@@ -65,13 +70,17 @@ public:
 protected:
     /// Runs `command` to the end. Every verb but start comes through here.
     virtual ProcessResult execute(const Command& command) = 0;
+    /// Starts `command` with `options`; what start() comes through. Throws
+    /// Error if it cannot start.
     virtual std::unique_ptr<StartedProcess> launch(const Command& command,
                                                    const StartOptions& options) = 0;
 
-    // A wrapping runner forwards to the runner it wraps through these.
+    /// `runner.execute(command)`: how a wrapping runner forwards to the
+    /// runner it wraps.
     static ProcessResult execute_on(Runner& runner, const Command& command) {
         return runner.execute(command);
     }
+    /// `runner.launch(command, options)`, for a wrapping runner likewise.
     static std::unique_ptr<StartedProcess> launch_on(Runner& runner, const Command& command,
                                                      const StartOptions& options) {
         return runner.launch(command, options);

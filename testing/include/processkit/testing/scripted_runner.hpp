@@ -24,6 +24,8 @@
 
 namespace processkit {
 
+/// Answers invocations with canned Reply values chosen by rules (see the
+/// top of this header); starts no process.
 class PROCESSKIT_TESTING_EXPORT ScriptedRunner final : public Runner {
 public:
     /// The program with exactly these arguments.

@@ -24,16 +24,22 @@
 
 namespace processkit::os {
 
+/// The parent's end of one stdio pipe, read with read_some() or written with
+/// write_some() under the readiness model described at the top of this header.
 class PipeEnd {
 public:
     PipeEnd() noexcept;
     /// `pipe`: an end opened with FILE_FLAG_OVERLAPPED.
     explicit PipeEnd(UniqueHandle pipe);
+    /// The moved-from PipeEnd is left empty.
     PipeEnd(PipeEnd&&) noexcept;
+    /// Closes this pipe as reset() does, then takes over the other's.
     PipeEnd& operator=(PipeEnd&&) noexcept;
     ~PipeEnd();
 
+    /// The pipe's handle, still owned; nullptr if empty.
     NativeHandle get() const noexcept;
+    /// True if a pipe handle is held.
     explicit operator bool() const noexcept;
     /// Closes the pipe. A pending zero-byte read is cancelled; a pending
     /// write is left to finish first (the reader takes the bytes or goes

@@ -24,14 +24,20 @@ namespace processkit::os {
 
 /// Where the child goes before it runs.
 struct Placement {
+    /// None: the child is assigned to no job. Job: to `job`, while suspended.
     enum class Kind { None, Job };
+    /// Which placement.
     Kind kind = Kind::None;
     /// Job: the job object the child is assigned to while suspended.
     NativeHandle job = nullptr;
 };
 
+/// What spawn() returns: the child, and the parent's ends of its stdio pipes
+/// (empty where the Command does not ask for a pipe).
 struct SpawnedProcess {
+    /// Owns the process.
     Child child;
+    /// When spawn() had resumed the child.
     TimePoint started_at;
     /// The parent's ends: overlapped named pipes, each opened for one
     /// direction only, with the readiness model of pipe.hpp.
@@ -44,7 +50,9 @@ struct SpawnedProcess {
 /// says (pipeline stages). The caller keeps them; spawn duplicates them.
 /// nullptr: not redirected.
 struct StdioRedirect {
+    /// The child's stdin.
     NativeHandle stdin_handle = nullptr;
+    /// The child's stdout.
     NativeHandle stdout_handle = nullptr;
 };
 
@@ -52,7 +60,9 @@ struct StdioRedirect {
 /// ends synchronous and not inheritable (spawn hands each child its own
 /// inheritable copy through StdioRedirect).
 struct Pipe {
+    /// The read end.
     UniqueHandle read;
+    /// The write end.
     UniqueHandle write;
 };
 /// Throws processkit::Error (Io) naming `program`, the writing stage.
