@@ -9,6 +9,13 @@ namespace processkit {
 OutputBuffer::OutputBuffer(BufferPolicy policy)
     : policy_(policy) {}
 
+OutputBuffer::OutputBuffer(BufferPolicy policy, std::unique_ptr<CaptureStore> store)
+    : policy_(policy) {
+    if (!policy_.bounded()) {
+        store_ = std::move(store);
+    }
+}
+
 namespace {
 
 /// Dropped segments up to this capacity are kept for reuse; a larger one is
@@ -57,8 +64,10 @@ void OutputBuffer::push(std::string_view content, LineEnding ending, std::string
 void OutputBuffer::push_unbounded(std::string_view content, std::string_view terminator,
                                   std::string* owned) {
     const std::size_t size = content.size() + terminator.size();
-    if (owned != nullptr && owned->size() >= min_block_bytes &&
-        owned->capacity() / 2 <= owned->size()) {
+    if (store_) {
+        store_->append(content, terminator); // copied: `owned` keeps its capacity for reuse
+    } else if (owned != nullptr && owned->size() >= min_block_bytes &&
+               owned->capacity() / 2 <= owned->size()) {
         // A long line (a piece of a huge one) is moved in as a block of its
         // own, unless that would keep much unused capacity.
         segments_.push_back(std::move(*owned));
@@ -93,7 +102,9 @@ void OutputBuffer::recycle(std::string&& segment) {
 std::string OutputBuffer::take_bytes() {
     apply_front_trim();
     std::string out;
-    if (segments_.size() == 1) {
+    if (store_) {
+        out = store_->take(); // the store's own memory, not a copy of it
+    } else if (segments_.size() == 1) {
         out = std::move(segments_.front()); // nothing to join
         segments_.clear();
     } else {
@@ -111,6 +122,9 @@ std::string OutputBuffer::take_bytes() {
 }
 
 std::string OutputBuffer::bytes() const {
+    if (store_) {
+        return std::string(store_->view());
+    }
     std::string out;
     out.reserve(stored_bytes_);
     for (std::size_t i = 0; i < segments_.size(); ++i) {
@@ -132,9 +146,18 @@ std::vector<std::string_view> OutputBuffer::segments() const {
 }
 
 std::vector<std::string_view> OutputBuffer::unbounded_lines() const {
-    // Lines never straddle blocks: find each line's block, then its bytes.
     std::vector<std::string_view> out;
     out.reserve(line_ends_.size());
+    if (store_) {
+        const std::string_view all = store_->view();
+        std::size_t start = 0;
+        for (const std::size_t end : line_ends_) {
+            out.push_back(all.substr(start, end - start));
+            start = end;
+        }
+        return out;
+    }
+    // Lines never straddle blocks: find each line's block, then its bytes.
     std::size_t start = 0;
     std::size_t block = 0;
     std::size_t block_start = 0;

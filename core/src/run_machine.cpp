@@ -59,13 +59,31 @@ RunConfig RunConfig::of(const Command& command) {
     return c;
 }
 
+namespace {
+
+/// A captured stream's buffer, in a store of the reactor's when it gave a
+/// factory (only an unbounded capture uses one; others need no store made).
+OutputBuffer buffer_for(const RunConfig& config, const RunOptions& options, Stream s) {
+    const auto i = static_cast<std::size_t>(s);
+    const BufferPolicy& policy = config.policies[i];
+    const bool captured =
+        config.modes[i] == StdioMode::Capture || config.modes[i] == StdioMode::Tee;
+    if (!options.capture_store || policy.bounded() || !captured) {
+        return OutputBuffer(policy);
+    }
+    return OutputBuffer(policy, options.capture_store());
+}
+
+} // namespace
+
 RunMachine::RunMachine(RunConfig config, RunOptions options)
     : config_(std::move(config))
     , owns_group_(options.owns_group)
     , sample_every_(options.sample_every)
     , splitters_{LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1)),
                  LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1))}
-    , buffers_{OutputBuffer(config_.policies[0]), OutputBuffer(config_.policies[1])} {
+    , buffers_{buffer_for(config_, options, Stream::Stdout),
+               buffer_for(config_, options, Stream::Stderr)} {
     for (Stream s : streams) {
         deliver_lines_[idx(s)] =
             options.deliver_lines[idx(s)].value_or(config_.has_line_handler[idx(s)]);

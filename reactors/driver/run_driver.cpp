@@ -3,6 +3,7 @@
 // and reports what happened.
 #include "processkit/driver/run_driver.hpp"
 
+#include "processkit/os/capture_memory.hpp"
 #include "processkit/os/stream_io.hpp"
 
 #include <algorithm>
@@ -27,6 +28,9 @@ RunDriver::RunDriver(Command command, Options options, Watcher& watcher)
                [&] {
                    RunOptions run = options_.run;
                    run.owns_group = options_.shared_group == nullptr;
+                   if (!run.capture_store) {
+                       run.capture_store = os::page_capture_stores(); // one touch per byte
+                   }
                    if (options_.queue_stdout_lines || options_.queue_events) {
                        run.deliver_lines[0] = true;
                        run.deliver_lines[1] =

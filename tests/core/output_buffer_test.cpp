@@ -1,3 +1,4 @@
+#include "processkit/core/capture_store.hpp"
 #include "processkit/core/line_splitter.hpp"
 #include "processkit/core/output_buffer.hpp"
 
@@ -5,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <gtest/gtest.h>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -316,6 +318,76 @@ TEST(OutputBuffer, InvariantsHoldOverRandomPushes) {
             }
         }
     }
+}
+
+/// A store that records how it was used, over a StringCaptureStore.
+class CountingStore final : public CaptureStore {
+public:
+    explicit CountingStore(int* takes)
+        : takes_(takes) {}
+    void append(std::string_view first, std::string_view second) override {
+        inner_.append(first, second);
+    }
+    std::string_view view() const noexcept override { return inner_.view(); }
+    std::string take() override {
+        ++*takes_;
+        return inner_.take();
+    }
+
+private:
+    StringCaptureStore inner_;
+    int* takes_;
+};
+
+TEST(OutputBuffer, AStoreHoldsTheSameAsTheBlocks) {
+    // Owned long lines (moved in as blocks without a store) and short ones
+    // alike: with a store every view, byte and counter is the same.
+    Lcg rng;
+    int takes = 0;
+    OutputBuffer blocks(BufferPolicy::unbounded());
+    OutputBuffer stored_in(BufferPolicy::unbounded(), std::make_unique<CountingStore>(&takes));
+    std::vector<std::string> raws;
+    for (int i = 0; i < 300; ++i) {
+        Line line = random_line(rng);
+        if (i % 50 == 7) {
+            line.content.assign(9000 + rng.below(3000), 'L'); // past the block size
+        }
+        raws.push_back(line.content + std::string(terminator_bytes(line.ending)));
+        Line copy = line;
+        blocks.push(std::move(line));
+        stored_in.push(std::move(copy)); // may be moved from: the store copies it
+        check_invariants(stored_in, raws);
+        ASSERT_FALSE(HasFatalFailure()) << "push " << i;
+    }
+    EXPECT_EQ(stored(stored_in), stored(blocks));
+    EXPECT_EQ(stored_in.bytes(), blocks.bytes());
+    EXPECT_EQ(stored_in.counters(), blocks.counters());
+    const std::string expected = blocks.take_bytes();
+    EXPECT_EQ(stored_in.take_bytes(), expected);
+    EXPECT_EQ(takes, 1);
+    EXPECT_EQ(stored_in.stored_bytes(), 0u);
+    EXPECT_TRUE(stored_in.segments().empty());
+}
+
+TEST(OutputBuffer, ABoundedPolicyMakesNoUseOfAStore) {
+    int takes = 0;
+    OutputBuffer buffer(BufferPolicy::keep_newest_lines(1),
+                        std::make_unique<CountingStore>(&takes));
+    buffer.push(Line{"a", LineEnding::Lf, false});
+    buffer.push(Line{"b", LineEnding::Lf, false});
+    EXPECT_EQ(buffer.take_bytes(), "b\n");
+    EXPECT_EQ(takes, 0);
+}
+
+TEST(StringCaptureStore, AppendsViewsAndHandsOver) {
+    StringCaptureStore store;
+    store.append("ab", "\r\n");
+    store.append("c");
+    EXPECT_EQ(store.view(), "ab\r\nc");
+    EXPECT_EQ(store.take(), "ab\r\nc");
+    EXPECT_EQ(store.view(), "");
+    store.append("again");
+    EXPECT_EQ(store.take(), "again");
 }
 
 } // namespace

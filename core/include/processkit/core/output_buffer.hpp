@@ -6,12 +6,14 @@
 // Thread-safety: none; const members may be read from several threads
 // while nobody writes.
 
+#include "processkit/core/capture_store.hpp"
 #include "processkit/core/export.hpp"
 #include "processkit/core/line_splitter.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +83,9 @@ class PROCESSKIT_CORE_EXPORT OutputBuffer {
 public:
     /// An empty buffer storing per `policy`.
     explicit OutputBuffer(BufferPolicy policy = {});
+    /// The same; an unbounded policy keeps its bytes in `store` (when not
+    /// null) instead of blocks of its own. Bounded policies ignore it.
+    OutputBuffer(BufferPolicy policy, std::unique_ptr<CaptureStore> store);
 
     /// Stores one line (content and terminator) as the policy allows.
     void push(const Line& line);
@@ -123,7 +128,9 @@ private:
     // KeepNewest trims the front segment lazily (front_trim_ bytes of it are
     // already dropped): erasing a prefix of a large segment on every push
     // would be quadratic.
+    // With a store, unbounded bytes live there instead, contiguous.
     std::deque<std::string> segments_;
+    std::unique_ptr<CaptureStore> store_;
     std::vector<std::size_t> line_ends_;
     // A dropped segment's storage, reused by the next push: a buffer that keeps
     // the newest lines does not allocate per line.

@@ -21,6 +21,7 @@
 //
 // Thread-safety: none. One machine is driven from one thread at a time.
 
+#include "processkit/core/capture_store.hpp"
 #include "processkit/core/command.hpp"
 #include "processkit/core/export.hpp"
 #include "processkit/core/line_splitter.hpp"
@@ -50,6 +51,10 @@ struct RunOptions {
     std::optional<bool> deliver_lines[2];
     /// Sample the group's stats every interval (profile, statsSampled).
     std::optional<Duration> sample_every;
+    /// Where an unbounded capture keeps its bytes (one store per captured
+    /// stream); empty: the buffers' own blocks. The reactors pass the OS
+    /// layer's page stores (os::page_capture_stores()).
+    CaptureStoreFactory capture_store{};
 };
 
 /// What the run machine needs of a Command: a small value, taken once (the
