@@ -24,6 +24,14 @@ std::size_t page_size() {
 /// the result string's pages line up with the mapping's.
 constexpr std::size_t lead = 2 * sizeof(std::size_t);
 
+/// memcpy of a view that may be empty (an empty view's data() may be null,
+/// which memcpy must not be given even for zero bytes).
+void copy_in(char* to, std::string_view from) noexcept {
+    if (!from.empty()) {
+        std::memcpy(to, from.data(), from.size());
+    }
+}
+
 std::size_t round_up(std::size_t n, std::size_t to) {
     return (n + to - 1) / to * to;
 }
@@ -57,14 +65,14 @@ void PageCaptureStore::append(std::string_view first, std::string_view second) {
             return;
         }
         reserve_region(small_.size() + add);
-        std::memcpy(region_ + lead, small_.data(), small_.size());
+        copy_in(region_ + lead, small_);
         size_ = small_.size();
         small_ = std::string(); // give its memory back
     } else if (lead + size_ + add > region_bytes_) {
         reserve_region(size_ + add);
     }
-    std::memcpy(region_ + lead + size_, first.data(), first.size());
-    std::memcpy(region_ + lead + size_ + first.size(), second.data(), second.size());
+    copy_in(region_ + lead + size_, first);
+    copy_in(region_ + lead + size_ + first.size(), second);
     size_ += add;
 }
 
