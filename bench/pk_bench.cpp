@@ -19,6 +19,13 @@
 //   asio-fanout N        N concurrent `sleep 0.2` through one asio::io_context
 //                        (processkit::asio::async_output_string, private groups);
 //                        only when built with processkit::asio
+//   idle N               N `sleep 3600` started with processkit::start (each in a
+//                        group of its own, stdout and stderr captured) and held
+//                        while idle: the owner's heap and resident memory per
+//                        child (library only: the children's own memory is not
+//                        in this process)
+//   raw-idle N           baseline: N posix_spawn(sleep 3600), a stdout and a
+//                        stderr pipe each, held as pids and descriptors
 //   soak N               N runs cycling through four kinds (a short capture, a
 //                        timeout with a TERM-ignoring grandchild, a setsid
 //                        escaper in an explicit group, a missing program);
@@ -41,12 +48,14 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
 #include <functional>
+#include <malloc.h>
 #include <map>
 #include <memory>
 #include <optional>
@@ -287,6 +296,84 @@ Outcome asio_fanout(long n) {
     return o;
 }
 #endif
+
+// --- idle -------------------------------------------------------------------
+
+/// This process's heap in use (glibc's count, mmap'ed blocks included) and
+/// resident memory, in bytes.
+struct MemoryUse {
+    double heap = 0;
+    double rss = 0;
+};
+
+MemoryUse memory_use() {
+    MemoryUse m;
+    const auto info = ::mallinfo2();
+    m.heap = static_cast<double>(info.uordblks + info.hblkhd);
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            m.rss = std::strtod(line.c_str() + 6, nullptr) * 1024.0; // kB
+        }
+    }
+    return m;
+}
+
+/// Room for `n` children's descriptors (three each at most) under the soft limit.
+void allow_descriptors(long n) {
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        const auto want = static_cast<rlim_t>(3 * n + 64);
+        if (files.rlim_cur < want) {
+            files.rlim_cur = std::min(want, files.rlim_max);
+            ::setrlimit(RLIMIT_NOFILE, &files);
+        }
+    }
+}
+
+std::string idle_note(const MemoryUse& before, const MemoryUse& after, long n) {
+    char text[160];
+    std::snprintf(text, sizeof text, "idle_heap_bytes_per_child=%.0f idle_rss_bytes_per_child=%.0f",
+                  (after.heap - before.heap) / static_cast<double>(n),
+                  (after.rss - before.rss) / static_cast<double>(n));
+    return text;
+}
+
+Outcome idle(long n) {
+    Outcome o;
+    allow_descriptors(n);
+    Command c("/bin/sleep");
+    c.arg("3600");
+    std::vector<processkit::RunningProcess> held;
+    held.reserve(static_cast<std::size_t>(n)); // the vector is the caller's, not the library's
+    const MemoryUse before = memory_use();
+    for (long i = 0; i < n; ++i) {
+        held.push_back(processkit::start(c));
+    }
+    const MemoryUse after = memory_use();
+    o.note = idle_note(before, after, n);
+    o.mechanism = std::string(processkit::to_string(ProcessGroup().mechanism()));
+    for (auto& p : held) {
+        p.kill();
+        o.ok = p.wait() == processkit::Outcome::signalled(SIGKILL) && o.ok;
+    }
+    return o;
+}
+
+Outcome raw_idle(long n) {
+    Outcome o;
+    allow_descriptors(n);
+    std::vector<processkit::bench::RawIdleChild> held;
+    held.reserve(static_cast<std::size_t>(n));
+    const MemoryUse before = memory_use();
+    for (long i = 0; i < n && o.ok; ++i) {
+        o.ok = processkit::bench::raw_start_idle(held);
+    }
+    const MemoryUse after = memory_use();
+    o.note = idle_note(before, after, n);
+    o.ok = processkit::bench::raw_stop_idle(held) && o.ok;
+    return o;
+}
 
 // --- soak -------------------------------------------------------------------
 
@@ -533,7 +620,7 @@ int usage() {
         "usage: pk-bench JOB N\n"
         "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-teardown, raw-spawn, "
         "raw-spawn-bigparent, capture, raw-capture, raw-capture-memory, lines, raw-lines, fanout, "
-        "raw-fanout, soak"
+        "raw-fanout, idle, raw-idle, soak"
 #ifdef PK_BENCH_HAVE_ASIO
         ", asio-fanout"
 #endif
@@ -573,6 +660,8 @@ int main(int argc, char** argv) {
         {"raw-lines", raw_lines},
         {"fanout", fanout},
         {"raw-fanout", raw_fanout},
+        {"idle", idle},
+        {"raw-idle", raw_idle},
         {"soak", soak},
 #ifdef PK_BENCH_HAVE_ASIO
         {"asio-fanout", asio_fanout},

@@ -83,6 +83,52 @@ bool raw_fanout(long n) {
     return ok;
 }
 
+bool raw_start_idle(std::vector<RawIdleChild>& held) {
+    int out[2];
+    int err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) {
+        return false;
+    }
+    if (::pipe2(err, O_CLOEXEC) != 0) {
+        ::close(out[0]);
+        ::close(out[1]);
+        return false;
+    }
+    char prog[] = "/bin/sleep";
+    char arg[] = "3600";
+    char* argv[] = {prog, arg, nullptr};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, prog, &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    ::close(err[1]);
+    if (rc != 0) {
+        ::close(out[0]);
+        ::close(err[0]);
+        return false;
+    }
+    held.push_back(RawIdleChild{pid, out[0], err[0]});
+    return true;
+}
+
+bool raw_stop_idle(std::vector<RawIdleChild>& held) {
+    bool ok = true;
+    for (const auto& c : held) {
+        ::kill(c.pid, SIGKILL);
+        int status = 0;
+        ok = ::waitpid(c.pid, &status, 0) == c.pid && WIFSIGNALED(status) &&
+             WTERMSIG(status) == SIGKILL && ok;
+        ::close(c.stdout_fd);
+        ::close(c.stderr_fd);
+    }
+    held.clear();
+    return ok;
+}
+
 std::string raw_shell(const std::string& script, bool* ok) {
     std::string s = script;
     char sh[] = "/bin/sh";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace processkit::bench {
 
@@ -33,6 +34,22 @@ bool raw_teardown(long n, double* ms, std::string* note);
 /// The stream of `line_stream(n)` read through a pipe and split into lines
 /// in this process. True if it exited 0 and n lines of 99 characters came.
 bool raw_count_lines(long n);
+
+/// A child started by raw_start_idle: its pid and the parent's ends of its
+/// stdout and stderr pipes.
+struct RawIdleChild {
+    int pid = 0;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+};
+
+/// posix_spawn(`/bin/sleep 3600`) with a stdout and a stderr pipe, appended
+/// to `held`. False if it could not be started.
+bool raw_start_idle(std::vector<RawIdleChild>& held);
+
+/// SIGKILL to each child of `held`, reaped, its descriptors closed. True if
+/// each died of SIGKILL.
+bool raw_stop_idle(std::vector<RawIdleChild>& held);
 
 /// The shell script that writes N lines of 100 bytes (99 characters + '\n').
 std::string line_stream(long n);
