@@ -125,6 +125,36 @@ void check_buffer(const BufferPolicy& policy, const std::vector<Line>& lines,
     }
 }
 
+/// A counting splitter (LineSplitter::Content::Counted) over the chunks must
+/// report the lines `whole` has: same lengths, endings and cuts, and the same
+/// pending count after every chunk as a keeping one.
+struct Counted final : LineSink {
+    void on_line(std::string_view, LineEnding, bool, std::string*) override { check(false); }
+    void on_counted_line(std::size_t length, LineEnding ending, bool cut) override {
+        lines.push_back(Line{std::string(length, '.'), ending, cut});
+    }
+    std::vector<Line> lines;
+};
+
+void check_counted(const std::vector<std::string_view>& chunks, std::size_t cap,
+                   const std::vector<Line>& whole) {
+    LineSplitter kept(cap);
+    LineSplitter counted(cap, LineSplitter::Content::Counted);
+    std::vector<Line> ignored;
+    Counted sink;
+    for (std::string_view c : chunks) {
+        kept.feed(c, ignored);
+        counted.feed(c, sink);
+        check(kept.pending_bytes() == counted.pending_bytes());
+    }
+    counted.finish(sink);
+    check(sink.lines.size() == whole.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        check(sink.lines[i].content.size() == whole[i].content.size());
+        check(sink.lines[i].ending == whole[i].ending && sink.lines[i].cut == whole[i].cut);
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -153,6 +183,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check(split(bytewise, cap) == whole);
     check(split(chunk(in, sizes), cap) == whole);
+    check_counted(chunk(in, sizes), cap, whole);
 
     check_lines(whole, in, cap);
     check_buffer(policy, whole, in);

@@ -9,11 +9,13 @@
 //     immediate kill (zero grace, a caller's Kill), or once the child exited;
 //   - no signal after the child exited; liveness: the run finishes once the
 //     world has exited and closed its pipes, or at the drain deadline.
+#include "processkit/core/capture_store.hpp"
 #include "processkit/core/run_machine.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
+#include <memory>
 
 using namespace processkit;
 using std::chrono::milliseconds;
@@ -163,6 +165,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     w.options.owns_group = in.ConsumeBool();
     if (in.ConsumeBool()) {
         w.options.sample_every = milliseconds(in.ConsumeIntegralInRange<int>(0, 500));
+    }
+    if (in.ConsumeBool()) { // unbounded captures kept raw in a store (raw capture)
+        w.options.capture_store = [] { return std::make_unique<StringCaptureStore>(); };
     }
 
     RunMachine m(w.command, w.options);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <utility>
 
 namespace processkit {
@@ -42,8 +43,16 @@ private:
 
 } // namespace
 
+void LineSink::on_counted_line(std::size_t, LineEnding, bool) {
+    throw std::logic_error("LineSink: this sink takes no counted lines");
+}
+
 LineSplitter::LineSplitter(std::size_t max_line_bytes)
     : max_line_bytes_(std::max<std::size_t>(max_line_bytes, 1)) {}
+
+LineSplitter::LineSplitter(std::size_t max_line_bytes, Content content)
+    : max_line_bytes_(std::max<std::size_t>(max_line_bytes, 1))
+    , counted_(content == Content::Counted) {}
 
 void LineSplitter::feed(std::string_view chunk, std::vector<Line>& out) {
     LineCollector collector(out);
@@ -98,18 +107,36 @@ void LineSplitter::finish(LineSink& out) {
         held_cr_ = false;
         hand_over(LineEnding::Cr, out);
     }
-    if (!pending_.empty()) {
+    if (pending_bytes() != 0) {
         hand_over(LineEnding::None, out);
     }
 }
 
 void LineSplitter::hand_over(LineEnding ending, LineSink& out) {
+    if (counted_) {
+        emit_counted(pending_length_, ending, false, out);
+        return;
+    }
     out.on_line(pending_, ending, false, &pending_);
     pending_.clear(); // a moved-from string is only "valid but unspecified"
 }
 
+/// Counted: emits the first `keep` bytes of the unfinished line (and the
+/// line's `ending`); what is left of it stays pending (at most 3 bytes of an
+/// incomplete UTF-8 sequence, after a cut).
+void LineSplitter::emit_counted(std::size_t keep, LineEnding ending, bool cut, LineSink& out) {
+    pending_length_ -= keep;
+    pending_.erase(0, pending_.size() - std::min(pending_.size(), pending_length_));
+    out.on_counted_line(keep, ending, cut);
+}
+
 void LineSplitter::end_line(std::string_view tail, LineEnding ending, LineSink& out) {
-    if (pending_.size() + tail.size() <= max_line_bytes_) {
+    if (pending_bytes() + tail.size() <= max_line_bytes_) {
+        if (counted_) {
+            pending_length_ += tail.size();
+            emit_counted(pending_length_, ending, false, out);
+            return;
+        }
         // Common case: the line fits, so hand out a view of the chunk.
         if (pending_.empty()) {
             out.on_line(tail, ending, false, nullptr);
@@ -127,10 +154,23 @@ void LineSplitter::append_content(std::string_view bytes, LineSink& out) {
     // so a line of exactly max_line_bytes ends normally. The cut points depend
     // only on the content, never on chunk boundaries.
     while (!bytes.empty()) {
-        if (pending_.size() >= max_line_bytes_) {
+        if (pending_bytes() >= max_line_bytes_) {
             cut(out);
         }
-        const std::size_t take = std::min(bytes.size(), max_line_bytes_ - pending_.size());
+        const std::size_t take = std::min(bytes.size(), max_line_bytes_ - pending_bytes());
+        if (counted_) {
+            // Only the length, and the last 3 bytes for cut()'s UTF-8 rule.
+            const std::string_view piece = bytes.substr(0, take);
+            if (piece.size() >= 3) {
+                pending_.assign(piece.substr(piece.size() - 3));
+            } else {
+                pending_.append(piece);
+                pending_.erase(0, pending_.size() - std::min<std::size_t>(pending_.size(), 3));
+            }
+            pending_length_ += take;
+            bytes.remove_prefix(take);
+            continue;
+        }
         if (pending_.size() + take > reserve_threshold && pending_.capacity() < max_line_bytes_) {
             pending_.reserve(max_line_bytes_);
         }
@@ -140,6 +180,13 @@ void LineSplitter::append_content(std::string_view bytes, LineSink& out) {
 }
 
 void LineSplitter::cut(LineSink& out) {
+    if (counted_) {
+        // pending_ is the line's last bytes: the same rule on them.
+        const std::size_t incomplete = pending_.size() - utf8_complete_prefix(pending_);
+        const std::size_t keep = pending_length_ - incomplete;
+        emit_counted(keep == 0 ? pending_length_ : keep, LineEnding::None, true, out);
+        return;
+    }
     std::size_t keep = utf8_complete_prefix(pending_);
     if (keep == 0) {
         keep = pending_.size(); // the cap is too small to back off and still progress

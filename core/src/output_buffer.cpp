@@ -1,6 +1,7 @@
 #include "processkit/core/output_buffer.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -85,6 +86,33 @@ void OutputBuffer::push_unbounded(std::string_view content, std::string_view ter
     line_ends_.push_back(stored_bytes_);
 }
 
+std::span<char> OutputBuffer::writable_tail(std::size_t bytes) {
+    offered_ = store_ ? store_->writable_tail(bytes) : std::span<char>();
+    return offered_;
+}
+
+void OutputBuffer::append_raw(std::string_view bytes) {
+    if (!store_) {
+        throw std::logic_error("OutputBuffer: append_raw() needs a capture store");
+    }
+    const bool in_place =
+        !offered_.empty() && bytes.data() == offered_.data() && bytes.size() <= offered_.size();
+    offered_ = {};
+    if (in_place) {
+        store_->commit(bytes.size());
+    } else {
+        store_->append(bytes);
+    }
+}
+
+void OutputBuffer::count_line(std::size_t content_bytes, LineEnding ending) {
+    const std::size_t size = content_bytes + terminator_bytes(ending).size();
+    counters_.total_bytes += size;
+    counters_.total_lines += 1;
+    stored_bytes_ += size;
+    line_ends_.push_back(stored_bytes_);
+}
+
 std::string OutputBuffer::new_segment(std::size_t size) {
     std::string segment = std::move(spare_);
     spare_.clear(); // a moved-from string is only "valid but unspecified"
@@ -103,7 +131,11 @@ std::string OutputBuffer::take_bytes() {
     apply_front_trim();
     std::string out;
     if (store_) {
+        offered_ = {};
         out = store_->take(); // the store's own memory, not a copy of it
+        if (out.size() > stored_bytes_) {
+            out.resize(stored_bytes_); // raw capture: an unfinished line is not stored yet
+        }
     } else if (segments_.size() == 1) {
         out = std::move(segments_.front()); // nothing to join
         segments_.clear();
@@ -123,7 +155,7 @@ std::string OutputBuffer::take_bytes() {
 
 std::string OutputBuffer::bytes() const {
     if (store_) {
-        return std::string(store_->view());
+        return std::string(store_->view().substr(0, stored_bytes_));
     }
     std::string out;
     out.reserve(stored_bytes_);

@@ -29,6 +29,9 @@ public:
                  std::string* owned) override {
         machine_.take_line(stream_, content, ending, cut, owned);
     }
+    void on_counted_line(std::size_t content_bytes, LineEnding ending, bool) override {
+        machine_.buffers_[idx(stream_)].count_line(content_bytes, ending);
+    }
 
 private:
     RunMachine& machine_;
@@ -85,8 +88,15 @@ RunMachine::RunMachine(RunConfig config, RunOptions options)
     , buffers_{buffer_for(config_, options, Stream::Stdout),
                buffer_for(config_, options, Stream::Stderr)} {
     for (Stream s : streams) {
-        deliver_lines_[idx(s)] =
-            options.deliver_lines[idx(s)].value_or(config_.has_line_handler[idx(s)]);
+        const auto i = idx(s);
+        deliver_lines_[i] = options.deliver_lines[i].value_or(config_.has_line_handler[i]);
+        // Nobody takes the lines one by one: the bytes go to the store as
+        // they come and the splitter only marks where lines end.
+        raw_capture_[i] = buffers_[i].takes_raw_bytes() && !deliver_lines_[i];
+        if (raw_capture_[i]) {
+            splitters_[i] = LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1),
+                                         LineSplitter::Content::Counted);
+        }
     }
 }
 
@@ -330,8 +340,19 @@ void RunMachine::on(TimePoint, const input::Output& o) {
     if (config_.modes[idx(o.stream)] == StdioMode::Tee && !o.bytes.empty()) {
         push(action::Tee{o.stream, std::string(o.bytes)});
     }
+    if (raw_capture_[i]) {
+        buffers_[i].append_raw(o.bytes); // in place when read into output_target()
+    }
     LineTaker taker(*this, o.stream);
     splitters_[i].feed(o.bytes, taker);
+}
+
+std::span<char> RunMachine::output_target(Stream s, std::size_t bytes) {
+    const auto i = idx(s);
+    if (!raw_capture_[i] || phase_ == Phase::Finished || !stream_open_[i]) {
+        return {};
+    }
+    return buffers_[i].writable_tail(bytes);
 }
 
 void RunMachine::on(TimePoint now, const input::OutputClosed& c) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -76,6 +77,47 @@ void PageCaptureStore::append(std::string_view first, std::string_view second) {
     size_ += add;
 }
 
+std::span<char> PageCaptureStore::writable_tail(std::size_t bytes) {
+    if (region_ == nullptr) {
+        return {}; // appended into the string until it is worth a mapping
+    }
+    if (lead + size_ + bytes > region_bytes_) {
+        reserve_region(size_ + bytes);
+    }
+    populate(lead + size_, bytes);
+    return {region_ + lead + size_, region_bytes_ - lead - size_};
+}
+
+void PageCaptureStore::populate(std::size_t offset, std::size_t bytes) noexcept {
+    // The room's pages are faulted in here, not by the kernel's copy in
+    // read(): a fault there is taken with the pipe locked, and the writer
+    // spins on that lock meanwhile (twice the system time, measured).
+    const std::size_t page = page_size();
+    const std::size_t from = offset / page * page;
+    const std::size_t to = std::min(round_up(offset + bytes, page), region_bytes_);
+    if (from >= to || to <= populated_) {
+        return;
+    }
+    const std::size_t start = std::max(from, populated_);
+#ifdef MADV_POPULATE_WRITE
+    if (::madvise(region_ + start, to - start, MADV_POPULATE_WRITE) == 0) {
+        populated_ = to;
+        return;
+    }
+#endif
+    for (std::size_t at = start; at < to; at += page) { // before Linux 5.14
+        *static_cast<volatile char*>(region_ + at) = 0;
+    }
+    populated_ = to;
+}
+
+void PageCaptureStore::commit(std::size_t bytes) {
+    if (region_ == nullptr || lead + size_ + bytes > region_bytes_) {
+        throw std::logic_error("PageCaptureStore: commit() past the room writable_tail() gave");
+    }
+    size_ += bytes;
+}
+
 void PageCaptureStore::reserve_region(std::size_t bytes) {
     // Doubling: a remap moves page table entries, not bytes, but each call is
     // a system call; untouched pages of the mapping cost no memory.
@@ -142,6 +184,7 @@ void PageCaptureStore::release_region() noexcept {
     region_ = nullptr;
     region_bytes_ = 0;
     size_ = 0;
+    populated_ = 0;
 }
 
 } // namespace processkit::os

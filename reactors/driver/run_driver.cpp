@@ -253,7 +253,15 @@ void RunDriver::read_stream(Stream s, TimePoint now) {
         if (!pipe) {
             return;
         }
-        const ssize_t n = os::read_some(pipe, buffer.data(), buffer.size());
+        // Straight into the capture store where the machine offers room
+        // (raw capture): the bytes are then never copied in user space. Not
+        // while feeding: a queued input could move the store first.
+        const std::span<char> target =
+            feeding_ ? std::span<char>() : machine_.output_target(s, read_chunk);
+        char* const into = target.empty() ? buffer.data() : target.data();
+        const std::size_t room =
+            target.empty() ? buffer.size() : std::min(target.size(), read_chunk);
+        const ssize_t n = os::read_some(pipe, into, room);
         if (n == -EAGAIN) {
             return;
         }
@@ -263,11 +271,12 @@ void RunDriver::read_stream(Stream s, TimePoint now) {
             feed(now, input::OutputClosed{s});
             return;
         }
+        const std::string_view bytes(into, static_cast<std::size_t>(n));
         if (s == Stream::Stderr) {
-            remember_stderr(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+            remember_stderr(bytes);
         }
-        feed(now, input::Output{s, std::string_view(buffer.data(), static_cast<std::size_t>(n))});
-        if (static_cast<std::size_t>(n) < buffer.size()) {
+        feed(now, input::Output{s, bytes});
+        if (static_cast<std::size_t>(n) < room) {
             return; // drained for now
         }
     }

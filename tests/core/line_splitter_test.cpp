@@ -1,8 +1,10 @@
 #include "processkit/core/line_splitter.hpp"
 #include "processkit/core/utf8.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -255,6 +257,70 @@ TEST_P(ChunkIndependence, LinesRespectTheCapAndCutsKeepUtf8Whole) {
 INSTANTIATE_TEST_SUITE_P(Caps, ChunkIndependence,
                          ::testing::Values(1u, 2u, 3u, 4u, 5u, 7u, 16u,
                                            LineSplitter::default_max_line_bytes));
+
+// --- counting splitter ---------------------------------------------------------
+
+/// What a splitter reports of one line: content length, ending, cut.
+struct Shape {
+    std::size_t length;
+    LineEnding ending;
+    bool cut;
+    friend bool operator==(const Shape&, const Shape&) = default;
+};
+
+struct ShapeSink final : LineSink {
+    void on_line(std::string_view content, LineEnding ending, bool cut, std::string*) override {
+        shapes.push_back({content.size(), ending, cut});
+    }
+    void on_counted_line(std::size_t length, LineEnding ending, bool cut) override {
+        shapes.push_back({length, ending, cut});
+    }
+    std::vector<Shape> shapes;
+};
+
+TEST(LineSplitter, ACountingSplitterFindsTheSameLinesAndCuts) {
+    // Newlines, lone and paired CRs, and UTF-8 sequences of every length
+    // (and broken ones) around small caps, in random chunkings: the counting
+    // splitter must cut exactly where the keeping one does (its UTF-8 rule
+    // sees only the last 3 bytes).
+    const std::vector<std::string> pieces = {
+        "a",        "bc",       "\n",           "\r",
+        "\r\n",     "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+        "\xE2\x82", "\x80",     "\xFF",         "0123456789"};
+    unsigned seed = 12345;
+    const auto next = [&seed](unsigned below) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 16) % below;
+    };
+    for (int round = 0; round < 400; ++round) {
+        std::string input;
+        for (unsigned n = next(60); n > 0; --n) {
+            input += pieces[next(static_cast<unsigned>(pieces.size()))];
+        }
+        const std::size_t cap = 1 + next(12);
+        LineSplitter kept(cap);
+        LineSplitter counted(cap, LineSplitter::Content::Counted);
+        ShapeSink a;
+        ShapeSink b;
+        for (std::size_t at = 0; at < input.size();) {
+            const std::size_t n = std::min<std::size_t>(input.size() - at, 1 + next(9));
+            kept.feed(std::string_view(input).substr(at, n), a);
+            counted.feed(std::string_view(input).substr(at, n), b);
+            ASSERT_EQ(kept.pending_bytes(), counted.pending_bytes()) << round;
+            at += n;
+        }
+        kept.finish(a);
+        counted.finish(b);
+        ASSERT_EQ(a.shapes, b.shapes) << "round " << round << " cap " << cap;
+        EXPECT_EQ(counted.pending_bytes(), 0u);
+    }
+}
+
+TEST(LineSplitter, ASinkWithoutCountedLinesRefusesThem) {
+    LineSplitter counted(8, LineSplitter::Content::Counted);
+    Lines out;
+    EXPECT_THROW(counted.feed("line\n", out), std::logic_error);
+}
 
 } // namespace
 } // namespace processkit

@@ -3,8 +3,12 @@
 #include "processkit/core/run_machine.hpp"
 #include "trace_format.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
+#include <memory>
+#include <span>
 #include <stdexcept>
+#include <utility>
 
 namespace processkit {
 namespace {
@@ -317,6 +321,123 @@ TEST(RunMachine, ProfileTakesTheLargestFigures) {
     EXPECT_EQ(d.result->profile.peak_memory_bytes, 7000u);
     EXPECT_EQ(d.result->profile.samples, 1u);
     EXPECT_EQ(d.result->profile.exit_code, 0);
+}
+
+// --- raw capture ---------------------------------------------------------------
+
+/// A store that can be read into in place (like the page store of os/).
+class RoomyStore final : public CaptureStore {
+public:
+    void append(std::string_view first, std::string_view second) override {
+        bytes_.resize(size_);
+        bytes_.append(first).append(second);
+        size_ = bytes_.size();
+    }
+    std::string_view view() const noexcept override { return {bytes_.data(), size_}; }
+    std::string take() override {
+        bytes_.resize(size_);
+        size_ = 0;
+        return std::exchange(bytes_, {});
+    }
+    std::span<char> writable_tail(std::size_t bytes) override {
+        bytes_.resize(size_ + bytes + 7); // more room than asked, as a real store gives
+        return {bytes_.data() + size_, bytes + 7};
+    }
+    void commit(std::size_t bytes) override {
+        ASSERT_LE(size_ + bytes, bytes_.size());
+        size_ += bytes;
+        ++commits;
+    }
+    static inline int commits = 0;
+
+private:
+    std::string bytes_;
+    std::size_t size_ = 0;
+};
+
+/// Runs `chunks` through a machine capturing stdout, and returns its result.
+/// `in_place`: each chunk is written into output_target() when offered.
+ProcessResult capture(const std::vector<std::string>& chunks, RunOptions options, bool in_place,
+                      bool close = true) {
+    Command c("x");
+    c.max_line_bytes(5);
+    Driver d(c, std::move(options));
+    d.start_running();
+    for (const std::string& chunk : chunks) {
+        std::span<char> room =
+            in_place ? d.machine.output_target(Stream::Stdout, chunk.size()) : std::span<char>();
+        if (room.size() >= chunk.size()) {
+            std::copy(chunk.begin(), chunk.end(), room.begin()); // "read" into the store
+            d.feed(input::Output{Stream::Stdout, std::string_view(room.data(), chunk.size())});
+        } else {
+            d.feed(input::Output{Stream::Stdout, chunk});
+        }
+    }
+    d.feed(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+    if (close) {
+        d.feed(input::OutputClosed{Stream::Stdout});
+    }
+    d.feed(input::OutputClosed{Stream::Stderr});
+    if (!close) {
+        while (!d.result && d.machine.next_deadline()) {
+            d.advance(); // the drain bound ends the run with stdout still open
+        }
+    }
+    EXPECT_TRUE(d.result.has_value());
+    return d.result.value_or(ProcessResult{});
+}
+
+TEST(RunMachine, RawCaptureKeepsWhatLineCaptureKeeps) {
+    // With a store and no line handler the bytes go to the store as they
+    // come and the splitter only counts: same bytes, same counters as lines
+    // pushed one by one, whether the chunks were copied or read in place.
+    const std::vector<std::string> chunks = {
+        "one\ntw", "o\r", "\nthree-is-long", "er\xE2\x82", "\xAC\n\r", "", "tail"};
+    const ProcessResult plain = capture(chunks, {}, false);
+    RunOptions copied;
+    copied.capture_store = [] { return std::make_unique<StringCaptureStore>(); };
+    RunOptions roomy;
+    roomy.capture_store = [] { return std::make_unique<RoomyStore>(); };
+    RoomyStore::commits = 0;
+    const ProcessResult by_copy = capture(chunks, copied, false);
+    const ProcessResult in_place = capture(chunks, roomy, true);
+    EXPECT_EQ(RoomyStore::commits, static_cast<int>(chunks.size())); // each read in place
+    for (const ProcessResult* r : {&by_copy, &in_place}) {
+        EXPECT_EQ(r->stdout_bytes, plain.stdout_bytes);
+        EXPECT_EQ(r->stdout_bytes, "one\ntwo\r\nthree-is-longer\xE2\x82\xAC\n\rtail");
+        EXPECT_EQ(r->stdout_counters.total_lines, plain.stdout_counters.total_lines);
+        EXPECT_EQ(r->stdout_counters.total_bytes, plain.stdout_counters.total_bytes);
+    }
+}
+
+TEST(RunMachine, RawCaptureLeavesOutAnUnfinishedLineLikeLineCapture) {
+    // Ended by the drain bound with stdout still open: the unfinished line
+    // is in the store but not stored, as it would not be with lines.
+    const std::vector<std::string> chunks = {"done\nunfin", "ished"};
+    const ProcessResult plain = capture(chunks, {}, false, false);
+    RunOptions roomy;
+    roomy.capture_store = [] { return std::make_unique<RoomyStore>(); };
+    const ProcessResult in_place = capture(chunks, roomy, true, false);
+    EXPECT_EQ(in_place.stdout_bytes, plain.stdout_bytes);
+    EXPECT_EQ(in_place.stdout_counters.total_lines, plain.stdout_counters.total_lines);
+}
+
+TEST(RunMachine, NoOutputTargetWithALineHandlerOrABoundedPolicy) {
+    RunOptions roomy;
+    roomy.capture_store = [] { return std::make_unique<RoomyStore>(); };
+    Command handled("x");
+    handled.on_stdout_line([](std::string_view) {});
+    Driver d1(handled, roomy);
+    d1.start_running();
+    EXPECT_TRUE(d1.machine.output_target(Stream::Stdout, 64).empty());
+    Command bounded("x");
+    bounded.stdout_policy(BufferPolicy::keep_newest_lines(3));
+    Driver d2(bounded, roomy);
+    d2.start_running();
+    EXPECT_TRUE(d2.machine.output_target(Stream::Stdout, 64).empty());
+    Driver d3(Command("x"), roomy);
+    d3.start_running();
+    EXPECT_FALSE(d3.machine.output_target(Stream::Stdout, 64).empty());
 }
 
 } // namespace

@@ -2,8 +2,11 @@
 // appended, whichever way (copied or moved pages) it was handed over.
 #include "processkit/os/capture_memory.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <gtest/gtest.h>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
 
@@ -84,6 +87,30 @@ TEST(PageCaptureStore, ALargeCaptureIsHandedOverByMovingPages) {
     } else {
         EXPECT_EQ(store.last_moved_bytes(), 0u); // copied (e.g. a sanitizer's allocator)
     }
+}
+
+TEST(PageCaptureStore, ReadsInPlaceOnceInTheMapping) {
+    PageCaptureStore store(100);
+    EXPECT_TRUE(store.writable_tail(10).empty()); // still a string: append instead
+    EXPECT_THROW(store.commit(1), std::logic_error);
+    const std::string a = pattern(150, 3);
+    store.append(a);
+    ASSERT_TRUE(store.in_region());
+    std::string expected = a;
+    // Rooms of growing size: the mapping grows (and may move) between them;
+    // each commit takes part of the room only.
+    for (std::size_t want : {std::size_t{10}, page(), 5 * page() + 3, 64 * page()}) {
+        const std::span<char> room = store.writable_tail(want);
+        ASSERT_GE(room.size(), want);
+        const std::string more = pattern(want - 1, want);
+        std::copy(more.begin(), more.end(), room.begin());
+        store.commit(more.size());
+        expected += more;
+        ASSERT_EQ(store.view(), expected);
+    }
+    const std::span<char> room = store.writable_tail(1);
+    EXPECT_THROW(store.commit(room.size() + 1), std::logic_error); // past the room
+    EXPECT_EQ(store.take(), expected);
 }
 
 TEST(PageCaptureStore, TheStoreIsReusableAfterTake) {

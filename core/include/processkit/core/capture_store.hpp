@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,16 @@ public:
     virtual std::string_view view() const noexcept = 0;
     /// Moves the bytes into a string; the store is left empty.
     virtual std::string take() = 0;
+    /// Room for at least `bytes` more bytes right after the data, for a
+    /// reader to fill in place (then commit()): the pipe is read straight
+    /// into the store, with no copy. Empty when the store cannot offer that
+    /// now (the default); the caller then append()s instead. The room is
+    /// valid until the next call on the store. Throws std::bad_alloc when
+    /// there is no memory for it.
+    virtual std::span<char> writable_tail(std::size_t bytes);
+    /// Adds the first `bytes` of the room writable_tail() gave last (at most
+    /// its size) to the data.
+    virtual void commit(std::size_t bytes);
 
 protected:
     CaptureStore() = default;

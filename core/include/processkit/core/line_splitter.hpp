@@ -66,6 +66,10 @@ public:
     /// (keeping a long line without copying it), and must then not read `content`.
     virtual void on_line(std::string_view content, LineEnding ending, bool cut,
                          std::string* owned) = 0;
+    /// A line from a splitter that counts (LineSplitter::Content::Counted):
+    /// only the length of its content is known. The default throws
+    /// std::logic_error: a sink that wants these overrides it.
+    virtual void on_counted_line(std::size_t content_bytes, LineEnding ending, bool cut);
 
 protected:
     LineSink() = default;
@@ -87,6 +91,15 @@ public:
     /// `max_line_bytes`: the longest line emitted whole; longer ones are cut
     /// (0 is taken as 1).
     explicit LineSplitter(std::size_t max_line_bytes = default_max_line_bytes);
+    /// What a splitter keeps of an unfinished line.
+    enum class Content {
+        Kept,   ///< its bytes: lines go to LineSink::on_line
+        Counted ///< its length only (and its last 3 bytes, for the UTF-8
+                ///< rule of cuts): lines go to LineSink::on_counted_line, for
+                ///< a caller that holds the bytes itself. Same lines, same cuts.
+    };
+    /// A splitter that keeps `content` of unfinished lines.
+    LineSplitter(std::size_t max_line_bytes, Content content);
 
     /// Feeds a chunk; complete lines go to `sink`, in order.
     void feed(std::string_view chunk, LineSink& sink);
@@ -98,7 +111,7 @@ public:
     void finish(std::vector<Line>& out);
 
     /// Bytes held for an unfinished line (never more than max_line_bytes).
-    std::size_t pending_bytes() const { return pending_.size(); }
+    std::size_t pending_bytes() const { return counted_ ? pending_length_ : pending_.size(); }
     /// The line cap in effect (at least 1).
     std::size_t max_line_bytes() const { return max_line_bytes_; }
 
@@ -108,8 +121,12 @@ private:
     void append_content(std::string_view bytes, LineSink& sink);
     void end_line(std::string_view tail, LineEnding ending, LineSink& sink);
 
+    void emit_counted(std::size_t keep, LineEnding ending, bool cut, LineSink& sink);
     std::size_t max_line_bytes_;
+    bool counted_ = false;
+    /// Kept: the unfinished line. Counted: its last (up to) 3 bytes.
     std::string pending_;
+    std::size_t pending_length_ = 0; ///< Counted: the unfinished line's length
     bool held_cr_ = false;
 };
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,24 @@ public:
     /// Moves the stored bytes out (the buffer is left empty; counters stay).
     std::string take_bytes();
 
+    /// Raw capture, where the buffer has a store: the stream's bytes go in as
+    /// they arrive (append_raw), and a LineSplitter that counts
+    /// (LineSplitter::Content::Counted) marks the lines (count_line); no
+    /// line is ever copied. Bytes count as stored once a line covers them,
+    /// so the buffer holds what push() would have stored.
+    bool takes_raw_bytes() const { return store_ != nullptr; }
+    /// Room at the store's end for `bytes` more to be read in place; empty if
+    /// the store cannot offer it (or there is none). Valid until the next
+    /// call on the buffer.
+    std::span<char> writable_tail(std::size_t bytes);
+    /// Appends stream bytes in raw capture: committed where they are when
+    /// `bytes` starts the room writable_tail() gave last, copied otherwise.
+    /// Throws std::logic_error without a store.
+    void append_raw(std::string_view bytes);
+    /// Marks the next line of the raw bytes: `content_bytes` and the
+    /// terminator of `ending`.
+    void count_line(std::size_t content_bytes, LineEnding ending);
+
     /// The stored bytes, exactly as the child wrote them (less what was dropped).
     std::string bytes() const;
     /// The stored lines, each as its raw bytes (content + terminator). A line
@@ -131,6 +150,7 @@ private:
     // With a store, unbounded bytes live there instead, contiguous.
     std::deque<std::string> segments_;
     std::unique_ptr<CaptureStore> store_;
+    std::span<char> offered_; // the room writable_tail() gave last
     std::vector<std::size_t> line_ends_;
     // A dropped segment's storage, reused by the next push: a buffer that keeps
     // the newest lines does not allocate per line.

@@ -35,6 +35,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,13 @@ public:
     std::size_t buffered_bytes(Stream s) const;
     /// True while the caller may still write to an interactive stdin.
     bool stdin_writable() const;
+    /// Where a driver may read stream `s`'s next bytes (at least `bytes`
+    /// of room) straight into the capture store, for a stream captured whole
+    /// with no line handler (raw capture, see OutputBuffer). The driver then
+    /// feeds input::Output whose bytes start there, before anything else is
+    /// fed; the machine keeps them where they are. Empty: read into a buffer
+    /// of the driver's own and feed that, as always.
+    std::span<char> output_target(Stream s, std::size_t bytes);
     /// The `now` of input::Spawned; empty before it.
     std::optional<TimePoint> spawned_at() const { return spawned_at_; }
 
@@ -185,6 +193,7 @@ private:
     RunConfig config_;
     bool owns_group_;
     std::array<bool, 2> deliver_lines_{};
+    std::array<bool, 2> raw_capture_{}; // bytes to the store as they come, lines counted
     std::optional<Duration> sample_every_;
 
     // State.

@@ -37,6 +37,11 @@ public:
     void append(std::string_view first, std::string_view second = {}) override;
     std::string_view view() const noexcept override;
     std::string take() override;
+    /// Room after the data once it is in the mapping (none before: small
+    /// output stays in a string); the mapping grows to make it.
+    std::span<char> writable_tail(std::size_t bytes) override;
+    /// Adds `bytes` written into the room to the data.
+    void commit(std::size_t bytes) override;
 
     /// How many bytes the last take() handed over by moving pages.
     std::size_t last_moved_bytes() const noexcept { return last_moved_bytes_; }
@@ -45,6 +50,7 @@ public:
 
 private:
     void reserve_region(std::size_t bytes);
+    void populate(std::size_t offset, std::size_t bytes) noexcept;
     void hand_over(char* destination) noexcept;
     void release_region() noexcept;
 
@@ -53,6 +59,7 @@ private:
     char* region_ = nullptr;       ///< the mapping; the bytes start at lead bytes in
     std::size_t region_bytes_ = 0; ///< its length, a multiple of the page size
     std::size_t size_ = 0;         ///< bytes stored in the mapping
+    std::size_t populated_ = 0;    ///< offsets below this are faulted in already
     std::size_t last_moved_bytes_ = 0;
 };
 #endif
