@@ -36,8 +36,11 @@ std::error_code Run::result_code(const ResultOp& op) const {
 }
 
 void Run::after_event() {
-    if (abandoned_) {
-        abort_all_ops(); // anything that arrived after the owner let go
+    if (abandoned_ || letting_go_.load()) {
+        // Anything that arrived after the owner let go, including the end of
+        // a run that abandon()'s own kill brought about before the strand got
+        // to abandon_on_strand(): aborted, as destroying a Process promises.
+        abort_all_ops();
         return;
     }
     if (!watcher_.armed() || !driver_) {
@@ -87,6 +90,10 @@ void Run::after_event() {
 }
 
 void Run::finish_ops() {
+    if (letting_go_.load()) {
+        abort_all_ops(); // the owner let go while the tree was being waited for
+        return;
+    }
     if (!result_) {
         result_ = driver_->result();
         forget_kill_handles();

@@ -61,6 +61,7 @@ void Run::forget_kill_handles() noexcept {
 }
 
 void Run::abandon() {
+    letting_go_.store(true);
     {
         // Now, from the caller's thread: the strand may be busy elsewhere.
         std::lock_guard lock(kill_mutex_);

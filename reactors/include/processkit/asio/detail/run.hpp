@@ -189,6 +189,10 @@ private:
     std::optional<HandleWait> tree_events_;
     bool tree_events_armed_ = false;
     bool abandoned_ = false;
+    /// Set by abandon() on the owner's thread before it kills the tree: the
+    /// strand may see that kill end the run before abandon_on_strand() runs,
+    /// and must then abort the operations, not complete them.
+    std::atomic<bool> letting_go_{false};
     StartOptions options_;
     std::optional<ProcessResult> result_; ///< kept for operations started after the end
 
