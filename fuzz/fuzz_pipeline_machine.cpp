@@ -126,6 +126,22 @@ void feed(PipelineMachine& m, World& w, const PipelineInput& in) {
     drain(m, w, std::holds_alternative<pipeline_input::Tick>(in));
 }
 
+// The reactor answers CollectExits: it may first report exits it had seen but
+// not dispatched; what had exited by then is what the signal cannot blame on.
+void collect_exits(PipelineMachine& m, World& w, FuzzedDataProvider& in) {
+    for (std::size_t i = 0; i < w.stages.size(); ++i) {
+        if (w.stages[i] == StageState::Exited && !w.exit_reported[i] && in.ConsumeBool()) {
+            w.exit_reported[i] = true;
+            feed(m, w, pipeline_input::StageExited{i});
+        }
+    }
+    w.collect_pending = false;
+    for (std::size_t i = 0; i < w.stages.size(); ++i) {
+        w.exited_before_teardown[i] = w.stages[i] == StageState::Exited && w.exit_reported[i];
+    }
+    feed(m, w, pipeline_input::ExitsCollected{});
+}
+
 ProcessResult pick_result(FuzzedDataProvider& in, const Command& c) {
     ProcessResult r;
     r.program = c.program();
@@ -198,18 +214,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             continue;
         }
         if (w.collect_pending) { // and a collection too
-            for (std::size_t i = 0; i < n; ++i) {
-                if (w.stages[i] == StageState::Exited && !w.exit_reported[i] && in.ConsumeBool()) {
-                    w.exit_reported[i] = true;
-                    feed(m, w, pipeline_input::StageExited{i});
-                }
-            }
-            w.collect_pending = false;
-            for (std::size_t i = 0; i < n; ++i) {
-                w.exited_before_teardown[i] =
-                    w.stages[i] == StageState::Exited && w.exit_reported[i];
-            }
-            feed(m, w, pipeline_input::ExitsCollected{});
+            collect_exits(m, w, in);
             continue;
         }
         if (in.remaining_bytes() == 0) {
@@ -276,8 +281,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             feed(m, w, pipeline_input::StageSpawned{i});
         }
         if (w.collect_pending) {
-            w.collect_pending = false;
-            feed(m, w, pipeline_input::ExitsCollected{});
+            collect_exits(m, w, in);
         }
         for (std::size_t i = 0; i < n; ++i) {
             if (running(w, i)) {
@@ -288,8 +292,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
         if (w.collect_pending) {
-            w.collect_pending = false;
-            feed(m, w, pipeline_input::ExitsCollected{});
+            collect_exits(m, w, in);
         }
     }
     check(w.finished == 1, "no Finished once every stage ended");
