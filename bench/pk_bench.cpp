@@ -299,45 +299,10 @@ Outcome asio_fanout(long n) {
 
 // --- idle -------------------------------------------------------------------
 
-/// This process's heap in use (glibc's count, mmap'ed blocks included) and
-/// resident memory, in bytes.
-struct MemoryUse {
-    double heap = 0;
-    double rss = 0;
-};
-
-MemoryUse memory_use() {
-    MemoryUse m;
-    const auto info = ::mallinfo2();
-    m.heap = static_cast<double>(info.uordblks + info.hblkhd);
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.rfind("VmRSS:", 0) == 0) {
-            m.rss = std::strtod(line.c_str() + 6, nullptr) * 1024.0; // kB
-        }
-    }
-    return m;
-}
-
-/// Room for `n` children's descriptors (three each at most) under the soft limit.
-void allow_descriptors(long n) {
-    rlimit files{};
-    if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
-        const auto want = static_cast<rlim_t>(3 * n + 64);
-        if (files.rlim_cur < want) {
-            files.rlim_cur = std::min(want, files.rlim_max);
-            ::setrlimit(RLIMIT_NOFILE, &files);
-        }
-    }
-}
-
-std::string idle_note(const MemoryUse& before, const MemoryUse& after, long n) {
-    char text[160];
-    std::snprintf(text, sizeof text, "idle_heap_bytes_per_child=%.0f idle_rss_bytes_per_child=%.0f",
-                  (after.heap - before.heap) / static_cast<double>(n),
-                  (after.rss - before.rss) / static_cast<double>(n));
-    return text;
-}
+using processkit::bench::allow_descriptors;
+using processkit::bench::idle_note;
+using processkit::bench::memory_use;
+using processkit::bench::MemoryUse;
 
 Outcome idle(long n) {
     Outcome o;

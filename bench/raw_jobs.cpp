@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <malloc.h>
 #include <poll.h>
 #include <spawn.h>
 #include <string_view>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -329,6 +332,38 @@ bool raw_teardown(long n, double* ms, std::string* note) {
         ::usleep(1000);
     }
     return ok;
+}
+
+MemoryUse memory_use() {
+    MemoryUse m;
+    const auto info = ::mallinfo2();
+    m.heap = static_cast<double>(info.uordblks + info.hblkhd);
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            m.rss = std::strtod(line.c_str() + 6, nullptr) * 1024.0; // kB
+        }
+    }
+    return m;
+}
+
+std::string idle_note(const MemoryUse& before, const MemoryUse& after, long n) {
+    char text[160];
+    std::snprintf(text, sizeof text, "idle_heap_bytes_per_child=%.0f idle_rss_bytes_per_child=%.0f",
+                  (after.heap - before.heap) / static_cast<double>(n),
+                  (after.rss - before.rss) / static_cast<double>(n));
+    return text;
+}
+
+void allow_descriptors(long n) {
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        const auto want = static_cast<rlim_t>(3 * n + 64);
+        if (files.rlim_cur < want) {
+            files.rlim_cur = std::min(want, files.rlim_max);
+            ::setrlimit(RLIMIT_NOFILE, &files);
+        }
+    }
 }
 
 } // namespace processkit::bench

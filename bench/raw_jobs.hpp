@@ -51,6 +51,22 @@ bool raw_start_idle(std::vector<RawIdleChild>& held);
 /// each died of SIGKILL.
 bool raw_stop_idle(std::vector<RawIdleChild>& held);
 
+/// This process's heap in use (glibc's count, mmap'ed blocks included) and
+/// resident memory, in bytes: what the idle jobs measure before and after.
+struct MemoryUse {
+    double heap = 0;
+    double rss = 0;
+};
+MemoryUse memory_use();
+
+/// The idle jobs' extra fields: `idle_heap_bytes_per_child=...
+/// idle_rss_bytes_per_child=...`, the growth from `before` to `after` over `n`.
+std::string idle_note(const MemoryUse& before, const MemoryUse& after, long n);
+
+/// Raises the soft descriptor limit to room for `n` children's descriptors
+/// (three each at most), as far as the hard limit allows.
+void allow_descriptors(long n);
+
 /// The shell script that writes N lines of 100 bytes (99 characters + '\n').
 std::string line_stream(long n);
 

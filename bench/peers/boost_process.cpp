@@ -9,6 +9,9 @@
 //                   with asio::read_until(pipe, '\n')
 //   fanout N        N concurrent `/bin/sleep 0.2`, each started with
 //   asio-fanout N   bp::async_execute on one io_context and awaited there
+//   idle N          N `/bin/sleep 3600`, each a bp::process with a stdout and
+//                   a stderr asio::readable_pipe, held: this process's heap
+//                   and resident memory per child (as pk-bench idle)
 //
 // Each job checks its own result (exit statuses, bytes, lines); the output
 // line and exit codes are those of peer_main.hpp.
@@ -36,7 +39,10 @@
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/stdio.hpp>
 #pragma GCC diagnostic pop
+#include <csignal>
 #include <string>
+#include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -114,6 +120,40 @@ Outcome fanout(long n) {
     return o;
 }
 
+/// One idle child as a Boost.Process user holds it: the process and the
+/// parent's ends of its stdout and stderr pipes.
+struct IdleChild {
+    asio::readable_pipe out;
+    asio::readable_pipe err;
+    bp::process child;
+    explicit IdleChild(asio::io_context& io)
+        : out(io)
+        , err(io)
+        , child(io, "/bin/sleep", {"3600"}, bp::process_stdio{{}, out, err}) {}
+};
+
+Outcome idle(long n) {
+    using namespace processkit::bench;
+    Outcome o;
+    allow_descriptors(n);
+    asio::io_context io(1);
+    std::vector<IdleChild> held;
+    held.reserve(static_cast<std::size_t>(n)); // the caller's vector, as in pk-bench idle
+    const MemoryUse before = memory_use();
+    for (long i = 0; i < n; ++i) {
+        held.emplace_back(io);
+    }
+    o.note = idle_note(before, memory_use(), n);
+    for (auto& h : held) {
+        h.child.terminate(); // SIGKILL only
+        bp::error_code ec;
+        h.child.wait(ec);
+        const int status = h.child.native_exit_code();
+        o.ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && o.ok;
+    }
+    return o;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -124,5 +164,6 @@ int main(int argc, char** argv) {
                                            {"lines", lines},
                                            {"fanout", fanout},
                                            {"asio-fanout", fanout},
+                                           {"idle", idle},
                                        });
 }

@@ -9,6 +9,9 @@
 //                stdout through readline, one 'line' event each
 //   fanout N     N x spawn('/bin/sleep', ['0.2']) on the event loop, each
 //                awaited through its 'exit' event
+//   idle N       N x spawn('/bin/sleep', ['3600']) with stdout and stderr
+//                piped, held: the V8 heap in use and resident memory this
+//                process grew by, per child
 //
 // Each job checks its own result (exit statuses, bytes, lines). Prints one
 // line `job=... n=... total_ms=... per_op_us=... mechanism=none ok=...` like
@@ -67,7 +70,31 @@ function fanout(n) {
   });
 }
 
-const JOBS = {spawn, capture, lines, fanout};
+function idle(n) {
+  return new Promise((resolve) => {
+    const held = new Array(n); // the caller's array, as pk-bench idle's reserved vector
+    if (global.gc) global.gc();
+    const before = process.memoryUsage();
+    for (let i = 0; i < n; ++i) {
+      held[i] = cp.spawn('/bin/sleep', ['3600'], {stdio: ['inherit', 'pipe', 'pipe']});
+    }
+    if (global.gc) global.gc();
+    const after = process.memoryUsage();
+    const note = `idle_heap_bytes_per_child=${((after.heapUsed - before.heapUsed) / n).toFixed(0)} ` +
+                 `idle_rss_bytes_per_child=${((after.rss - before.rss) / n).toFixed(0)}`;
+    let exited = 0;
+    let killed = 0;
+    for (const child of held) {
+      child.on('exit', (code, signal) => {
+        killed += signal === 'SIGKILL' ? 1 : 0;
+        if (++exited === n) resolve({ok: killed === n, note});
+      });
+      child.kill('SIGKILL');
+    }
+  });
+}
+
+const JOBS = {spawn, capture, lines, fanout, idle};
 
 async function main(argv) {
   const job = argv[2];
@@ -81,10 +108,12 @@ async function main(argv) {
     return 2;
   }
   const start = process.hrtime.bigint();
-  const ok = await JOBS[job](n);
+  const result = await JOBS[job](n);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const {ok, note} = typeof result === 'object' ? result : {ok: result, note: ''};
   process.stdout.write(`job=${job} n=${n} total_ms=${ms.toFixed(3)} ` +
-                       `per_op_us=${(ms * 1000 / n).toFixed(2)} mechanism=none ok=${ok}\n`);
+                       `per_op_us=${(ms * 1000 / n).toFixed(2)} mechanism=none ok=${ok}` +
+                       (note ? ' ' + note : '') + '\n');
   return ok ? 0 : 1;
 }
 

@@ -8,14 +8,19 @@ subprocess module, for bench/compare.
   lines N      N lines of 100 bytes (`sh -c 'yes | head'`), iterated from
                Popen(...).stdout one line at a time
   fanout N     N x Popen(["/bin/sleep", "0.2"]), then wait() on each
+  idle N       N x Popen(["/bin/sleep", "3600"], stdout=PIPE, stderr=PIPE)
+               held: the Python heap (tracemalloc) and resident memory
+               this process grew by, per child
 
 Each job checks its own result (exit statuses, bytes, lines). Prints one
 line `job=... n=... total_ms=... per_op_us=... mechanism=none ok=...` like
 pk-bench; exits 1 if the check failed, 2 on bad usage.
 """
+import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 
 
 def line_stream(n):
@@ -45,7 +50,40 @@ def fanout(n):
     return all([c.wait() == 0 for c in children])
 
 
-JOBS = {"spawn": spawn, "capture": capture, "lines": lines, "fanout": fanout}
+def resident_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def idle(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 3 * n + 64
+    if soft != resource.RLIM_INFINITY and soft < want:
+        limit = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    held = [None] * n  # the caller's list, as pk-bench idle's reserved vector
+    tracemalloc.start()
+    heap_before, rss_before = tracemalloc.get_traced_memory()[0], resident_bytes()
+    for i in range(n):
+        held[i] = subprocess.Popen(["/bin/sleep", "3600"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+    heap_after, rss_after = tracemalloc.get_traced_memory()[0], resident_bytes()
+    tracemalloc.stop()
+    ok = True
+    for p in held:
+        p.kill()
+        ok = p.wait() == -9 and ok
+        p.stdout.close()
+        p.stderr.close()
+    note = (f"idle_heap_bytes_per_child={(heap_after - heap_before) / n:.0f} "
+            f"idle_rss_bytes_per_child={(rss_after - rss_before) / n:.0f}")
+    return ok, note
+
+
+JOBS = {"spawn": spawn, "capture": capture, "lines": lines, "fanout": fanout, "idle": idle}
 
 
 def main(argv):
@@ -63,8 +101,9 @@ def main(argv):
     start = time.perf_counter()
     ok = JOBS[argv[1]](n)
     ms = (time.perf_counter() - start) * 1000.0
+    ok, note = ok if isinstance(ok, tuple) else (ok, "")
     print(f"job={argv[1]} n={n} total_ms={ms:.3f} per_op_us={ms * 1000.0 / n:.2f} "
-          f"mechanism=none ok={'true' if ok else 'false'}")
+          f"mechanism=none ok={'true' if ok else 'false'}" + (" " + note if note else ""))
     return 0 if ok else 1
 
 

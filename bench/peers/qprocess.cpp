@@ -9,6 +9,9 @@
 //                readLine() from readyReadStandardOutput in the event loop
 //   fanout N     N concurrent `/bin/sleep 0.2` started, their finished()
 //                signals awaited in one QCoreApplication event loop
+//   idle N       N `/bin/sleep 3600` started with their stdout and stderr
+//                read (QProcess's default) and held: this process's heap and
+//                resident memory per child (as pk-bench idle)
 //
 // Each job checks its own result (exit statuses, bytes, lines); the output
 // line and exit codes are those of peer_main.hpp.
@@ -114,6 +117,26 @@ Outcome fanout(long n) {
     return o;
 }
 
+Outcome idle(long n) {
+    using namespace processkit::bench;
+    Outcome o;
+    allow_descriptors(n);
+    std::vector<std::unique_ptr<QProcess>> held;
+    held.reserve(static_cast<std::size_t>(n)); // the caller's vector, as in pk-bench idle
+    const MemoryUse before = memory_use();
+    for (long i = 0; i < n; ++i) {
+        auto& p = held.emplace_back(std::make_unique<QProcess>());
+        p->start(QStringLiteral("/bin/sleep"), {QStringLiteral("3600")});
+        o.ok = p->waitForStarted(-1) && o.ok;
+    }
+    o.note = idle_note(before, memory_use(), n);
+    for (auto& p : held) {
+        p->kill();
+        o.ok = p->waitForFinished(-1) && p->exitStatus() == QProcess::CrashExit && o.ok;
+    }
+    return o;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -124,5 +147,6 @@ int main(int argc, char** argv) {
                                            {"capture", capture},
                                            {"lines", lines},
                                            {"fanout", fanout},
+                                           {"idle", idle},
                                        });
 }
