@@ -101,19 +101,25 @@ void RunDriver::start(TimePoint now) {
 }
 
 void RunDriver::feed(TimePoint now, Input in) {
-    inputs_.push_back(std::move(in));
     if (feeding_) {
-        return; // applied by the loop below, in order
+        inputs_.push_back(std::move(in)); // applied by the loop below, in order
+        return;
     }
     feeding_ = true;
-    while (!inputs_.empty()) {
-        Input next = std::move(inputs_.front());
-        inputs_.pop_front();
-        machine_.handle(now, next);
+    for (;;) {
+        machine_.handle(now, in);
         while (auto a = machine_.poll_action()) {
             apply(now, *a);
         }
+        if (inputs_.empty()) {
+            break;
+        }
+        in = std::move(inputs_.front());
+        inputs_.pop_front();
     }
+    // Inputs queue up only while an action is applied (a spawn, a kill): rare,
+    // so an idle run does not keep the queue's memory.
+    inputs_.clear();
     feeding_ = false;
     if (auto d = machine_.next_deadline(); d != last_deadline_) {
         last_deadline_ = d;

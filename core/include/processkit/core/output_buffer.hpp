@@ -8,11 +8,11 @@
 
 #include "processkit/core/capture_store.hpp"
 #include "processkit/core/export.hpp"
+#include "processkit/core/lazy_deque.hpp"
 #include "processkit/core/line_splitter.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -148,7 +148,7 @@ private:
     // already dropped): erasing a prefix of a large segment on every push
     // would be quadratic.
     // With a store, unbounded bytes live there instead, contiguous.
-    std::deque<std::string> segments_;
+    LazyDeque<std::string> segments_;
     std::unique_ptr<CaptureStore> store_;
     std::span<char> offered_; // the room writable_tail() gave last
     std::vector<std::size_t> line_ends_;

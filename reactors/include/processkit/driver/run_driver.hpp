@@ -9,6 +9,7 @@
 // Thread-safety: none. A driver belongs to one reactor, used from one
 // thread at a time.
 
+#include "processkit/core/lazy_deque.hpp"
 #include "processkit/core/run_machine.hpp"
 #include "processkit/driver/export.hpp"
 #include "processkit/driver/user_callbacks.hpp"
@@ -17,7 +18,6 @@
 #include "processkit/os/spawn.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -147,9 +147,9 @@ public:
 
     /// The queued stdout lines (Options::queue_stdout_lines); a pull reader
     /// pops them from the front.
-    std::deque<std::string>& stdout_lines() { return stdout_lines_; }
+    LazyDeque<std::string>& stdout_lines() { return stdout_lines_; }
     /// The queued lines of both streams (Options::queue_events), oldest first.
-    std::deque<OutputEvent>& events() { return events_; }
+    LazyDeque<OutputEvent>& events() { return events_; }
 
     // For readiness probes (blocking/readiness.hpp).
     /// The command being run.
@@ -186,7 +186,7 @@ private:
     std::shared_ptr<ProcessGroup> own_group_;
     std::optional<os::SpawnedProcess> process_;
     pid_t pid_ = -1;
-    std::deque<std::string> stdin_queue_;
+    LazyDeque<std::string> stdin_queue_;
     std::size_t stdin_offset_ = 0; ///< bytes of stdin_queue_.front() already written
     bool stdin_broken_ = false;
     std::uint64_t stdin_queued_total_ = 0;
@@ -194,12 +194,12 @@ private:
     HandlerFailures handler_failed_{};
     bool stdin_watched_ = false;
     bool group_watched_ = false;
-    std::deque<Input> inputs_;
+    LazyDeque<Input> inputs_;
     bool feeding_ = false;
     std::optional<TimePoint> last_deadline_;
     std::optional<ProcessResult> result_;
-    std::deque<std::string> stdout_lines_;
-    std::deque<OutputEvent> events_;
+    LazyDeque<std::string> stdout_lines_;
+    LazyDeque<OutputEvent> events_;
     std::optional<ExitStatus> exit_status_;
     std::string stderr_tail_;
 };
