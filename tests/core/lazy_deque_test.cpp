@@ -32,6 +32,12 @@ TEST(LazyDeque, IsFirstInFirstOut) {
     q.pop_front();
     EXPECT_EQ(q.front(), "bb");
     EXPECT_EQ(std::accumulate(q.begin(), q.end(), std::string()), "bbc");
+    q.push_front("z"); // put back at the head, as a partly written chunk is
+    EXPECT_EQ(q.front(), "z");
+    EXPECT_EQ(q.size(), 3U);
+    LazyDeque<std::string> fresh;
+    fresh.push_front("only");
+    EXPECT_EQ(fresh.back(), "only");
 }
 
 TEST(LazyDeque, ReferencesSurviveGrowthAtTheBack) {

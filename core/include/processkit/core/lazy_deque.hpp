@@ -60,6 +60,8 @@ public:
     void push_back(const T& value) { deque().push_back(value); }
     /// Appends `value`, moved (allocates on the first element).
     void push_back(T&& value) { deque().push_back(std::move(value)); }
+    /// Puts `value` at the front, moved (allocates on the first element).
+    void push_front(T&& value) { deque().push_front(std::move(value)); }
     /// Appends an element made from `args`; returns it.
     template <typename... Args>
     T& emplace_back(Args&&... args) {

@@ -13,6 +13,7 @@
 #include "processkit/asio/detail/shutdown_registry.hpp"
 #include "processkit/asio/detail/strand_watcher.hpp"
 #include "processkit/asio/export.hpp"
+#include "processkit/core/lazy_deque.hpp"
 #include "processkit/core/profile_builder.hpp"
 #include "processkit/core/readiness.hpp"
 #include "processkit/core/sampler.hpp"
@@ -30,7 +31,6 @@
 #include <asio/strand.hpp>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -170,9 +170,9 @@ private:
     StrandWatcher watcher_;
 
     std::vector<ResultOp> result_ops_;
-    std::deque<LineOp> line_ops_;
-    std::deque<EventOp> event_ops_;
-    std::deque<WriteOp> write_ops_;
+    LazyDeque<LineOp> line_ops_;
+    LazyDeque<EventOp> event_ops_;
+    LazyDeque<WriteOp> write_ops_;
     std::vector<CloseOp> close_ops_;
     std::vector<ProfileOp> profile_ops_;
     std::vector<ReadyOp> ready_ops_;
