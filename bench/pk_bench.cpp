@@ -14,6 +14,8 @@
 //                        into one buffer grown by remapping (pages touched once)
 //   lines N              N lines of 100 bytes, each delivered to a line handler
 //   raw-lines N          baseline: the same stream counted by `wc -l`
+//   core-lines N         the core alone: the same lines replayed into a RunMachine
+//                        (no process, no system call): user-space cost per line
 //   fanout N             N concurrent `sleep 0.2` started and awaited in one reactor
 //   raw-fanout N         baseline: N posix_spawn(sleep 0.2), then N waitpid
 //   asio-fanout N        N concurrent `sleep 0.2` through one asio::io_context
@@ -36,6 +38,7 @@
 //
 // Prints one line: `job=... n=... total_ms=... per_op_us=... mechanism=...`.
 // Exits 1 if any child did not exit as expected (or soak leaked), 2 on bad usage.
+#include "processkit/core/run_machine.hpp"
 #include "processkit/os/cgroup.hpp"
 #include "processkit/processkit.hpp"
 #include "raw_jobs.hpp"
@@ -238,6 +241,48 @@ Outcome raw_lines(long n) {
     Outcome o;
     const std::string out = raw_shell(line_stream(n) + " | wc -l", &o.ok);
     o.ok = o.ok && std::strtol(out.c_str(), nullptr, 10) == n;
+    return o;
+}
+
+/// The core alone, no process and no system call: the `lines` job's stream
+/// replayed into a RunMachine in 64 KiB chunks, each line handed to the
+/// handler and its text recycled as the reactors' driver does. What a line
+/// costs in user space, steady enough for callgrind.
+Outcome core_lines(long n) {
+    Outcome o;
+    long seen = 0;
+    Command c("replay");
+    c.on_stdout_line([&](std::string_view line) { seen += line.size() == 99 ? 1 : 0; });
+    c.stdout_policy(processkit::BufferPolicy::keep_newest_lines(1));
+    processkit::RunMachine machine(c);
+    const auto now = processkit::TimePoint{};
+    const auto apply_all = [&] {
+        while (auto a = machine.poll_action()) {
+            if (auto* l = std::get_if<processkit::action::DeliverLine>(&*a)) {
+                c.line_handler(processkit::Stream::Stdout)(l->text);
+                machine.recycle_line_text(std::move(l->text));
+            }
+        }
+    };
+    machine.handle(now, processkit::input::Start{});
+    apply_all();
+    machine.handle(now, processkit::input::Spawned{});
+    const std::string line = std::string(99, 'x') + "\n";
+    std::string chunk;
+    for (long i = 0; i < n; ++i) {
+        chunk += line;
+        if (chunk.size() + line.size() > 64 * 1024 || i + 1 == n) {
+            machine.handle(now, processkit::input::Output{processkit::Stream::Stdout, chunk});
+            apply_all();
+            chunk.clear();
+        }
+    }
+    machine.handle(now, processkit::input::OutputClosed{processkit::Stream::Stdout});
+    machine.handle(now, processkit::input::OutputClosed{processkit::Stream::Stderr});
+    machine.handle(now, processkit::input::Exited{processkit::ExitStatus::exited(0), std::nullopt,
+                                                  std::nullopt});
+    apply_all();
+    o.ok = machine.finished() && seen == n;
     return o;
 }
 
@@ -580,16 +625,16 @@ Outcome soak(long n) {
 }
 
 int usage() {
-    std::fprintf(
-        stderr,
-        "usage: pk-bench JOB N\n"
-        "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-teardown, raw-spawn, "
-        "raw-spawn-bigparent, capture, raw-capture, raw-capture-memory, lines, raw-lines, fanout, "
-        "raw-fanout, idle, raw-idle, soak"
+    std::fprintf(stderr,
+                 "usage: pk-bench JOB N\n"
+                 "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-teardown, raw-spawn, "
+                 "raw-spawn-bigparent, capture, raw-capture, raw-capture-memory, lines, raw-lines, "
+                 "core-lines, fanout, "
+                 "raw-fanout, idle, raw-idle, soak"
 #ifdef PK_BENCH_HAVE_ASIO
-        ", asio-fanout"
+                 ", asio-fanout"
 #endif
-        "\n");
+                 "\n");
     return 2;
 }
 
@@ -623,6 +668,7 @@ int main(int argc, char** argv) {
         {"raw-capture-memory", raw_capture_memory},
         {"lines", lines},
         {"raw-lines", raw_lines},
+        {"core-lines", core_lines},
         {"fanout", fanout},
         {"raw-fanout", raw_fanout},
         {"idle", idle},

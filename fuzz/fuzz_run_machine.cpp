@@ -11,6 +11,7 @@
 //     world has exited and closed its pipes, or at the drain deadline.
 #include "processkit/core/capture_store.hpp"
 #include "processkit/core/run_machine.hpp"
+#include "processkit/core/utf8.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +56,7 @@ struct World {
     bool stop_requested = false; // Cancel or Terminate fed
     std::optional<TimePoint> signalled_at;
     int finished = 0;
+    unsigned long lines_delivered = 0;
 };
 
 bool timeout_due(const RunMachine& m, const World& w) {
@@ -72,6 +74,15 @@ void drain_actions(RunMachine& m, World& w, bool after_tick) {
         } else if (std::holds_alternative<action::Spawn>(*a)) {
             check(!w.spawn_requested, "two spawns");
             w.spawn_requested = true;
+        } else if (auto* l = std::get_if<action::DeliverLine>(&*a)) {
+            // Recycled storage (every other line) must never leak an older
+            // line's bytes: the text is always one whole, decoded line.
+            check(l->text.find_first_of("\r\n") == std::string::npos, "terminator in a line");
+            check(w.command.encoding() != Encoding::Utf8 || is_valid_utf8(l->text),
+                  "line text not valid UTF-8");
+            if (++w.lines_delivered % 2 == 0) {
+                m.recycle_line_text(std::move(l->text));
+            }
         } else if (std::holds_alternative<action::SampleStats>(*a)) {
             check(!w.sample_in_flight, "overlapping samples");
             w.sample_in_flight = true;

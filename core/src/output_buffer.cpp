@@ -47,6 +47,11 @@ void OutputBuffer::push(std::string_view content, LineEnding ending, std::string
         push_unbounded(content, terminator, owned);
         return;
     }
+    if (policy_.mode == BufferPolicy::Mode::KeepNewest && policy_.max_bytes == 0 &&
+        owned == nullptr && segments_.size() == policy_.max_lines) {
+        replace_oldest(content, terminator);
+        return;
+    }
     std::string raw;
     if (owned != nullptr) {
         raw = std::move(*owned); // `content` is gone with it; only `raw` is read
@@ -250,6 +255,27 @@ void OutputBuffer::push_keep_newest(std::string raw) {
             }
         }
     }
+}
+
+void OutputBuffer::replace_oldest(std::string_view content, std::string_view terminator) {
+    // At the line limit with no byte limit (so no front trim): the oldest
+    // line is dropped and lends its storage to the newest, with no detour
+    // through the spare segment.
+    std::string& oldest = segments_.front();
+    stored_bytes_ -= oldest.size();
+    drop(oldest.size(), true);
+    if (segments_.size() == 1) {
+        oldest.clear(); // append, not assign: the cheaper path for a string that fits
+        oldest.append(content).append(terminator); // the newest line is also the oldest
+        stored_bytes_ += oldest.size();
+        return;
+    }
+    std::string raw = std::move(oldest);
+    segments_.pop_front();
+    raw.clear();
+    raw.append(content).append(terminator);
+    stored_bytes_ += raw.size();
+    segments_.push_back(std::move(raw));
 }
 
 void OutputBuffer::drop(std::size_t bytes, bool count_line) {

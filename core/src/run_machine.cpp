@@ -3,6 +3,7 @@
 
 #include "processkit/core/utf8.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace processkit {
@@ -14,9 +15,11 @@ bool is_captured(StdioMode m) {
     return m == StdioMode::Capture || m == StdioMode::Tee;
 }
 
-std::string decode(std::string_view bytes, Encoding e) {
-    return e == Encoding::Latin1 ? decode_latin1(bytes) : decode_utf8_lossy(bytes);
-}
+/// The recycled line strings a run keeps, in bytes of capacity: enough for
+/// the lines of a typical read, and never a long line's memory pinned for the
+/// rest of the run.
+constexpr std::size_t max_spare_line_bytes = 64 * 1024;
+constexpr std::size_t max_spare_lines = 512;
 
 } // namespace
 
@@ -111,7 +114,8 @@ std::optional<Action> RunMachine::poll_action() {
     if (next_action_ == actions_.size()) {
         return std::nullopt;
     }
-    Action a = std::move(actions_[next_action_++]);
+    // Moved straight into the result: one variant move per action.
+    std::optional<Action> a(std::in_place, std::move(actions_[next_action_++]));
     if (next_action_ == actions_.size()) {
         actions_.clear();
         next_action_ = 0;
@@ -371,9 +375,39 @@ void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending
                            std::string* owned) {
     const auto i = idx(s);
     if (deliver_lines_[i]) {
-        push(action::DeliverLine{s, decode(content, config_.encoding), cut});
+        push(action::DeliverLine{s, decode_line(content), cut});
     }
     buffers_[i].push(content, ending, owned); // may move from `owned`: last use of `content`
+}
+
+std::string RunMachine::decode_line(std::string_view content) {
+    if (config_.encoding == Encoding::Latin1) {
+        return decode_latin1(content);
+    }
+    std::string text;
+    if (!spare_lines_.empty()) {
+        text = std::move(spare_lines_.back());
+        spare_lines_.pop_back();
+        spare_line_bytes_ -= text.capacity();
+        text.clear();
+    } else if (spare_lines_.capacity() < max_spare_lines) {
+        // More lines are in flight than spares: room for more next time
+        // (recycle_line_text() only fills the room it has, without throwing).
+        spare_lines_.reserve(
+            std::min(max_spare_lines, std::max<std::size_t>(8, 2 * spare_lines_.capacity())));
+    }
+    text.reserve(content.size()); // lossy decoding only grows an invalid line
+    append_utf8_lossy(content, text);
+    return text;
+}
+
+void RunMachine::recycle_line_text(std::string&& text) noexcept {
+    const std::size_t bytes = text.capacity();
+    if (bytes > std::string().capacity() && spare_line_bytes_ + bytes <= max_spare_line_bytes &&
+        spare_lines_.size() < spare_lines_.capacity()) {
+        spare_lines_.push_back(std::move(text)); // cannot throw: no regrowth
+        spare_line_bytes_ += bytes;
+    }
 }
 
 void RunMachine::on(TimePoint, const input::HandlerFailed& h) {

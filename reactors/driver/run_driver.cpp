@@ -171,6 +171,8 @@ void RunDriver::apply(TimePoint now, Action& a) {
         }
         if (options_.queue_stdout_lines && l->stream == Stream::Stdout) {
             stdout_lines_.push_back(std::move(l->text));
+        } else {
+            machine_.recycle_line_text(std::move(l->text));
         }
     } else if (auto* st = std::get_if<action::DeliverStats>(&a)) {
         if (options_.on_stats) {

@@ -115,6 +115,21 @@ TEST(OutputBuffer, KeepNewestLines) {
     EXPECT_EQ(buffer.counters(), counters(7, 4, 4, 2));
 }
 
+TEST(OutputBuffer, KeepNewestLinesReusesTheOldestLineWithoutMixingContent) {
+    // At the limit the newest line is written into the oldest one's storage:
+    // a short line after a long one must not keep the long one's tail.
+    OutputBuffer buffer(BufferPolicy::keep_newest_lines(1));
+    buffer.push(Line{"a rather long first line", LineEnding::Lf, false});
+    buffer.push(Line{"b", LineEnding::CrLf, false});
+    EXPECT_EQ(buffer.bytes(), "b\r\n");
+    buffer.push(Line{"", LineEnding::None, false});
+    EXPECT_EQ(buffer.bytes(), "");
+    buffer.push(Line{"c", LineEnding::Lf, false});
+    EXPECT_EQ(stored(buffer), (Segments{"c\n"}));
+    EXPECT_EQ(buffer.stored_bytes(), 2u);
+    EXPECT_EQ(buffer.counters(), counters(25 + 3 + 0 + 2, 4, 25 + 3 + 0, 3));
+}
+
 TEST(OutputBuffer, KeepNewestBytesDropsWholeSegments) {
     const OutputBuffer buffer = fill(BufferPolicy::keep_newest_bytes(6), "ab\ncd\nef\n");
     EXPECT_EQ(stored(buffer), (Segments{"cd\n", "ef\n"}));

@@ -207,6 +207,26 @@ TEST(RunMachine, LinesAreDeliveredInOrderAcrossChunksAndStreams) {
     EXPECT_EQ(d.result->stdout_bytes, "a\r\nb\rc");
 }
 
+TEST(RunMachine, RecycledLineTextIsReusedAndHoldsOnlyTheNewLine) {
+    Driver d(Command("x").on_stdout_line([](std::string_view) {}));
+    d.start_running();
+    auto first = d.feed(input::Output{Stream::Stdout, "a line long enough for the heap\n"});
+    ASSERT_EQ(first.size(), 1u);
+    std::string text = std::move(std::get<action::DeliverLine>(first[0]).text);
+    EXPECT_EQ(text, "a line long enough for the heap");
+    const char* storage = text.data();
+    d.machine.recycle_line_text(std::move(text));
+    auto second = d.feed(input::Output{Stream::Stdout, "short\nnext one, not recycled\n"});
+    ASSERT_EQ(second.size(), 2u);
+    const auto& reused = std::get<action::DeliverLine>(second[0]).text;
+    EXPECT_EQ(reused, "short");
+    EXPECT_EQ(reused.data(), storage); // decoded into the recycled string
+    EXPECT_EQ(std::get<action::DeliverLine>(second[1]).text, "next one, not recycled");
+    d.exit_and_close(ExitStatus::exited(0));
+    EXPECT_EQ(d.result->stdout_bytes,
+              "a line long enough for the heap\nshort\nnext one, not recycled\n");
+}
+
 TEST(RunMachine, FailedHandlerStopsDeliveryButCaptureGoesOn) {
     Driver d(Command("x").on_stdout_line([](std::string_view) {}));
     d.start_running();

@@ -136,6 +136,7 @@ private:
     void recycle(std::string&& segment);
     void push_keep_oldest(std::string raw);
     void push_keep_newest(std::string raw);
+    void replace_oldest(std::string_view content, std::string_view terminator);
     void drop(std::size_t bytes, bool whole_line);
     void drop_front_segment();
     void trim_front(std::size_t bytes);

@@ -37,6 +37,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace processkit {
@@ -147,6 +148,10 @@ public:
     std::span<char> output_target(Stream s, std::size_t bytes);
     /// The `now` of input::Spawned; empty before it.
     std::optional<TimePoint> spawned_at() const { return spawned_at_; }
+    /// Optional: hands back the text of a DeliverLine the driver is done
+    /// with, so that the next line is decoded into its storage rather than a
+    /// new allocation (a line handler then costs no allocation per line).
+    void recycle_line_text(std::string&& text) noexcept;
 
 private:
     enum class StdinState : std::uint8_t { None, Open, Closed };
@@ -187,7 +192,14 @@ private:
     void finish_if_done(TimePoint now);
     void finish(TimePoint now);
     void finish_without_child(Outcome outcome, std::optional<Error> error);
-    void push(Action a) { actions_.push_back(std::move(a)); }
+    /// Queues an action, built in place (no variant move: a line's action
+    /// is queued once per line).
+    template <class A>
+    void push(A&& a) {
+        actions_.emplace_back(std::forward<A>(a));
+    }
+    /// `content` decoded per config_.encoding, in recycled storage if any.
+    std::string decode_line(std::string_view content);
 
     // Configuration, taken from the Command at construction.
     RunConfig config_;
@@ -221,6 +233,10 @@ private:
     // so queuing an action does not allocate.
     std::vector<Action> actions_;
     std::size_t next_action_ = 0;
+    // Delivered lines' storage, back for reuse: one read's lines are all
+    // queued before the first is applied, so one spare would not do.
+    std::vector<std::string> spare_lines_;
+    std::size_t spare_line_bytes_ = 0;
 };
 
 } // namespace processkit
