@@ -257,8 +257,8 @@ Outcome core_lines(long n) {
     processkit::RunMachine machine(c);
     const auto now = processkit::TimePoint{};
     const auto apply_all = [&] {
-        while (auto a = machine.poll_action()) {
-            if (auto* l = std::get_if<processkit::action::DeliverLine>(&*a)) {
+        while (auto* a = machine.next_action()) {
+            if (auto* l = std::get_if<processkit::action::DeliverLine>(a)) {
                 c.line_handler(processkit::Stream::Stdout)(l->text);
                 machine.recycle_line_text(std::move(l->text));
             }

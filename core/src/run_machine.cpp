@@ -123,6 +123,16 @@ std::optional<Action> RunMachine::poll_action() {
     return a;
 }
 
+Action* RunMachine::next_action() {
+    if (next_action_ == actions_.size()) {
+        // Cleared only now: the caller may still be applying the last one.
+        actions_.clear();
+        next_action_ = 0;
+        return nullptr;
+    }
+    return &actions_[next_action_++];
+}
+
 std::optional<TimePoint> RunMachine::next_deadline() const {
     if (phase_ == Phase::Finished) {
         return std::nullopt;

@@ -108,7 +108,9 @@ void RunDriver::feed(TimePoint now, Input in) {
     feeding_ = true;
     for (;;) {
         machine_.handle(now, in);
-        while (auto a = machine_.poll_action()) {
+        // In place: apply() never reaches handle() (inputs it causes are
+        // queued above), so the action stays where it is while applied.
+        while (Action* a = machine_.next_action()) {
             apply(now, *a);
         }
         if (inputs_.empty()) {

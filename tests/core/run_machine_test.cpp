@@ -227,6 +227,45 @@ TEST(RunMachine, RecycledLineTextIsReusedAndHoldsOnlyTheNewLine) {
               "a line long enough for the heap\nshort\nnext one, not recycled\n");
 }
 
+TEST(RunMachine, NextActionAppliesInPlaceInTheOrderPollActionWould) {
+    const Command c = Command("x").on_stdout_line([](std::string_view) {});
+    Driver polled(c);
+    polled.start_running();
+    const auto expected = polled.feed(input::Output{Stream::Stdout, "one\ntwo\nthree\n"});
+
+    RunMachine m(c);
+    const TimePoint now{};
+    m.handle(now, input::Start{});
+    Action* spawn = m.next_action();
+    ASSERT_NE(spawn, nullptr);
+    EXPECT_TRUE(std::holds_alternative<action::Spawn>(*spawn));
+    EXPECT_EQ(m.next_action(), nullptr);
+    m.handle(now, input::Spawned{});
+    m.handle(now, input::Output{Stream::Stdout, "one\ntwo\nthree\n"});
+    std::vector<std::string> seen;
+    while (Action* a = m.next_action()) {
+        seen.push_back(testing::describe(*a));
+        if (auto* l = std::get_if<action::DeliverLine>(a)) {
+            m.recycle_line_text(std::move(l->text)); // as the driver does
+        }
+    }
+    ASSERT_EQ(seen.size(), expected.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        EXPECT_EQ(seen[i], testing::describe(expected[i]));
+    }
+    EXPECT_EQ(m.next_action(), nullptr); // drained stays drained
+    // Mixed with poll_action(): nothing is delivered twice or lost.
+    m.handle(now, input::Output{Stream::Stdout, "four\nfive\n"});
+    Action* four = m.next_action();
+    ASSERT_NE(four, nullptr);
+    EXPECT_EQ(std::get<action::DeliverLine>(*four).text, "four");
+    auto five = m.poll_action();
+    ASSERT_TRUE(five.has_value());
+    EXPECT_EQ(std::get<action::DeliverLine>(*five).text, "five");
+    EXPECT_EQ(m.poll_action(), std::nullopt);
+    EXPECT_EQ(m.next_action(), nullptr);
+}
+
 TEST(RunMachine, FailedHandlerStopsDeliveryButCaptureGoesOn) {
     Driver d(Command("x").on_stdout_line([](std::string_view) {}));
     d.start_running();

@@ -124,6 +124,12 @@ public:
     /// The next action to apply, in the order produced; empty when none is
     /// queued.
     [[nodiscard]] std::optional<Action> poll_action();
+    /// The same, applied in place: the next action, or nullptr when none is
+    /// queued. The action is taken (the next call returns the one after
+    /// it); the pointer stays valid until the next call to next_action(),
+    /// poll_action() or handle(). Saves a move per action, which counts
+    /// when every line is one.
+    [[nodiscard]] Action* next_action();
     /// The earliest time at which a Tick would do something.
     std::optional<TimePoint> next_deadline() const;
 
