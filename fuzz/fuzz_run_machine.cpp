@@ -8,7 +8,10 @@
 //   - a kill only after a signal plus the grace, or when the policy is an
 //     immediate kill (zero grace, a caller's Kill), or once the child exited;
 //   - no signal after the child exited; liveness: the run finishes once the
-//     world has exited and closed its pipes, or at the drain deadline.
+//     world has exited and closed its pipes, or at the drain deadline;
+//   - a shadow machine fed the same inputs with RunOptions::batch_lines the
+//     other way delivers the same lines and finishes with the same output
+//     and counters (batches, and the buffer's deferred lines, change nothing).
 #include "processkit/core/capture_store.hpp"
 #include "processkit/core/run_machine.hpp"
 #include "processkit/core/utf8.hpp"
@@ -17,6 +20,8 @@
 #include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <memory>
+#include <string>
+#include <vector>
 
 using namespace processkit;
 using std::chrono::milliseconds;
@@ -57,7 +62,49 @@ struct World {
     std::optional<TimePoint> signalled_at;
     int finished = 0;
     unsigned long lines_delivered = 0;
+    // Every delivered line, per stream, and the result: the machine's and
+    // its shadow's (batch_lines the other way).
+    std::vector<std::string> lines[2];
+    std::vector<std::string> shadow_lines[2];
+    std::optional<ProcessResult> result;
+    std::optional<ProcessResult> shadow_result;
+    RunMachine* shadow = nullptr;
 };
+
+/// Appends the lines of a DeliverLine to `out`, checking each: one whole
+/// decoded line, or with batch_lines several, each ended by '\n'.
+void collect_lines(const action::DeliverLine& l, bool batched, const World& w,
+                   std::vector<std::string>* out) {
+    const auto check_line = [&](std::string_view line) {
+        // Recycled storage must never leak an older line's bytes: each line
+        // is whole and decoded.
+        check(line.find_first_of("\r\n") == std::string_view::npos, "terminator in a line");
+        check(w.command.encoding() != Encoding::Utf8 || is_valid_utf8(line),
+              "line text not valid UTF-8");
+        out[static_cast<std::size_t>(l.stream)].emplace_back(line);
+        return true;
+    };
+    if (!batched) {
+        check_line(l.text);
+        return;
+    }
+    check(!l.text.empty() && l.text.back() == '\n', "a batch not ended by '\\n'");
+    const std::size_t before = out[static_cast<std::size_t>(l.stream)].size();
+    for_each_batched_line(l.text, check_line);
+    check(!l.cut || out[static_cast<std::size_t>(l.stream)].size() == before + 1,
+          "a cut line not delivered alone");
+}
+
+void drain_shadow(World& w) {
+    while (auto* a = w.shadow->next_action()) {
+        if (auto* l = std::get_if<action::DeliverLine>(a)) {
+            collect_lines(*l, !w.options.batch_lines, w, w.shadow_lines);
+            w.shadow->recycle_line_text(std::move(l->text));
+        } else if (auto* f = std::get_if<action::Finished>(a)) {
+            w.shadow_result = f->result;
+        }
+    }
+}
 
 bool timeout_due(const RunMachine& m, const World& w) {
     return w.command.timeout() && m.spawned_at() && w.now >= *m.spawned_at() + *w.command.timeout();
@@ -69,18 +116,15 @@ void drain_actions(RunMachine& m, World& w, bool after_tick) {
         if (std::holds_alternative<action::Finished>(*a)) {
             ++w.finished;
             const auto& r = std::get<action::Finished>(*a).result;
+            w.result = r;
             check(!(r.timed_out && r.cancelled), "both timed out and cancelled");
             check(r.duration >= Duration::zero(), "negative duration");
         } else if (std::holds_alternative<action::Spawn>(*a)) {
             check(!w.spawn_requested, "two spawns");
             w.spawn_requested = true;
         } else if (auto* l = std::get_if<action::DeliverLine>(&*a)) {
-            // Recycled storage (every other line) must never leak an older
-            // line's bytes: the text is always one whole, decoded line.
-            check(l->text.find_first_of("\r\n") == std::string::npos, "terminator in a line");
-            check(w.command.encoding() != Encoding::Utf8 || is_valid_utf8(l->text),
-                  "line text not valid UTF-8");
-            if (++w.lines_delivered % 2 == 0) {
+            collect_lines(*l, w.options.batch_lines, w, w.lines);
+            if (++w.lines_delivered % 2 == 0) { // recycled storage: every other one
                 m.recycle_line_text(std::move(l->text));
             }
         } else if (std::holds_alternative<action::SampleStats>(*a)) {
@@ -130,6 +174,10 @@ void feed(RunMachine& m, World& w, const Input& in) {
     }
     m.handle(w.now, in);
     drain_actions(m, w, is_tick);
+    if (w.shadow != nullptr) {
+        w.shadow->handle(w.now, in);
+        drain_shadow(w);
+    }
 }
 
 void advance(RunMachine& m, World& w, Duration by) {
@@ -181,7 +229,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         w.options.capture_store = [] { return std::make_unique<StringCaptureStore>(); };
     }
 
+    w.options.batch_lines = in.ConsumeBool();
     RunMachine m(w.command, w.options);
+    RunOptions shadow_options = w.options;
+    shadow_options.batch_lines = !w.options.batch_lines;
+    RunMachine shadow(w.command, shadow_options);
+    w.shadow = &shadow;
     for (int step = 0; step < 200 && in.remaining_bytes() > 0 && w.finished == 0; ++step) {
         if (in.ConsumeBool()) {
             advance(m, w, milliseconds(in.ConsumeIntegralInRange<int>(0, 1500)));
@@ -328,5 +381,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     check(w.finished <= 1, "more than one Finished");
+    for (std::size_t i = 0; i < 2; ++i) {
+        check(w.lines[i] == w.shadow_lines[i], "batched lines differ from single ones");
+    }
+    check(w.result.has_value() == w.shadow_result.has_value(), "only one machine finished");
+    if (w.result) {
+        check(w.result->stdout_bytes == w.shadow_result->stdout_bytes &&
+                  w.result->stderr_bytes == w.shadow_result->stderr_bytes,
+              "batching changed the captured bytes");
+        check(w.result->stdout_counters == w.shadow_result->stdout_counters &&
+                  w.result->stderr_counters == w.shadow_result->stderr_counters,
+              "batching changed the counters");
+    }
     return 0;
 }

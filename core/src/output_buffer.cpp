@@ -40,6 +40,7 @@ void OutputBuffer::push(Line&& line) {
 }
 
 void OutputBuffer::push(std::string_view content, LineEnding ending, std::string* owned) {
+    settle(); // lines noted before this one are stored first
     const std::string_view terminator = terminator_bytes(ending);
     counters_.total_bytes += content.size() + terminator.size();
     counters_.total_lines += 1;
@@ -47,6 +48,50 @@ void OutputBuffer::push(std::string_view content, LineEnding ending, std::string
         push_unbounded(content, terminator, owned);
         return;
     }
+    store_bounded(content, terminator, owned);
+}
+
+bool OutputBuffer::defers_lines() const {
+    return policy_.mode == BufferPolicy::Mode::KeepNewest && policy_.max_bytes == 0 &&
+           policy_.max_lines != 0 && policy_.max_lines <= max_deferred_lines;
+}
+
+void OutputBuffer::push_until_settled(std::string_view content, LineEnding ending) {
+    if (!defers_lines()) {
+        push(content, ending);
+        return;
+    }
+    const std::string_view terminator = terminator_bytes(ending);
+    counters_.total_bytes += content.size() + terminator.size();
+    counters_.total_lines += 1;
+    if (segments_.size() + deferred_size_ == policy_.max_lines) {
+        // Full: the oldest line goes, stored or only noted, as in push().
+        if (!segments_.empty()) {
+            drop_front_segment();
+        } else {
+            const Deferred& oldest = deferred_[deferred_head_];
+            drop(oldest.content.size() + oldest.terminator.size(), true);
+            deferred_head_ = (deferred_head_ + 1) % max_deferred_lines;
+            --deferred_size_;
+        }
+    }
+    deferred_[(deferred_head_ + deferred_size_) % max_deferred_lines] = {content, terminator};
+    ++deferred_size_;
+}
+
+void OutputBuffer::settle() {
+    // Room was made for these when they came: storing them drops nothing.
+    while (deferred_size_ != 0) {
+        const Deferred line = deferred_[deferred_head_];
+        deferred_head_ = (deferred_head_ + 1) % max_deferred_lines;
+        --deferred_size_;
+        store_bounded(line.content, line.terminator, nullptr);
+    }
+    deferred_head_ = 0;
+}
+
+void OutputBuffer::store_bounded(std::string_view content, std::string_view terminator,
+                                 std::string* owned) {
     if (policy_.mode == BufferPolicy::Mode::KeepNewest && policy_.max_bytes == 0 &&
         owned == nullptr && segments_.size() == policy_.max_lines) {
         replace_oldest(content, terminator);
@@ -133,6 +178,7 @@ void OutputBuffer::recycle(std::string&& segment) {
 }
 
 std::string OutputBuffer::take_bytes() {
+    settle();
     apply_front_trim();
     std::string out;
     if (store_) {

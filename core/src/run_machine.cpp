@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace processkit {
 namespace {
@@ -20,6 +21,8 @@ bool is_captured(StdioMode m) {
 /// rest of the run.
 constexpr std::size_t max_spare_line_bytes = 64 * 1024;
 constexpr std::size_t max_spare_lines = 512;
+/// The largest batch of lines (RunOptions::batch_lines) kept for reuse.
+constexpr std::size_t max_spare_batch_bytes = 4 * 1024 * 1024;
 
 } // namespace
 
@@ -85,6 +88,7 @@ OutputBuffer buffer_for(const RunConfig& config, const RunOptions& options, Stre
 RunMachine::RunMachine(RunConfig config, RunOptions options)
     : config_(std::move(config))
     , owns_group_(options.owns_group)
+    , batch_lines_(options.batch_lines)
     , sample_every_(options.sample_every)
     , splitters_{LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1)),
                  LineSplitter(std::max<std::size_t>(config_.max_line_bytes, 1))}
@@ -359,6 +363,8 @@ void RunMachine::on(TimePoint, const input::Output& o) {
     }
     LineTaker taker(*this, o.stream);
     splitters_[i].feed(o.bytes, taker);
+    buffers_[i].settle(); // before o.bytes, which its noted lines view, goes away
+    flush_batch(o.stream);
 }
 
 std::span<char> RunMachine::output_target(Stream s, std::size_t bytes) {
@@ -378,6 +384,7 @@ void RunMachine::on(TimePoint now, const input::OutputClosed& c) {
     stream_open_[i] = false;
     LineTaker taker(*this, c.stream);
     splitters_[i].finish(taker);
+    flush_batch(c.stream);
     finish_if_done(now);
 }
 
@@ -385,9 +392,24 @@ void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending
                            std::string* owned) {
     const auto i = idx(s);
     if (deliver_lines_[i]) {
-        push(action::DeliverLine{s, decode_line(content), cut});
+        if (!batch_lines_) {
+            push(action::DeliverLine{s, decode_line(content), cut});
+        } else if (!cut) {
+            batch_line(s, content);
+        } else {
+            // A cut line goes alone, so that `cut` names exactly one line.
+            flush_batch(s);
+            batch_line(s, content);
+            push(action::DeliverLine{s, std::exchange(batches_[i], {}), true});
+        }
     }
-    buffers_[i].push(content, ending, owned); // may move from `owned`: last use of `content`
+    if (owned == nullptr && !cut) {
+        // A view of the read's bytes (LineSink): copied only if still kept
+        // when on(Output) settles the buffer.
+        buffers_[i].push_until_settled(content, ending);
+    } else {
+        buffers_[i].push(content, ending, owned); // may move from `owned`: last use of `content`
+    }
 }
 
 std::string RunMachine::decode_line(std::string_view content) {
@@ -411,7 +433,36 @@ std::string RunMachine::decode_line(std::string_view content) {
     return text;
 }
 
+void RunMachine::batch_line(Stream s, std::string_view content) {
+    std::string& batch = batches_[idx(s)];
+    if (batch.empty() && spare_batch_.capacity() > batch.capacity()) {
+        batch.swap(spare_batch_); // the storage of a batch applied before
+        batch.clear();
+    }
+    if (config_.encoding == Encoding::Latin1) {
+        batch += decode_latin1(content);
+    } else {
+        append_utf8_lossy(content, batch);
+    }
+    batch.push_back('\n');
+}
+
+void RunMachine::flush_batch(Stream s) {
+    std::string& batch = batches_[idx(s)];
+    if (!batch.empty()) {
+        push(action::DeliverLine{s, std::exchange(batch, {}), false});
+    }
+}
+
 void RunMachine::recycle_line_text(std::string&& text) noexcept {
+    if (batch_lines_) {
+        // One batch per read: keeping the largest one recent reads needed
+        // (at most max_spare_batch_bytes) makes the next one free.
+        if (text.capacity() > spare_batch_.capacity() && text.capacity() <= max_spare_batch_bytes) {
+            spare_batch_ = std::move(text);
+        }
+        return;
+    }
     const std::size_t bytes = text.capacity();
     if (bytes > std::string().capacity() && spare_line_bytes_ + bytes <= max_spare_line_bytes &&
         spare_lines_.size() < spare_lines_.capacity()) {

@@ -27,6 +27,7 @@ RunDriver::RunDriver(Command command, Options options, Watcher& watcher)
     , machine_(command_,
                [&] {
                    RunOptions run = options_.run;
+                   run.batch_lines = true; // split again in apply()
                    run.owns_group = options_.shared_group == nullptr;
                    if (!run.capture_store) {
                        run.capture_store = os::page_capture_stores(); // one touch per byte
@@ -165,17 +166,22 @@ void RunDriver::apply(TimePoint now, Action& a) {
     } else if (auto* t = std::get_if<action::Tee>(&a)) {
         call_tee_sink(command_, *t);
     } else if (auto* l = std::get_if<action::DeliverLine>(&a)) {
-        if (call_line_handler(command_, *l, handler_failed_)) {
-            feed(now, input::HandlerFailed{l->stream});
-        }
-        if (options_.queue_events) {
-            events_.push_back({l->stream, l->text});
-        }
-        if (options_.queue_stdout_lines && l->stream == Stream::Stdout) {
-            stdout_lines_.push_back(std::move(l->text));
-        } else {
-            machine_.recycle_line_text(std::move(l->text));
-        }
+        // One action per read (RunOptions::batch_lines), one call per line.
+        const Stream stream = l->stream;
+        const bool queue_line = options_.queue_stdout_lines && stream == Stream::Stdout;
+        for_each_batched_line(l->text, [&](std::string_view line) {
+            if (call_line_handler(command_, stream, line, handler_failed_)) {
+                feed(now, input::HandlerFailed{stream});
+            }
+            if (options_.queue_events) {
+                events_.push_back({stream, std::string(line)});
+            }
+            if (queue_line) {
+                stdout_lines_.push_back(std::string(line));
+            }
+            return true;
+        });
+        machine_.recycle_line_text(std::move(l->text));
     } else if (auto* st = std::get_if<action::DeliverStats>(&a)) {
         if (options_.on_stats) {
             options_.on_stats(st->stats);

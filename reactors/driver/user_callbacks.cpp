@@ -14,13 +14,18 @@ void call_tee_sink(const Command& command, const action::Tee& tee) noexcept {
 
 bool call_line_handler(const Command& command, const action::DeliverLine& line,
                        HandlerFailures& failed) {
-    auto& failed_here = failed[static_cast<std::size_t>(line.stream)];
-    const auto& handler = command.line_handler(line.stream);
+    return call_line_handler(command, line.stream, line.text, failed);
+}
+
+bool call_line_handler(const Command& command, Stream stream, std::string_view line,
+                       HandlerFailures& failed) {
+    auto& failed_here = failed[static_cast<std::size_t>(stream)];
+    const auto& handler = command.line_handler(stream);
     if (!handler || failed_here) {
         return false;
     }
     try {
-        handler(line.text);
+        handler(line);
         return false;
     } catch (...) {
         failed_here = true;

@@ -130,6 +130,64 @@ TEST(OutputBuffer, KeepNewestLinesReusesTheOldestLineWithoutMixingContent) {
     EXPECT_EQ(buffer.counters(), counters(25 + 3 + 0 + 2, 4, 25 + 3 + 0, 3));
 }
 
+TEST(OutputBuffer, DeferredLinesStoreAndCountExactlyAsPushedOnes) {
+    // Reads of lines pushed until settled, against the same lines pushed one
+    // by one, for every policy: the same bytes, segments and counters after
+    // each read, including a line pushed with push() in the middle of one.
+    const std::vector<BufferPolicy> policies{
+        BufferPolicy::keep_newest_lines(1),
+        BufferPolicy::keep_newest_lines(3),
+        BufferPolicy::keep_newest_lines(OutputBuffer::max_deferred_lines),
+        BufferPolicy::keep_newest_lines(OutputBuffer::max_deferred_lines + 1),
+        BufferPolicy::keep_newest_bytes(7),
+        BufferPolicy::keep_oldest_lines(2),
+        BufferPolicy::fail_past_lines(4),
+        BufferPolicy::unbounded()};
+    const std::vector<std::vector<std::string>> reads{
+        {"one", "two", "three", "four", "five"},
+        {"6"},
+        {},
+        {"a longer seventh line", "", "9"},
+        {"ten", "eleven", "twelve", "13", "14", "15", "16", "17", "18", "19", "20"}};
+    for (const auto& policy : policies) {
+        OutputBuffer deferred(policy);
+        OutputBuffer pushed(policy);
+        std::size_t n = 0;
+        for (const auto& read : reads) {
+            for (const auto& line : read) {
+                const LineEnding ending = ++n % 3 == 0 ? LineEnding::CrLf : LineEnding::Lf;
+                if (n == 12) {
+                    std::string owned = line;
+                    deferred.push(owned, ending, &owned); // stores what was noted first
+                } else {
+                    deferred.push_until_settled(line, ending);
+                }
+                pushed.push(line, ending);
+                EXPECT_EQ(deferred.counters(), pushed.counters()) << "line " << n;
+            }
+            deferred.settle();
+            EXPECT_EQ(stored(deferred), stored(pushed)) << "after line " << n;
+            EXPECT_EQ(deferred.stored_bytes(), pushed.stored_bytes());
+        }
+        EXPECT_EQ(deferred.take_bytes(), pushed.take_bytes());
+        EXPECT_EQ(deferred.counters(), pushed.counters());
+    }
+}
+
+TEST(OutputBuffer, DeferredLinesAreCopiedAtSettleNotBefore) {
+    // Only the kept line's bytes are read, at settle(): the others may be
+    // gone by then (they are counted, never copied).
+    OutputBuffer buffer(BufferPolicy::keep_newest_lines(1));
+    std::string read = "old\nnew\n";
+    buffer.push_until_settled(std::string_view(read).substr(0, 3), LineEnding::Lf);
+    buffer.push_until_settled(std::string_view(read).substr(4, 3), LineEnding::Lf);
+    read.replace(0, 3, "XXX"); // the dropped line's bytes change: no effect
+    buffer.settle();
+    read.assign("overwritten"); // after settle() the buffer holds its own copy
+    EXPECT_EQ(buffer.bytes(), "new\n");
+    EXPECT_EQ(buffer.counters(), counters(8, 2, 4, 1));
+}
+
 TEST(OutputBuffer, KeepNewestBytesDropsWholeSegments) {
     const OutputBuffer buffer = fill(BufferPolicy::keep_newest_bytes(6), "ab\ncd\nef\n");
     EXPECT_EQ(stored(buffer), (Segments{"cd\n", "ef\n"}));

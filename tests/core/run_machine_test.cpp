@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 namespace processkit {
@@ -225,6 +226,124 @@ TEST(RunMachine, RecycledLineTextIsReusedAndHoldsOnlyTheNewLine) {
     d.exit_and_close(ExitStatus::exited(0));
     EXPECT_EQ(d.result->stdout_bytes,
               "a line long enough for the heap\nshort\nnext one, not recycled\n");
+}
+
+/// Every line a run delivers, as (stream, text, cut), one entry per line,
+/// splitting batches (RunOptions::batch_lines) again; and how many
+/// DeliverLine actions carried them.
+struct Delivered {
+    std::vector<std::tuple<Stream, std::string, bool>> lines;
+    std::size_t actions = 0;
+};
+
+Delivered delivered_lines(const Command& c, bool batch, const std::vector<Input>& inputs) {
+    RunOptions o;
+    o.batch_lines = batch;
+    Driver d(c, o);
+    d.start_running();
+    Delivered out;
+    bool finished_seen = false;
+    for (const auto& in : inputs) {
+        for (auto& a : d.feed(in)) {
+            finished_seen = finished_seen || std::holds_alternative<action::Finished>(a);
+            auto* l = std::get_if<action::DeliverLine>(&a);
+            if (l == nullptr) {
+                continue;
+            }
+            EXPECT_FALSE(finished_seen) << "a line after Finished";
+            ++out.actions;
+            if (!batch) {
+                out.lines.emplace_back(l->stream, l->text, l->cut);
+                continue;
+            }
+            EXPECT_EQ(l->text.back(), '\n') << "every batched line ends in '\\n'";
+            std::size_t count = 0;
+            for_each_batched_line(l->text, [&](std::string_view line) {
+                out.lines.emplace_back(l->stream, std::string(line), false);
+                ++count;
+                return true;
+            });
+            if (l->cut) {
+                EXPECT_EQ(count, 1u) << "a cut line is delivered alone";
+                std::get<2>(out.lines.back()) = true;
+            }
+        }
+    }
+    return out;
+}
+
+TEST(RunMachine, BatchedLinesAreTheSameLinesInOneActionPerRead) {
+    const Command c = Command("x")
+                          .on_stdout_line([](std::string_view) {})
+                          .on_stderr_line([](std::string_view) {})
+                          .max_line_bytes(6);
+    const std::vector<Input> inputs{
+        input::Output{Stream::Stdout, "one\ntwo\r\n\nthr"},
+        input::Output{Stream::Stderr, "err \xff\xfe bad\nlong line, cut in pieces\nok\n"},
+        input::Output{Stream::Stdout, "ee\n\xe2\x82"},
+        input::Output{Stream::Stdout, "\xac\n"},
+        input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt},
+        input::OutputClosed{Stream::Stderr},
+        input::Output{Stream::Stdout, "no terminator"},
+        input::OutputClosed{Stream::Stdout},
+    };
+    const auto single = delivered_lines(c, false, inputs);
+    const auto batched = delivered_lines(c, true, inputs);
+    EXPECT_EQ(batched.lines, single.lines);
+    EXPECT_GT(single.lines.size(), 10u);
+    // Reads 1, 3, 4 and 6 give a batch each (and the close its remainder);
+    // the cut pieces of read 2 go one by one, around the batches of the rest.
+    EXPECT_LT(batched.actions, single.actions);
+    std::size_t cuts = 0;
+    for (const auto& line : single.lines) {
+        cuts += std::get<2>(line) ? 1u : 0u;
+    }
+    EXPECT_GT(cuts, 0u);
+}
+
+TEST(RunMachine, BatchedLinesKeepLatin1DecodingAndEmptyLines) {
+    const Command c =
+        Command("x").on_stdout_line([](std::string_view) {}).encoding(Encoding::Latin1);
+    const std::vector<Input> inputs{
+        input::Output{Stream::Stdout, "\n\ncaf\xe9\n\n"},
+        input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt},
+        input::OutputClosed{Stream::Stdout}, input::OutputClosed{Stream::Stderr}};
+    const auto batched = delivered_lines(c, true, inputs);
+    EXPECT_EQ(batched.lines, delivered_lines(c, false, inputs).lines);
+    ASSERT_EQ(batched.lines.size(), 4u);
+    EXPECT_EQ(std::get<1>(batched.lines[2]), "caf\xc3\xa9");
+    EXPECT_EQ(batched.actions, 1u);
+}
+
+TEST(RunMachine, ARecycledBatchIsTheNextBatchsStorage) {
+    const Command c = Command("x").on_stdout_line([](std::string_view) {});
+    RunOptions o;
+    o.batch_lines = true;
+    Driver d(c, o);
+    d.start_running();
+    auto first = d.feed(input::Output{Stream::Stdout, "a first batch of lines\nlong enough\n"});
+    ASSERT_EQ(first.size(), 1u);
+    std::string text = std::move(std::get<action::DeliverLine>(first[0]).text);
+    EXPECT_EQ(text, "a first batch of lines\nlong enough\n");
+    const char* storage = text.data();
+    d.machine.recycle_line_text(std::move(text));
+    auto second = d.feed(input::Output{Stream::Stdout, "x\ny\n"});
+    ASSERT_EQ(second.size(), 1u);
+    const auto& reused = std::get<action::DeliverLine>(second[0]).text;
+    EXPECT_EQ(reused, "x\ny\n") << "nothing of the first batch is left";
+    EXPECT_EQ(reused.data(), storage);
+    d.exit_and_close(ExitStatus::exited(0));
+    EXPECT_EQ(d.result->stdout_bytes, "a first batch of lines\nlong enough\nx\ny\n");
+}
+
+TEST(RunMachine, ForEachBatchedLineStopsWhenAsked) {
+    std::vector<std::string> seen;
+    EXPECT_FALSE(for_each_batched_line("a\n\nb\nc\n", [&](std::string_view line) {
+        seen.emplace_back(line);
+        return seen.size() < 3;
+    }));
+    EXPECT_EQ(seen, (std::vector<std::string>{"a", "", "b"}));
+    EXPECT_TRUE(for_each_batched_line("", [](std::string_view) { return false; }));
 }
 
 TEST(RunMachine, NextActionAppliesInPlaceInTheOrderPollActionWould) {

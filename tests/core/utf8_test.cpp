@@ -49,6 +49,27 @@ TEST(Utf8, AsciiFastPathHandlesEveryAlignment) {
     }
 }
 
+TEST(Utf8, AMultiByteOrBadByteAtEveryPositionAroundTheScanBlocks) {
+    // The ASCII scan tests 32 bytes, then 8, then one at a time: a
+    // multi-byte character or a bad byte at every position of strings
+    // around 32 and 64 bytes long meets each step and each hand-over.
+    const std::string e_acute = "\xC3\xA9";
+    for (std::size_t n : {32U, 33U, 40U, 63U, 64U, 65U, 99U, 100U}) {
+        const std::string ascii(n, 'x');
+        for (std::size_t i = 0; i + 1 < n; ++i) {
+            std::string good = ascii;
+            good.replace(i, 2, e_acute);
+            EXPECT_TRUE(is_valid_utf8(good)) << n << ' ' << i;
+            EXPECT_EQ(decode_utf8_lossy(good), good) << n << ' ' << i;
+            std::string bad = ascii;
+            bad[i] = '\xFF';
+            EXPECT_FALSE(is_valid_utf8(bad)) << n << ' ' << i;
+            EXPECT_EQ(decode_utf8_lossy(bad), ascii.substr(0, i) + fffd + ascii.substr(i + 1))
+                << n << ' ' << i;
+        }
+    }
+}
+
 TEST(Utf8, TruncatedSequenceFollowedByAsciiIsOneReplacement) {
     EXPECT_EQ(decode_utf8_lossy("\xF0\x9F\x98"
                                 "A"),

@@ -64,6 +64,8 @@ public:
     /// `content` is valid only during the call. `owned`, when not null, is the
     /// splitter's string holding exactly `content`: the sink may move from it
     /// (keeping a long line without copying it), and must then not read `content`.
+    /// When `owned` is null and `cut` is false, `content` is a view of the
+    /// chunk given to feed(), and valid as long as that chunk is.
     virtual void on_line(std::string_view content, LineEnding ending, bool cut,
                          std::string* owned) = 0;
     /// A line from a splitter that counts (LineSplitter::Content::Counted):

@@ -11,6 +11,7 @@
 #include "processkit/core/lazy_deque.hpp"
 #include "processkit/core/line_splitter.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -95,6 +96,19 @@ public:
     /// The same for a line given as a view. `owned`, when not null, holds
     /// exactly `content` and may be moved from (no copy of a long line).
     void push(std::string_view content, LineEnding ending, std::string* owned = nullptr);
+    /// The same for a line whose bytes stay valid until settle(). A buffer
+    /// that keeps the newest few lines (KeepNewest, at most
+    /// max_deferred_lines lines, no byte limit) only notes it, counters and
+    /// all, so that of the many lines of one read only the ones still kept at
+    /// settle() are copied. Other policies store it at once, as push() does.
+    void push_until_settled(std::string_view content, LineEnding ending);
+    /// Stores the lines push_until_settled() only noted. Call it before the
+    /// bytes they view go away and before reading the stored bytes (bytes(),
+    /// segments(), stored_bytes()); push() and take_bytes() call it first.
+    void settle();
+    /// The most lines a KeepNewest policy may keep for push_until_settled()
+    /// to defer them.
+    static constexpr std::size_t max_deferred_lines = 8;
     /// Moves the stored bytes out (the buffer is left empty; counters stay).
     std::string take_bytes();
 
@@ -131,6 +145,9 @@ public:
 
 private:
     void push_unbounded(std::string_view content, std::string_view terminator, std::string* owned);
+    /// A bounded policy's storing of one counted line.
+    void store_bounded(std::string_view content, std::string_view terminator, std::string* owned);
+    bool defers_lines() const;
     std::vector<std::string_view> unbounded_lines() const;
     std::string new_segment(std::size_t size);
     void recycle(std::string&& segment);
@@ -161,6 +178,15 @@ private:
     bool closed_ = false;        ///< KeepOldest/Fail hit a limit: drop all that follows
     std::size_t stored_bytes_ = 0;
     StreamCounters counters_;
+    // Lines noted by push_until_settled(), oldest at deferred_head_: a ring,
+    // since the oldest goes each time a line comes to a full buffer.
+    struct Deferred {
+        std::string_view content;
+        std::string_view terminator;
+    };
+    std::array<Deferred, max_deferred_lines> deferred_{};
+    std::size_t deferred_head_ = 0;
+    std::size_t deferred_size_ = 0;
 };
 
 } // namespace processkit

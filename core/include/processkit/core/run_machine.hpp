@@ -32,11 +32,13 @@
 #include "processkit/core/termination.hpp"
 #include "processkit/core/timers.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,11 +55,34 @@ struct RunOptions {
     std::optional<bool> deliver_lines[2];
     /// Sample the group's stats every interval (profile, statsSampled).
     std::optional<Duration> sample_every;
+    /// One DeliverLine per read instead of one per line: its text holds
+    /// every line of the read, each followed by '\n' (a delivered line never
+    /// contains '\n'), and a cut line is delivered alone with `cut` set.
+    /// for_each_batched_line() splits it again. For drivers that apply
+    /// thousands of lines a second: an action per line costs more than the
+    /// line. Off by default, so that each DeliverLine is one line.
+    bool batch_lines = false;
     /// Where an unbounded capture keeps its bytes (one store per captured
     /// stream); empty: the buffers' own blocks. The reactors pass the OS
     /// layer's page stores (os::page_capture_stores()).
     CaptureStoreFactory capture_store{};
 };
+
+/// Calls `f(line)` for each line of a DeliverLine's text made with
+/// RunOptions::batch_lines (each line followed by '\n'), in order, as views
+/// into `text`. Stops early, returning false, when `f` returns false.
+template <class F>
+bool for_each_batched_line(std::string_view text, F&& f) {
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        const std::size_t length = end == std::string_view::npos ? text.size() : end;
+        if (!f(text.substr(0, length))) {
+            return false;
+        }
+        text.remove_prefix(std::min(text.size(), length + 1));
+    }
+    return true;
+}
 
 /// What the run machine needs of a Command: a small value, taken once (the
 /// Command itself, with its callbacks and environment, stays with the
@@ -206,12 +231,17 @@ private:
     }
     /// `content` decoded per config_.encoding, in recycled storage if any.
     std::string decode_line(std::string_view content);
+    /// batch_lines: appends `content`, decoded, and '\n' to the stream's batch.
+    void batch_line(Stream s, std::string_view content);
+    /// batch_lines: queues the stream's batch as one DeliverLine, if any.
+    void flush_batch(Stream s);
 
     // Configuration, taken from the Command at construction.
     RunConfig config_;
     bool owns_group_;
     std::array<bool, 2> deliver_lines_{};
     std::array<bool, 2> raw_capture_{}; // bytes to the store as they come, lines counted
+    bool batch_lines_ = false;
     std::optional<Duration> sample_every_;
 
     // State.
@@ -243,6 +273,10 @@ private:
     // queued before the first is applied, so one spare would not do.
     std::vector<std::string> spare_lines_;
     std::size_t spare_line_bytes_ = 0;
+    // batch_lines: the lines of the read being handled, and one batch's
+    // storage back for reuse.
+    std::array<std::string, 2> batches_;
+    std::string spare_batch_;
 };
 
 } // namespace processkit

@@ -10,6 +10,7 @@
 #include "processkit/driver/export.hpp"
 
 #include <array>
+#include <string_view>
 
 namespace processkit::driver {
 
@@ -25,5 +26,9 @@ PROCESSKIT_DRIVER_EXPORT void call_tee_sink(const Command& command,
 /// the same chunk are already queued as actions, so they are skipped too).
 [[nodiscard]] PROCESSKIT_DRIVER_EXPORT bool
 call_line_handler(const Command& command, const action::DeliverLine& line, HandlerFailures& failed);
+/// The same for one line of a batch (RunOptions::batch_lines).
+[[nodiscard]] PROCESSKIT_DRIVER_EXPORT bool call_line_handler(const Command& command, Stream stream,
+                                                              std::string_view line,
+                                                              HandlerFailures& failed);
 
 } // namespace processkit::driver
