@@ -440,7 +440,7 @@ void RunMachine::batch_line(Stream s, std::string_view content) {
         batch.clear();
     }
     if (config_.encoding == Encoding::Latin1) {
-        batch += decode_latin1(content);
+        append_latin1(content, batch);
     } else {
         append_utf8_lossy(content, batch);
     }

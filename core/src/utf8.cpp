@@ -155,6 +155,11 @@ std::size_t utf8_complete_prefix(std::string_view bytes) {
 std::string decode_latin1(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size());
+    append_latin1(bytes, out);
+    return out;
+}
+
+void append_latin1(std::string_view bytes, std::string& out) {
     std::size_t i = 0;
     while (i < bytes.size()) {
         const std::size_t run = ascii_run(bytes, i);
@@ -167,7 +172,6 @@ std::string decode_latin1(std::string_view bytes) {
             ++i;
         }
     }
-    return out;
 }
 
 } // namespace processkit

@@ -33,5 +33,7 @@ PROCESSKIT_CORE_EXPORT std::size_t utf8_complete_prefix(std::string_view bytes);
 
 /// Each byte taken as the code point of the same value (ISO-8859-1).
 PROCESSKIT_CORE_EXPORT std::string decode_latin1(std::string_view bytes);
+/// The same, appended to `out` (no string of its own).
+PROCESSKIT_CORE_EXPORT void append_latin1(std::string_view bytes, std::string& out);
 
 } // namespace processkit
