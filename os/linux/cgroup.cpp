@@ -83,13 +83,15 @@ std::optional<std::string> own_cgroup_dir() {
     return cgroup_text::cgroup_dir_from(*mountinfo, *cgroup);
 }
 
-Cgroup::Cgroup(std::string path, UniqueFd events)
+Cgroup::Cgroup(std::string path, UniqueFd events, UniqueFd dir)
     : path_(std::move(path))
-    , events_fd_(std::move(events)) {}
+    , events_fd_(std::move(events))
+    , dir_fd_(std::move(dir)) {}
 
 Cgroup::Cgroup(Cgroup&& other) noexcept
     : path_(std::move(other.path_))
     , events_fd_(std::move(other.events_fd_))
+    , dir_fd_(std::move(other.dir_fd_))
     , removed_(std::exchange(other.removed_, true))
     , killed_(other.killed_) {}
 
@@ -98,6 +100,7 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
         release();
         path_ = std::move(other.path_);
         events_fd_ = std::move(other.events_fd_);
+        dir_fd_ = std::move(other.dir_fd_);
         removed_ = std::exchange(other.removed_, true);
         killed_ = other.killed_;
     }
@@ -150,14 +153,21 @@ Cgroup Cgroup::create(const std::string& parent_dir, const ResourceLimits& limit
     if (limits.any()) {
         apply_limits(parent_dir, path, limits);
     }
-    // Only cgroup.events is kept open (see events_fd()); the directory and
-    // cgroup.procs are opened when a spawn or an adoption needs them.
-    UniqueFd events(above_stdio(::open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC)));
+    // cgroup.events is kept open (see events_fd()); the directory is held
+    // until the first spawn takes it (take_dir()), and cgroup.events is
+    // opened from it: one path lookup serves the guard's registration, this
+    // open and that spawn.
+    UniqueFd dir(above_stdio(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+    if (!dir) {
+        throw io_error("cannot open " + path, errno, path);
+    }
+    UniqueFd events(
+        above_stdio(::openat(dir.get(), "cgroup.events", O_RDONLY | O_CLOEXEC | O_NOCTTY)));
     if (!events) {
         throw io_error("cannot open " + path + "/cgroup.events", errno, path);
     }
     guard.armed = false;
-    return Cgroup(std::move(path), std::move(events));
+    return Cgroup(std::move(path), std::move(events), std::move(dir));
 }
 
 UniqueFd Cgroup::open_in_dir(const char* name, int flags) const {
@@ -177,6 +187,51 @@ UniqueFd Cgroup::open_dir() const {
     // O_PATH is enough for CLONE_INTO_CGROUP (the kernel takes the file with
     // fget_raw) and skips the open of the directory itself.
     return open_in_dir("", O_PATH | O_DIRECTORY);
+}
+
+UniqueFd Cgroup::take_dir() {
+    if (dir_fd_ && !removed_) {
+        return std::move(dir_fd_);
+    }
+    return open_dir();
+}
+
+bool Cgroup::hold_dir() noexcept {
+    if (removed_) {
+        return false;
+    }
+    if (!dir_fd_) {
+        dir_fd_ = UniqueFd(above_stdio(::open(path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+    }
+    return static_cast<bool>(dir_fd_);
+}
+
+bool Cgroup::has_file(const char* name) const noexcept {
+    if (removed_) {
+        return false;
+    }
+    if (dir_fd_) {
+        return ::faccessat(dir_fd_.get(), name, F_OK, 0) == 0;
+    }
+    return ::access((path_ + "/" + name).c_str(), F_OK) == 0;
+}
+
+std::optional<std::string> Cgroup::read_file(const char* name) const {
+    if (removed_) {
+        return std::nullopt;
+    }
+    if (!dir_fd_) {
+        return read_small_file(path_ + "/" + name);
+    }
+    UniqueFd fd(above_stdio(::openat(dir_fd_.get(), name, O_RDONLY | O_CLOEXEC | O_NOCTTY)));
+    if (!fd) {
+        return std::nullopt;
+    }
+    return cgroup_fs::pread_all(fd.get());
+}
+
+bool Cgroup::alive() const {
+    return !removed_ && events_fd_ && cgroup_fs::pread_all(events_fd_.get()).has_value();
 }
 
 UniqueFd Cgroup::open_procs() const {
@@ -304,6 +359,7 @@ bool Cgroup::try_remove() {
         return false;
     }
     events_fd_.reset();
+    dir_fd_.reset();
     removed_ = true;
     return true;
 }

@@ -67,8 +67,11 @@ int write_file(const std::string& path, std::string_view content) {
     }
 }
 
-/// The whole content of a small file from offset 0 (re-reads an open
-/// cgroup.events, which also re-arms its POLLPRI notification).
+/// The whole content of a small cgroup interface file from offset 0
+/// (re-reads an open cgroup.events, which also re-arms its POLLPRI
+/// notification). These are seq_files: a read fills the buffer or returns
+/// everything that is left, so a short read is the end and the read that
+/// would return 0 is skipped.
 std::optional<std::string> pread_all(int fd) {
     std::string content;
     char buffer[512];
@@ -80,10 +83,10 @@ std::optional<std::string> pread_all(int fd) {
         if (n < 0) {
             return std::nullopt;
         }
-        if (n == 0) {
+        content.append(buffer, static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < sizeof buffer) {
             return content;
         }
-        content.append(buffer, static_cast<std::size_t>(n));
     }
 }
 

@@ -18,7 +18,9 @@ namespace processkit::os::cgroup_fs {
 /// 0 on success, else the errno of open or write.
 int write_file(const std::string& path, std::string_view content);
 /// The whole content of a small file from offset 0 (re-reads an open
-/// cgroup.events, which also re-arms its POLLPRI notification).
+/// cgroup.events, which also re-arms its POLLPRI notification). A short
+/// read ends it: cgroup files are seq_files, which fill a read or return
+/// all that is left.
 std::optional<std::string> pread_all(int fd);
 /// The pids in `dir`/cgroup.procs; nullopt if it cannot be read.
 std::optional<std::vector<pid_t>> read_pids(const std::string& dir);

@@ -336,7 +336,7 @@ bool OwnerGuard::send(const Outgoing& out) {
     }
 }
 
-OwnerGuard::Registration OwnerGuard::watch_cgroup(const std::string& path) {
+OwnerGuard::Registration OwnerGuard::watch_cgroup(const std::string& path, int dir_fd) {
     try {
         const auto slash = path.rfind('/');
         const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -346,9 +346,17 @@ OwnerGuard::Registration OwnerGuard::watch_cgroup(const std::string& path) {
             set_error("guard: cannot register cgroup " + path + ": unusable name");
             return 0;
         }
-        UniqueFd dir(above_stdio(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
-        UniqueFd parent_dir(above_stdio(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
-        if (!dir || !parent_dir) {
+        UniqueFd opened;
+        if (dir_fd < 0) {
+            opened = UniqueFd(above_stdio(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+            dir_fd = opened.get();
+        }
+        // From the directory itself when we have it: one name to look up,
+        // and it is certainly the parent the guard will check it against.
+        UniqueFd parent_dir(
+            above_stdio(dir_fd >= 0 ? ::openat(dir_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                    : ::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
+        if (dir_fd < 0 || !parent_dir) {
             set_error("guard: cannot register cgroup " + path + ": " + errno_text(errno));
             return 0;
         }
@@ -356,7 +364,7 @@ OwnerGuard::Registration OwnerGuard::watch_cgroup(const std::string& path) {
         out.message.op = proto::Op::WatchCgroup;
         out.message.id = g_next_registration.fetch_add(1);
         std::memcpy(out.message.name, name.data(), name.size());
-        out.fds[0] = dir.get();
+        out.fds[0] = dir_fd;
         out.fds[1] = parent_dir.get();
         out.fd_count = 2;
         return send(out) ? out.message.id : 0;

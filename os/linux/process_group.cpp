@@ -103,7 +103,7 @@ public:
             }
             Reused r{std::move(it->cgroup), it->cpu_used, it->registration, it->guard};
             it = idle_.erase(it);
-            if (::access(r.cgroup.path().c_str(), F_OK) == 0) {
+            if (r.cgroup.alive()) {
                 return r;
             }
             forget(r.guard, r.registration);
@@ -115,13 +115,15 @@ public:
     bool give(const std::string& parent, os::Cgroup& cg, os::OwnerGuard* guard,
               os::OwnerGuard::Registration registration) {
         std::lock_guard lock(mutex_);
+        // The directory is held from here (one path lookup): the files below
+        // are looked up from it, and the next user's first spawn takes it.
         if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.was_killed() || cg.populated() ||
-            ::access((cg.path() + "/memory.peak").c_str(), F_OK) == 0) {
+            !cg.hold_dir() || cg.has_file("memory.peak")) {
             return false;
         }
         // The group is empty, so its CPU figure is final: the next user's
         // stats start from here.
-        const auto cpu = os::read_small_file(cg.path() + "/cpu.stat");
+        const auto cpu = cg.read_file("cpu.stat");
         if (!cpu) {
             return false;
         }
@@ -265,8 +267,8 @@ ProcessGroup::ProcessGroup(GroupOptions options)
                     // Registered before the group is handed out, so before any
                     // process can be placed in it.
                     if (impl_->guard != nullptr) {
-                        impl_->cgroup_registration =
-                            impl_->guard->watch_cgroup(impl_->cgroup->path());
+                        impl_->cgroup_registration = impl_->guard->watch_cgroup(
+                            impl_->cgroup->path(), impl_->cgroup->held_dir_fd());
                     }
                 }
                 impl_->registration_failed = impl_->cgroup_registration == 0;
@@ -399,10 +401,12 @@ os::SpawnedProcess ProcessGroup::spawn_locked(const Command& command,
                     "could start; resume() the group first");
     }
     os::Placement placement;
-    // Opened for this spawn only, not held by the group: with many groups
+    // Closed after this spawn, not held by the group: with many groups
     // alive, every descriptor each one holds counts against the process's
     // descriptor limit and sits in the table that each spawn may have to
-    // copy part of (see os::spawn). An open costs less than that.
+    // copy part of (see os::spawn). An open costs less than that, and the
+    // first spawn takes the one opened when the directory was created or
+    // reused (Cgroup::take_dir), which costs nothing.
     os::UniqueFd cgroup_fd;
     if (impl_->cgroup) {
         // A killed directory cannot take clone3(CLONE_INTO_CGROUP) children
@@ -411,7 +415,7 @@ os::SpawnedProcess ProcessGroup::spawn_locked(const Command& command,
             cgroup_fd = impl_->cgroup->open_procs();
             placement = {os::Placement::Kind::Cgroup, cgroup_fd.get(), -1};
         } else {
-            cgroup_fd = impl_->cgroup->open_dir();
+            cgroup_fd = impl_->cgroup->take_dir(); // held since creation or reuse, if so
             placement = {os::Placement::Kind::Cgroup, -1, cgroup_fd.get()};
         }
     } else if (mechanism_ == Mechanism::ProcessGroup) {

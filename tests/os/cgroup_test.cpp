@@ -1,6 +1,7 @@
 // cgroup v2 and /proc helpers: parsing from strings, and the real kernel
 // (skipped unless running as root with a writable cgroup2 hierarchy).
 
+#include "cgroup_fs.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/os/cgroup.hpp"
 #include "processkit/os/procfs.hpp"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -33,6 +35,7 @@ using processkit::Error;
 using processkit::ErrorKind;
 using processkit::ResourceLimits;
 using processkit::os::Cgroup;
+using processkit::os::UniqueFd;
 
 // ---------------------------------------------------------------- helpers
 
@@ -778,6 +781,99 @@ TEST_F(RealCgroup, EmptyGroupRemovedByDestructor) {
         path = group.path();
     }
     EXPECT_FALSE(exists(path));
+}
+
+/// The same directory (device and inode) behind two descriptors.
+bool same_directory(int a, int b) {
+    struct stat sa {};
+    struct stat sb {};
+    return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+TEST_F(RealCgroup, TheDirectoryOpenedAtCreationGoesToTheFirstTaker) {
+    Cgroup group = Cgroup::create(parent_);
+    const int held = group.held_dir_fd();
+    ASSERT_GE(held, 0) << "create() holds the directory for the first spawn";
+    const UniqueFd path_fd(::open(group.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(path_fd);
+    EXPECT_TRUE(same_directory(held, path_fd.get()));
+
+    const UniqueFd first = group.take_dir();
+    EXPECT_EQ(first.get(), held) << "the held descriptor itself, not a new one";
+    EXPECT_EQ(group.held_dir_fd(), -1) << "handed over: the group no longer holds it";
+    const UniqueFd second = group.take_dir();
+    ASSERT_TRUE(second) << "later takers get a newly opened one";
+    EXPECT_NE(second.get(), first.get());
+    EXPECT_TRUE(same_directory(second.get(), path_fd.get()));
+}
+
+TEST_F(RealCgroup, FilesAreLookedUpFromTheHeldDirectory) {
+    Cgroup group = Cgroup::create(parent_);
+    (void)group.take_dir();
+    ASSERT_EQ(group.held_dir_fd(), -1);
+    // Without a held descriptor, by path; with one, by name from it.
+    for (int round = 0; round < 2; ++round) {
+        SCOPED_TRACE(round == 0 ? "by path" : "from the held directory");
+        EXPECT_TRUE(group.has_file("cgroup.procs"));
+        EXPECT_FALSE(group.has_file("processkit-no-such-file"));
+        const auto events = group.read_file("cgroup.events");
+        ASSERT_TRUE(events);
+        EXPECT_NE(events->find("populated 0"), std::string::npos) << *events;
+        EXPECT_FALSE(group.read_file("processkit-no-such-file"));
+        EXPECT_TRUE(group.alive());
+        ASSERT_TRUE(group.hold_dir());
+        ASSERT_GE(group.held_dir_fd(), 0);
+    }
+    const int held = group.held_dir_fd();
+    EXPECT_TRUE(group.hold_dir());
+    EXPECT_EQ(group.held_dir_fd(), held) << "held once, not opened again";
+
+    // Removed behind its back: every look-up says so, none throws.
+    ASSERT_EQ(::rmdir(group.path().c_str()), 0) << std::strerror(errno);
+    EXPECT_FALSE(group.alive());
+    EXPECT_FALSE(group.has_file("cgroup.procs"));
+    EXPECT_FALSE(group.read_file("cgroup.events"));
+    EXPECT_TRUE(group.try_remove()) << "already gone counts as removed";
+    EXPECT_FALSE(group.alive());
+    EXPECT_FALSE(group.hold_dir());
+    EXPECT_EQ(group.held_dir_fd(), -1) << "removal closes the held descriptor";
+}
+
+TEST_F(RealCgroup, ADestroyedGroupClosesItsHeldDirectory) {
+    // TearDown checks that no descriptor is left open.
+    {
+        Cgroup untouched = Cgroup::create(parent_);
+        ASSERT_GE(untouched.held_dir_fd(), 0);
+    }
+    {
+        Cgroup moved_from = Cgroup::create(parent_);
+        Cgroup moved_to(std::move(moved_from));
+        EXPECT_GE(moved_to.held_dir_fd(), 0);
+        EXPECT_EQ(moved_from.held_dir_fd(), -1); // NOLINT(bugprone-use-after-move)
+    }
+}
+
+TEST(CgroupFs, PreadAllReadsEveryByteWhateverTheLength) {
+    const std::string path = "/tmp/pk-pread-all-" + std::to_string(::getpid());
+    for (const std::size_t size : {0U, 1U, 511U, 512U, 513U, 1024U, 5000U}) {
+        SCOPED_TRACE(size);
+        std::string content(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) {
+            content[i] = static_cast<char>('a' + i % 26);
+        }
+        {
+            const UniqueFd out(
+                ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+            ASSERT_TRUE(out);
+            ASSERT_EQ(::write(out.get(), content.data(), size), static_cast<ssize_t>(size));
+        }
+        const UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        ASSERT_TRUE(in);
+        EXPECT_EQ(processkit::os::cgroup_fs::pread_all(in.get()), content);
+    }
+    ::unlink(path.c_str());
+    EXPECT_FALSE(processkit::os::cgroup_fs::pread_all(-1)) << "an unreadable descriptor";
 }
 
 TEST_F(RealCgroup, LimitsNeedTheirControllers) {

@@ -53,15 +53,34 @@ public:
     /// The directory's full path.
     const std::string& path() const { return path_; }
     /// `cgroup.events`, open for reading: POLLPRI when `populated` changes.
-    /// The only descriptor a Cgroup holds: with many groups alive, each one
-    /// held counts against the descriptor limit and sits in the table that
-    /// spawns may have to copy part of, so the directory and `cgroup.procs`
-    /// are opened on demand.
+    /// The only descriptor a Cgroup holds for long: with many groups alive,
+    /// each one held counts against the descriptor limit and sits in the
+    /// table that spawns may have to copy part of, so `cgroup.procs` is
+    /// opened on demand and the directory is held only from create() (or
+    /// hold_dir()) until the next take_dir().
     int events_fd() const { return events_fd_.get(); }
     /// A new descriptor of the directory itself (O_PATH), for clone3's
     /// CLONE_INTO_CGROUP; the caller closes it after the spawn. Throws Error
     /// (Io) once removed or if the directory is gone.
     UniqueFd open_dir() const;
+    /// The directory's descriptor held since create() or hold_dir(), handed
+    /// over (the Cgroup no longer holds it); a new one (open_dir()) if none
+    /// is held. One path lookup fewer for the spawn that follows creation.
+    UniqueFd take_dir();
+    /// The held directory descriptor, or -1 (nothing is opened).
+    int held_dir_fd() const { return dir_fd_.get(); }
+    /// Opens and holds the directory's descriptor (if not held already), so
+    /// that has_file() and read_file() look up one name, not the whole path,
+    /// and the next take_dir() costs nothing. False if it cannot be opened.
+    bool hold_dir() noexcept;
+    /// Whether `name` exists in the directory.
+    bool has_file(const char* name) const noexcept;
+    /// The content of the small interface file `name`; std::nullopt if it
+    /// cannot be read.
+    std::optional<std::string> read_file(const char* name) const;
+    /// False once the directory is gone, even if removed by someone else:
+    /// its cgroup.events can no longer be read (ENODEV). No path lookup.
+    bool alive() const;
     /// `cgroup.procs`, newly opened for writing (placement by the child where
     /// clone3 cannot place it). Throws Error (Io) as open_dir().
     UniqueFd open_procs() const;
@@ -100,7 +119,7 @@ public:
     bool was_killed() const { return killed_; }
 
 private:
-    Cgroup(std::string path, UniqueFd events);
+    Cgroup(std::string path, UniqueFd events, UniqueFd dir);
     /// kill() + one try_remove(), errors swallowed (destructor, assignment).
     void release() noexcept;
     /// open(2) of `name` in the directory (the directory itself if empty).
@@ -108,6 +127,7 @@ private:
 
     std::string path_;
     UniqueFd events_fd_;
+    UniqueFd dir_fd_; ///< O_PATH, held between create()/hold_dir() and take_dir()
     bool removed_ = false;
     bool killed_ = false;
 };

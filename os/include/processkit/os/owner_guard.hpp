@@ -52,9 +52,12 @@ public:
     bool alive() const noexcept;
 
     /// Registers the cgroup directory at `path` (created by this process):
-    /// the guard gets descriptors of it and of its parent. 0 (see
-    /// last_error()) if it could not be registered.
-    Registration watch_cgroup(const std::string& path);
+    /// the guard gets descriptors of it and of its parent. `dir_fd`, if not
+    /// -1, is a descriptor of that directory already open (O_PATH is
+    /// enough): it is sent instead of opening the path again, and the parent
+    /// is opened from it (`..`). 0 (see last_error()) if it could not be
+    /// registered.
+    Registration watch_cgroup(const std::string& path, int dir_fd = -1);
     /// Registers process group `pgid`, whose leader's pidfd is `leader_pidfd`.
     Registration watch_process_group(pid_t pgid, int leader_pidfd);
     /// Registers one process by its pidfd.
