@@ -305,6 +305,8 @@ Outcome fanout(long n) {
     for (const auto& r : processkit::output_all(commands)) {
         o.ok = o.ok && r.success();
     }
+    // Which container the runs had (a new group reuses a cached directory).
+    o.mechanism = std::string(processkit::to_string(ProcessGroup().mechanism()));
     return o;
 }
 
