@@ -17,6 +17,7 @@
 //   core-lines N         the core alone: the same lines replayed into a RunMachine
 //                        (no process, no system call): user-space cost per line
 //   fanout N             N concurrent `sleep 0.2` started and awaited in one reactor
+//   fanout-shared N      the same, all N in one shared group (output_all(group, ...))
 //   raw-fanout N         baseline: N posix_spawn(sleep 0.2), then N waitpid
 //   asio-fanout N        N concurrent `sleep 0.2` through one asio::io_context
 //                        (processkit::asio::async_output_string, private groups);
@@ -307,6 +308,25 @@ Outcome fanout(long n) {
     }
     // Which container the runs had (a new group reuses a cached directory).
     o.mechanism = std::string(processkit::to_string(ProcessGroup().mechanism()));
+    return o;
+}
+
+/// `fanout` with every child in one shared group (output_all(group, ...)):
+/// the whole set contained as one, no directory made per child.
+Outcome fanout_shared(long n) {
+    Outcome o;
+    ProcessGroup group;
+    std::vector<Command> commands(static_cast<std::size_t>(n), Command("sleep"));
+    for (auto& c : commands) {
+        c.arg("0.2")
+            .stdin_inherit()
+            .stdout_mode(processkit::StdioMode::Inherit)
+            .stderr_mode(processkit::StdioMode::Inherit);
+    }
+    for (const auto& r : processkit::output_all(group, commands)) {
+        o.ok = o.ok && r.success();
+    }
+    o.mechanism = std::string(processkit::to_string(group.mechanism()));
     return o;
 }
 
@@ -638,7 +658,7 @@ int usage() {
                  "usage: pk-bench JOB N\n"
                  "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-teardown, raw-spawn, "
                  "raw-spawn-bigparent, capture, raw-capture, raw-capture-memory, lines, raw-lines, "
-                 "core-lines, fanout, "
+                 "core-lines, fanout, fanout-shared, "
                  "raw-fanout, idle, raw-idle, soak"
 #ifdef PK_BENCH_HAVE_ASIO
                  ", asio-fanout"
@@ -679,6 +699,7 @@ int main(int argc, char** argv) {
         {"raw-lines", raw_lines},
         {"core-lines", core_lines},
         {"fanout", fanout},
+        {"fanout-shared", fanout_shared},
         {"raw-fanout", raw_fanout},
         {"idle", idle},
         {"raw-idle", raw_idle},

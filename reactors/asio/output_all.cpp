@@ -12,10 +12,11 @@ namespace {
 
 class OutputAll : public std::enable_shared_from_this<OutputAll> {
 public:
-    OutputAll(const ::asio::any_io_executor& ex, std::vector<Command> commands,
+    OutputAll(const ::asio::any_io_executor& ex, ProcessGroup* group, std::vector<Command> commands,
               std::size_t concurrency, AllCompletion completion)
         : ex_(ex)
         , strand_(::asio::make_strand(ex))
+        , group_(group)
         , commands_(std::move(commands))
         , concurrency_(concurrency == 0 ? std::max<std::size_t>(commands_.size(), 1) : concurrency)
         , results_(commands_.size())
@@ -37,7 +38,7 @@ private:
             const std::size_t i = next_++;
             StartOptions options;
             options.line_reader = false;
-            auto run = Run::start(ex_, commands_[i], nullptr, options, Run::Owner::Operation);
+            auto run = Run::start(ex_, commands_[i], group_, options, Run::Owner::Operation);
             ids_[i] = run->next_op_id();
             ++running_;
             auto on_done = ::asio::bind_executor(
@@ -85,6 +86,7 @@ private:
 
     ::asio::any_io_executor ex_;
     ::asio::strand<::asio::any_io_executor> strand_;
+    ProcessGroup* group_; ///< every run in it; nullptr: a private group each
     std::vector<Command> commands_;
     std::size_t concurrency_;
     std::vector<ProcessResult> results_;
@@ -107,11 +109,11 @@ struct CancelAll {
 
 } // namespace
 
-void start_output_all(const ::asio::any_io_executor& ex, std::vector<Command> commands,
-                      std::size_t concurrency, AllCompletion completion,
-                      ::asio::cancellation_slot slot) {
-    auto all =
-        std::make_shared<OutputAll>(ex, std::move(commands), concurrency, std::move(completion));
+void start_output_all(const ::asio::any_io_executor& ex, ProcessGroup* group,
+                      std::vector<Command> commands, std::size_t concurrency,
+                      AllCompletion completion, ::asio::cancellation_slot slot) {
+    auto all = std::make_shared<OutputAll>(ex, group, std::move(commands), concurrency,
+                                           std::move(completion));
     if (slot.is_connected()) {
         slot.emplace<CancelAll>(CancelAll{all});
     }

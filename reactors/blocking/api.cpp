@@ -133,8 +133,10 @@ std::vector<Outcome> wait_all(std::vector<RunningProcess*> processes) {
     return out;
 }
 
-std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
-                                      std::size_t concurrency) {
+namespace {
+
+std::vector<ProcessResult> output_all_impl(const std::vector<Command>& commands,
+                                           std::size_t concurrency, ProcessGroup* group) {
     if (concurrency == 0) {
         concurrency = std::max<std::size_t>(commands.size(), 1);
     }
@@ -157,8 +159,10 @@ std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
     };
     while (done < commands.size()) {
         while (running < concurrency && next < commands.size()) {
-            drivers[next] = std::make_unique<driver::RunDriver>(
-                commands[next], driver::RunDriver::Options{}, reactor);
+            driver::RunDriver::Options options;
+            options.shared_group = group;
+            drivers[next] =
+                std::make_unique<driver::RunDriver>(commands[next], std::move(options), reactor);
             ++running;
             drivers[next]->start(Clock::now());
             ++next;
@@ -170,6 +174,18 @@ std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
         }
     }
     return results;
+}
+
+} // namespace
+
+std::vector<ProcessResult> output_all(const std::vector<Command>& commands,
+                                      std::size_t concurrency) {
+    return output_all_impl(commands, concurrency, nullptr);
+}
+
+std::vector<ProcessResult> output_all(ProcessGroup& group, const std::vector<Command>& commands,
+                                      std::size_t concurrency) {
+    return output_all_impl(commands, concurrency, &group);
 }
 
 } // namespace processkit

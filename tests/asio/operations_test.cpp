@@ -314,6 +314,31 @@ TEST_F(Operations, OutputAllKeepsEachRunsFailureInItsSlot) {
     EXPECT_EQ(g.value[2].outcome, pk::Outcome::exited(3));
 }
 
+TEST_F(Operations, OutputAllInAGroupRunsEveryCommandInIt) {
+    pk::ProcessGroup group(pktest::test_group_options());
+    std::vector<pk::Command> commands;
+    for (int i = 0; i < 4; ++i) {
+        // Each leaves a process behind with its output closed (nothing to drain).
+        commands.push_back(sh("sleep 30 >/dev/null 2>&1 & echo " + std::to_string(i)));
+    }
+    ::asio::io_context io;
+    Got<std::vector<pk::ProcessResult>> g;
+    pka::async_output_all(io, group, commands, 2, record(g));
+    ASSERT_TRUE(run_until(io, [&] { return g.done; }));
+    EXPECT_FALSE(g.ec);
+    ASSERT_EQ(g.value.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(g.value[i].stdout_text(), std::to_string(i) + "\n");
+        EXPECT_EQ(g.value[i].outcome, pk::Outcome::exited(0));
+    }
+    // A private group per run would have killed each leftover with its run;
+    // in the shared group they live until the group is killed.
+    EXPECT_FALSE(group.empty()) << "the leftovers are the group's";
+    EXPECT_TRUE(alive_soon());
+    group.kill_all();
+    EXPECT_TRUE(pktest::no_process_with_marker_within(marker, 5000));
+}
+
 TEST_F(Operations, OutputAllOfNothing) {
     const auto g = output_all({}, 3);
     EXPECT_FALSE(g.ec);

@@ -229,5 +229,27 @@ TEST_F(Api, OutputAllKeepsInputOrder) {
     }
 }
 
+TEST_F(Api, OutputAllInAGroupRunsEveryCommandInIt) {
+    ProcessGroup group(pktest::test_group_options());
+    std::vector<Command> commands;
+    for (int i = 0; i < 4; ++i) {
+        // Each leaves a process behind with its output closed (nothing to drain).
+        commands.push_back(sh("sleep 30 >/dev/null 2>&1 & echo " + std::to_string(i)));
+    }
+    const auto results = output_all(group, commands, 2);
+    ASSERT_EQ(results.size(), 4u);
+    for (int i = 0; i < 4; ++i) {
+        const auto& r = results[static_cast<std::size_t>(i)];
+        EXPECT_EQ(r.stdout_text(), std::to_string(i) + "\n");
+        EXPECT_TRUE(r.success()) << r.outcome.to_string();
+    }
+    // A private group per run would have killed each leftover with its run;
+    // in the shared group they live until the group is killed.
+    EXPECT_FALSE(group.empty()) << "the leftovers are the group's";
+    EXPECT_TRUE(pktest::process_with_marker_within(marker, 2000));
+    group.kill_all();
+    EXPECT_TRUE(pktest::no_process_with_marker_within(marker, 5000));
+}
+
 } // namespace
 } // namespace processkit

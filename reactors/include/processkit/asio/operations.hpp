@@ -120,7 +120,8 @@ auto run_operation(const ::asio::any_io_executor& ex, ProcessGroup* group, Comma
 
 using AllCompletion = CompletionPtr<std::error_code, std::vector<ProcessResult>>;
 /// async_output_all's state machine (output_all.cpp).
-PROCESSKIT_ASIO_EXPORT void start_output_all(const ::asio::any_io_executor& ex,
+/// `group`: nullptr for a private group per run.
+PROCESSKIT_ASIO_EXPORT void start_output_all(const ::asio::any_io_executor& ex, ProcessGroup* group,
                                              std::vector<Command> commands, std::size_t concurrency,
                                              AllCompletion completion,
                                              ::asio::cancellation_slot slot);
@@ -207,12 +208,34 @@ auto async_output_all(E&& where, std::vector<Command> commands, std::size_t conc
            std::size_t at_once) {
             auto slot = ::asio::get_associated_cancellation_slot(handler);
             detail::start_output_all(
-                io, std::move(to_run), at_once,
+                io, nullptr, std::move(to_run), at_once,
                 detail::make_completion<std::error_code, std::vector<ProcessResult>>(
                     std::move(handler), io),
                 slot);
         },
         token, ::asio::any_io_executor(detail::executor_of(where)), std::move(commands),
+        concurrency);
+}
+
+/// The same with every command in `group` (which must outlive the
+/// operation): one container for the whole set instead of one per run, so
+/// a child costs about what a plain spawn does. A run's timeout or
+/// cancellation signals only its own child; what a child leaves behind
+/// stays in the group until the group is killed or destroyed.
+template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
+auto async_output_all(E&& where, ProcessGroup& group, std::vector<Command> commands,
+                      std::size_t concurrency = 0, Token&& token = {}) {
+    return ::asio::async_initiate<Token, void(std::error_code, std::vector<ProcessResult>)>(
+        [](auto handler, const ::asio::any_io_executor& io, ProcessGroup* in_group,
+           std::vector<Command> to_run, std::size_t at_once) {
+            auto slot = ::asio::get_associated_cancellation_slot(handler);
+            detail::start_output_all(
+                io, in_group, std::move(to_run), at_once,
+                detail::make_completion<std::error_code, std::vector<ProcessResult>>(
+                    std::move(handler), io),
+                slot);
+        },
+        token, ::asio::any_io_executor(detail::executor_of(where)), &group, std::move(commands),
         concurrency);
 }
 

@@ -63,8 +63,16 @@ PROCESSKIT_BLOCKING_EXPORT std::size_t wait_any(std::vector<RunningProcess*> pro
 /// Waits for all, in input order.
 PROCESSKIT_BLOCKING_EXPORT std::vector<Outcome> wait_all(std::vector<RunningProcess*> processes);
 /// Runs every command (at most `concurrency` at a time, 0 = all at once) in
-/// one reactor; results in input order.
+/// one reactor, each in a private group; results in input order.
 PROCESSKIT_BLOCKING_EXPORT std::vector<ProcessResult>
 output_all(const std::vector<Command>& commands, std::size_t concurrency = 0);
+/// The same with every command in `group`: one container for the whole
+/// set, which spares each child a group of its own (on Linux, a cgroup
+/// directory made and removed per child) and so costs about what a plain
+/// spawn does. As with the other calls that take a group, a run's timeout
+/// or cancellation signals only its own child, and what a child leaves
+/// behind stays in the group until the group is killed or destroyed.
+PROCESSKIT_BLOCKING_EXPORT std::vector<ProcessResult>
+output_all(ProcessGroup& group, const std::vector<Command>& commands, std::size_t concurrency = 0);
 
 } // namespace processkit
