@@ -294,16 +294,19 @@ Outcome core_lines(long n) {
     return o;
 }
 
+/// The fan-out jobs' children: n × `sleep 0.2`, stdio inherited.
+std::vector<Command> fanout_commands(long n) {
+    Command sleep("sleep");
+    sleep.arg("0.2")
+        .stdin_inherit()
+        .stdout_mode(processkit::StdioMode::Inherit)
+        .stderr_mode(processkit::StdioMode::Inherit);
+    return std::vector<Command>(static_cast<std::size_t>(n), sleep);
+}
+
 Outcome fanout(long n) {
     Outcome o;
-    std::vector<Command> commands(static_cast<std::size_t>(n), Command("sleep"));
-    for (auto& c : commands) {
-        c.arg("0.2")
-            .stdin_inherit()
-            .stdout_mode(processkit::StdioMode::Inherit)
-            .stderr_mode(processkit::StdioMode::Inherit);
-    }
-    for (const auto& r : processkit::output_all(commands)) {
+    for (const auto& r : processkit::output_all(fanout_commands(n))) {
         o.ok = o.ok && r.success();
     }
     // Which container the runs had (a new group reuses a cached directory).
@@ -316,14 +319,7 @@ Outcome fanout(long n) {
 Outcome fanout_shared(long n) {
     Outcome o;
     ProcessGroup group;
-    std::vector<Command> commands(static_cast<std::size_t>(n), Command("sleep"));
-    for (auto& c : commands) {
-        c.arg("0.2")
-            .stdin_inherit()
-            .stdout_mode(processkit::StdioMode::Inherit)
-            .stderr_mode(processkit::StdioMode::Inherit);
-    }
-    for (const auto& r : processkit::output_all(group, commands)) {
+    for (const auto& r : processkit::output_all(group, fanout_commands(n))) {
         o.ok = o.ok && r.success();
     }
     o.mechanism = std::string(processkit::to_string(group.mechanism()));

@@ -206,7 +206,7 @@ bool Cgroup::hold_dir() noexcept {
     return static_cast<bool>(dir_fd_);
 }
 
-bool Cgroup::has_file(const char* name) const noexcept {
+bool Cgroup::has_file(const char* name) const {
     if (removed_) {
         return false;
     }

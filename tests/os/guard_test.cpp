@@ -339,9 +339,12 @@ TEST(OwnerGuard, ForkedChildDoesNotHoldTheOwnersEnd) {
     EXPECT_TRUE(alive(parent_guard));
 }
 
-TEST(OwnerGuard, RemovesKilledCgroupOnceEmpty) {
+/// A populated cgroup registered with the guard (by path, or by a
+/// descriptor of the directory as a new group does), killed, then handed to
+/// the guard to remove: the directory must go away by itself.
+void expect_guard_removes_killed_cgroup(const char* name, bool by_descriptor) {
     std::string reason;
-    const std::string dir = make_cgroup("z", reason);
+    const std::string dir = make_cgroup(name, reason);
     if (dir.empty()) {
         GTEST_SKIP() << reason;
     }
@@ -353,19 +356,31 @@ TEST(OwnerGuard, RemovesKilledCgroupOnceEmpty) {
     const pid_t child = spawn({"/bin/sleep", "30"}, marked_env(marker));
     ASSERT_GT(child, 0);
     ASSERT_TRUE(write_file(dir + "/cgroup.procs", std::to_string(child)));
-    const auto registration = guard->watch_cgroup(dir);
+    OwnerGuard::Registration registration = 0;
+    if (by_descriptor) {
+        const int dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_GE(dir_fd, 0) << std::strerror(errno);
+        registration = guard->watch_cgroup(dir, dir_fd);
+        ::close(dir_fd); // the guard has its own copy
+    } else {
+        registration = guard->watch_cgroup(dir);
+    }
     ASSERT_NE(registration, 0U) << OwnerGuard::last_error();
     ASSERT_TRUE(write_file(dir + "/cgroup.kill", "1"));
     guard->remove_when_empty(registration);
     // Nothing waits for the child here: the directory goes away by itself.
     const auto took = time_until([&] { return !fs::exists(dir); }, std::chrono::milliseconds(2000));
-    EXPECT_TRUE(took.has_value()) << dir << " still exists after 2 s";
+    EXPECT_TRUE(took.has_value()) << dir << " still exists after 2 s: the guard did not take it";
     if (took) {
         std::cout << "[ info ] killed cgroup removed by the guard after " << took->count()
                   << " ms\n";
     }
     EXPECT_TRUE(reap(child));
     EXPECT_EQ(OwnerGuard::last_error(), "");
+}
+
+TEST(OwnerGuard, RemovesKilledCgroupOnceEmpty) {
+    expect_guard_removes_killed_cgroup("z", false);
 }
 
 TEST(OwnerGuard, WaitsForCgroupToEmptyBeforeRemoving) {
@@ -398,30 +413,7 @@ TEST(OwnerGuard, RegistersACgroupByTheDescriptorItWasCreatedWith) {
     // What a new group does (one open of the directory serves the
     // registration, which opens the parent from it): the guard must accept
     // the registration and act on it like one made by path.
-    std::string reason;
-    const std::string dir = make_cgroup("zfd", reason);
-    if (dir.empty()) {
-        GTEST_SKIP() << reason;
-    }
-    const std::string marker = unique_marker();
-    Cleanup cleanup{marker, dir};
-    OwnerGuard* guard = OwnerGuard::instance();
-    ASSERT_NE(guard, nullptr) << OwnerGuard::last_error();
-
-    const pid_t child = spawn({"/bin/sleep", "30"}, marked_env(marker));
-    ASSERT_GT(child, 0);
-    ASSERT_TRUE(write_file(dir + "/cgroup.procs", std::to_string(child)));
-    const int dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    ASSERT_GE(dir_fd, 0) << std::strerror(errno);
-    const auto registration = guard->watch_cgroup(dir, dir_fd);
-    ::close(dir_fd); // the guard has its own copy
-    ASSERT_NE(registration, 0U) << OwnerGuard::last_error();
-    ASSERT_TRUE(write_file(dir + "/cgroup.kill", "1"));
-    guard->remove_when_empty(registration);
-    const auto took = time_until([&] { return !fs::exists(dir); }, std::chrono::milliseconds(2000));
-    EXPECT_TRUE(took.has_value()) << dir << " still exists after 2 s: the guard did not take it";
-    EXPECT_TRUE(reap(child));
-    EXPECT_EQ(OwnerGuard::last_error(), "");
+    expect_guard_removes_killed_cgroup("zfd", true);
 }
 
 // --- the guard program on its own -----------------------------------------

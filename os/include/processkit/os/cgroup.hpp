@@ -74,7 +74,7 @@ public:
     /// and the next take_dir() costs nothing. False if it cannot be opened.
     bool hold_dir() noexcept;
     /// Whether `name` exists in the directory.
-    bool has_file(const char* name) const noexcept;
+    bool has_file(const char* name) const;
     /// The content of the small interface file `name`; std::nullopt if it
     /// cannot be read.
     std::optional<std::string> read_file(const char* name) const;

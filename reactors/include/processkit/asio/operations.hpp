@@ -126,6 +126,17 @@ PROCESSKIT_ASIO_EXPORT void start_output_all(const ::asio::any_io_executor& ex, 
                                              AllCompletion completion,
                                              ::asio::cancellation_slot slot);
 
+/// Both async_output_all overloads start here (`group` nullptr: a private
+/// group per run).
+inline constexpr auto initiate_output_all = [](auto handler, const ::asio::any_io_executor& io,
+                                               ProcessGroup* group, std::vector<Command> to_run,
+                                               std::size_t at_once) {
+    auto slot = ::asio::get_associated_cancellation_slot(handler);
+    start_output_all(
+        io, group, std::move(to_run), at_once,
+        make_completion<std::error_code, std::vector<ProcessResult>>(std::move(handler), io), slot);
+};
+
 } // namespace detail
 
 /// Runs to the end and completes with the whole result (R1).
@@ -204,17 +215,8 @@ template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_output_all(E&& where, std::vector<Command> commands, std::size_t concurrency = 0,
                       Token&& token = {}) {
     return ::asio::async_initiate<Token, void(std::error_code, std::vector<ProcessResult>)>(
-        [](auto handler, const ::asio::any_io_executor& io, std::vector<Command> to_run,
-           std::size_t at_once) {
-            auto slot = ::asio::get_associated_cancellation_slot(handler);
-            detail::start_output_all(
-                io, nullptr, std::move(to_run), at_once,
-                detail::make_completion<std::error_code, std::vector<ProcessResult>>(
-                    std::move(handler), io),
-                slot);
-        },
-        token, ::asio::any_io_executor(detail::executor_of(where)), std::move(commands),
-        concurrency);
+        detail::initiate_output_all, token, ::asio::any_io_executor(detail::executor_of(where)),
+        static_cast<ProcessGroup*>(nullptr), std::move(commands), concurrency);
 }
 
 /// The same with every command in `group` (which must outlive the
@@ -226,17 +228,8 @@ template <ExecutorOrContext E, class Token = detail::default_token_t<E>>
 auto async_output_all(E&& where, ProcessGroup& group, std::vector<Command> commands,
                       std::size_t concurrency = 0, Token&& token = {}) {
     return ::asio::async_initiate<Token, void(std::error_code, std::vector<ProcessResult>)>(
-        [](auto handler, const ::asio::any_io_executor& io, ProcessGroup* in_group,
-           std::vector<Command> to_run, std::size_t at_once) {
-            auto slot = ::asio::get_associated_cancellation_slot(handler);
-            detail::start_output_all(
-                io, in_group, std::move(to_run), at_once,
-                detail::make_completion<std::error_code, std::vector<ProcessResult>>(
-                    std::move(handler), io),
-                slot);
-        },
-        token, ::asio::any_io_executor(detail::executor_of(where)), &group, std::move(commands),
-        concurrency);
+        detail::initiate_output_all, token, ::asio::any_io_executor(detail::executor_of(where)),
+        &group, std::move(commands), concurrency);
 }
 
 } // namespace processkit::asio
