@@ -2,8 +2,10 @@
 // processkit/os/owner_guard.hpp for the contract and guard_protocol.hpp for
 // the messages; this program depends on nothing but libc.
 //
-//   processkit-guard --owner PID     (started by the owner; descriptor 3 is
-//                                     its end of a SOCK_SEQPACKET pair)
+//   processkit-guard --owner PID [--nudge-fd 4]
+//                                    (started by the owner; descriptor 3 is
+//                                     its end of a SOCK_SEQPACKET pair, 4 the
+//                                     read end of its wake-up pipe)
 //   processkit-guard --version
 //
 // It trusts nothing it cannot verify (S1):
@@ -52,12 +54,17 @@ namespace {
 namespace proto = processkit::os::guard_protocol;
 
 constexpr int command_fd = 3;
+constexpr int nudge_fd_number = 4;
 constexpr long cgroup2_magic = 0x63677270; // CGROUP2_SUPER_MAGIC
 // Bounds of the clean-up after the owner died.
 constexpr long cgroup_wait_ms = 5000;
 constexpr long pgroup_wait_ms = 2000;
 constexpr long rekill_interval_ms = 10;
 constexpr int max_depth = 64;
+// How long the guard lets messages queue up after a wake-up that read some
+// (only with a wake-up pipe, which ends the pause when the owner's sends
+// find the socket full, or the owner is gone).
+constexpr int coalesce_ms = 5;
 
 long now_ms() {
     timespec ts{};
@@ -484,8 +491,10 @@ bool valid_op(proto::Op op) {
     return proto::fds_of(op) >= 0;
 }
 
-/// Reads one message. False once the owner is gone (end-of-file or error).
-bool receive(State& st) {
+enum class Received { Message, Nothing, OwnerGone };
+
+/// Reads one message, if one is queued.
+Received receive(State& st) {
     proto::Message m;
     iovec iov{&m, sizeof m};
     alignas(
@@ -497,10 +506,10 @@ bool receive(State& st) {
     h.msg_controllen = sizeof control;
     const ssize_t n = ::recvmsg(command_fd, &h, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n == 0) {
-        return false;
+        return Received::OwnerGone;
     }
     if (n < 0) {
-        return errno == EINTR || errno == EAGAIN;
+        return errno == EINTR || errno == EAGAIN ? Received::Nothing : Received::OwnerGone;
     }
     std::vector<int> fds;
     bool from_owner = false;
@@ -530,7 +539,39 @@ bool receive(State& st) {
     for (int fd : fds) { // whatever was not taken: refused or surplus
         ::close(fd);
     }
-    return true;
+    return Received::Message;
+}
+
+/// Reads every queued message. False once the owner is gone.
+bool drain(State& st, bool& got_any) {
+    for (;;) {
+        switch (receive(st)) {
+        case Received::Message:
+            got_any = true;
+            break;
+        case Received::Nothing:
+            return true;
+        case Received::OwnerGone:
+            return false;
+        }
+    }
+}
+
+/// Messages come in bursts (a fan-out registers a group per child). Not
+/// watching the socket for a moment lets a burst queue up, to be read in one
+/// wake-up: an owner's send that finds nobody waiting wakes nobody, and
+/// waking this process for each message was most of what a send cost the
+/// owner. Queued messages survive the owner's death, so nothing is lost.
+/// The pause ends early when the owner writes to the wake-up pipe (its send
+/// found the socket full) and when the owner is gone (the pipe's write end
+/// closes with it), so neither a burst nor the owner's death waits for it.
+void pause_for_more() {
+    pollfd p{nudge_fd_number, POLLIN, 0};
+    if (::poll(&p, 1, coalesce_ms) > 0 && (p.revents & POLLIN) != 0) {
+        char bytes[64];
+        while (::read(nudge_fd_number, bytes, sizeof bytes) > 0) {
+        }
+    }
 }
 
 /// The owner is gone: kill everything registered, wait (bounded) until it is
@@ -610,7 +651,7 @@ void clean_up(State& st) {
 /// Standard streams on the null device (the owner's terminal or pipes are
 /// not ours to hold), everything but 0-3 closed, as many descriptors
 /// allowed as we may (one or two per registration).
-void settle_descriptors() {
+void settle_descriptors(bool keep_nudge) {
     const int null = ::open("/dev/null", O_RDWR);
     for (int fd = 0; fd <= 2; ++fd) {
         if (null >= 0 && null != fd) {
@@ -622,9 +663,10 @@ void settle_descriptors() {
     if (null > 2) {
         ::close(null);
     }
-    if (::close_range(command_fd + 1, ~0U, 0) != 0) { // kernels before 5.9
+    const int first_closed = keep_nudge ? nudge_fd_number + 1 : command_fd + 1;
+    if (::close_range(static_cast<unsigned>(first_closed), ~0U, 0) != 0) { // before 5.9
         const long max = std::min(::sysconf(_SC_OPEN_MAX), 65536L);
-        for (int fd = command_fd + 1; fd < max; ++fd) {
+        for (int fd = first_closed; fd < max; ++fd) {
             ::close(fd);
         }
     }
@@ -636,9 +678,10 @@ void settle_descriptors() {
 }
 
 int usage() {
-    std::fputs("usage: processkit-guard --owner PID   (started by a processkit owner)\n"
-               "       processkit-guard --version\n",
-               stderr);
+    std::fputs(
+        "usage: processkit-guard --owner PID [--nudge-fd 4]   (started by a processkit owner)\n"
+        "       processkit-guard --version\n",
+        stderr);
     return 2;
 }
 
@@ -649,7 +692,15 @@ int main(int argc, char** argv) {
         std::printf("processkit-guard %s\n", PROCESSKIT_VERSION);
         return 0;
     }
-    if (argc != 3 || std::strcmp(argv[1], "--owner") != 0) {
+    if ((argc != 3 && argc != 5) || std::strcmp(argv[1], "--owner") != 0) {
+        return usage();
+    }
+    // The wake-up pipe only when the owner says it made one: a descriptor 4
+    // merely inherited from whoever started us is never read.
+    const bool nudge = argc == 5;
+    struct stat nudge_stat {};
+    if (nudge && (std::strcmp(argv[3], "--nudge-fd") != 0 || std::strcmp(argv[4], "4") != 0 ||
+                  ::fstat(nudge_fd_number, &nudge_stat) != 0 || !S_ISFIFO(nudge_stat.st_mode))) {
         return usage();
     }
     char* end = nullptr;
@@ -660,7 +711,7 @@ int main(int argc, char** argv) {
         ::getsockopt(command_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET) {
         return usage(); // not started by an owner
     }
-    settle_descriptors();
+    settle_descriptors(nudge);
     ::signal(SIGPIPE, SIG_IGN);
     // The owner set SO_PASSCRED on this end before starting us; setting it
     // again costs nothing and covers an owner that did not.
@@ -682,10 +733,14 @@ int main(int argc, char** argv) {
         if (ready < 0 && errno != EINTR) {
             break;
         }
-        if (ready > 0 && fds[0].revents != 0 && !receive(st)) {
+        bool got_any = false;
+        if (ready > 0 && fds[0].revents != 0 && !drain(st, got_any)) {
             break; // the owner is gone
         }
         retry_soon = st.try_removals();
+        if (got_any && nudge) {
+            pause_for_more();
+        }
     }
     clean_up(st);
     return 0;

@@ -100,8 +100,45 @@ void reap_dead_guard() noexcept {
     }
 }
 
-/// Starts the guard program. Returns its pid and our end of the socket.
-bool start_guard(const std::string& path, pid_t& pid, int& owner_end) {
+/// `fd` moved to a descriptor >= `lowest` (close-on-exec), the original
+/// closed; -1 on failure.
+int moved_to_at_least(int fd, int lowest) noexcept {
+    if (fd < 0 || fd >= lowest) {
+        return fd;
+    }
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, lowest);
+    ::close(fd);
+    return moved;
+}
+
+/// The guard's wake-up pipe (its descriptor 4): the guard reads its socket in
+/// batches, leaving it unwatched for a moment after each wake-up, and an
+/// owner that finds the socket full writes a byte here so that it is read at
+/// once (see guard_main.cpp). False if there is none; the guard then reads
+/// each message as it comes, as it did before batching.
+bool make_nudge_pipe(int& guard_end, int& owner_end) noexcept {
+    int np[2];
+    if (::pipe2(np, O_CLOEXEC | O_NONBLOCK) != 0) {
+        return false;
+    }
+    // Both guard-side descriptors are dup2()ed onto 3 and 4 in the guard:
+    // neither may already be 3 or 4, or the first dup2 would overwrite it.
+    guard_end = moved_to_at_least(np[0], 5);
+    owner_end = above_stdio(np[1]);
+    if (guard_end < 0 || owner_end < 0) {
+        for (const int fd : {guard_end, owner_end}) {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        return false;
+    }
+    return true;
+}
+
+/// Starts the guard program. Returns its pid, our end of the socket and our
+/// end of the wake-up pipe (-1 if there is none).
+bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge_end) {
     const std::string what = "cannot start " + path + ": ";
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -113,7 +150,7 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end) {
     // The guard's end becomes its descriptor 3 (dup2 clears close-on-exec,
     // also when it already is 3).
     sv[0] = above_stdio(sv[0]);
-    sv[1] = above_stdio(sv[1]);
+    sv[1] = moved_to_at_least(sv[1], 5); // dup2()ed onto 3 and 4 below: see make_nudge_pipe
     const int on = 1;
     if (sv[0] < 0 || sv[1] < 0 ||
         ::setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
@@ -126,6 +163,16 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end) {
         set_error(what + errno_text(err));
         return false;
     }
+    int nudge_guard_end = -1;
+    nudge_end = -1;
+    const bool nudge = make_nudge_pipe(nudge_guard_end, nudge_end);
+    const auto close_nudge = [&] {
+        if (nudge) {
+            ::close(nudge_guard_end);
+            ::close(nudge_end);
+            nudge_end = -1;
+        }
+    };
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = ::posix_spawn_file_actions_init(&actions);
@@ -138,6 +185,7 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end) {
     if (rc != 0) {
         ::close(sv[0]);
         ::close(sv[1]);
+        close_nudge();
         set_error(what + errno_text(rc));
         return false;
     }
@@ -146,6 +194,9 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end) {
     ::sigfillset(&all);
     ::sigemptyset(&none);
     rc = ::posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+    if (rc == 0 && nudge) {
+        rc = ::posix_spawn_file_actions_adddup2(&actions, nudge_guard_end, 4);
+    }
     // Standard streams are /dev/null from the first instruction: the
     // owner's pipes must never be held open by the guard, not even
     // between spawn and the guard's own redirect.
@@ -172,15 +223,25 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end) {
         // tells it whose messages to accept.
         std::string owner = std::to_string(::getpid());
         char owner_flag[] = "--owner";
-        char* argv[] = {const_cast<char*>(path.c_str()), owner_flag, owner.data(), nullptr};
+        char nudge_flag[] = "--nudge-fd";
+        char nudge_fd[] = "4";
+        char* argv[] = {const_cast<char*>(path.c_str()), owner_flag, owner.data(),
+                        nudge ? nudge_flag : nullptr,    nudge_fd,   nullptr};
         char* envp[] = {nullptr};
         rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp);
     }
     ::posix_spawn_file_actions_destroy(&actions);
     ::posix_spawnattr_destroy(&attr);
     ::close(sv[1]);
+    if (nudge) {
+        ::close(nudge_guard_end);
+    }
     if (rc != 0) {
         ::close(sv[0]);
+        if (nudge) {
+            ::close(nudge_end);
+            nudge_end = -1;
+        }
         set_error(what + errno_text(rc));
         return false;
     }
@@ -235,7 +296,8 @@ OwnerGuard* OwnerGuard::instance() {
         const std::string path = program_path();
         pid_t pid = -1;
         int owner_end = -1;
-        if (!start_guard(path, pid, owner_end)) {
+        int nudge_end = -1;
+        if (!start_guard(path, pid, owner_end, nudge_end)) {
             return nullptr;
         }
         // (A pidfd is always close-on-exec.)
@@ -258,6 +320,10 @@ OwnerGuard* OwnerGuard::instance() {
                     if (OwnerGuard* old = g_instance.exchange(nullptr)) {
                         ::close(old->fd_);
                         old->fd_ = -1;
+                        if (old->nudge_fd_ >= 0) {
+                            ::close(old->nudge_fd_);
+                            old->nudge_fd_ = -1;
+                        }
                     }
                     if (g_guard_pidfd >= 0) {
                         ::close(g_guard_pidfd); // the parent's guard, not ours
@@ -268,9 +334,12 @@ OwnerGuard* OwnerGuard::instance() {
         }
         // Never deleted: the socket must stay open exactly as long as the
         // process lives.
-        auto* guard = new (std::nothrow) OwnerGuard(pid, owner_end);
+        auto* guard = new (std::nothrow) OwnerGuard(pid, owner_end, nudge_end);
         if (guard == nullptr) {
             ::close(owner_end); // the guard sees end-of-file and exits
+            if (nudge_end >= 0) {
+                ::close(nudge_end);
+            }
             set_error("cannot start " + path + ": out of memory");
             return nullptr;
         }
@@ -305,6 +374,7 @@ bool OwnerGuard::send(const Outgoing& out) {
         }
 
         std::lock_guard lock(g_send_mutex);
+        bool nudged = false;
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::milliseconds(send_timeout_ms);
         for (;;) {
@@ -316,6 +386,13 @@ bool OwnerGuard::send(const Outgoing& out) {
                 continue;
             }
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                // The socket is full while the guard lets messages queue:
+                // have it read them now rather than at the end of its pause.
+                if (!nudged && nudge_fd_ >= 0) {
+                    const char byte = 0;
+                    (void)!::write(nudge_fd_, &byte, 1); // a full pipe is a pending nudge
+                    nudged = true;
+                }
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                                       deadline - std::chrono::steady_clock::now())
                                       .count();

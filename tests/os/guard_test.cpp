@@ -118,9 +118,10 @@ std::string guard_program() {
 }
 
 /// posix_spawn; `env` replaces the environment; `pgroup` puts the child in a
-/// new process group; `fd3` (if >= 0) becomes the child's descriptor 3.
+/// new process group; `fd3` and `fd4` (if >= 0) become the child's
+/// descriptors 3 and 4 (neither may be 3 or 4 already).
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
-            bool pgroup = false, int stdout_fd = -1, int fd3 = -1) {
+            bool pgroup = false, int stdout_fd = -1, int fd3 = -1, int fd4 = -1) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     ::posix_spawn_file_actions_init(&fa);
@@ -130,6 +131,9 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
     }
     if (fd3 >= 0) {
         ::posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+    }
+    if (fd4 >= 0) {
+        ::posix_spawn_file_actions_adddup2(&fa, fd4, 4);
     }
     if (pgroup) {
         ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
@@ -239,15 +243,17 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     }
     EXPECT_EQ(same.load(), 8);
 
-    // The guard is in a session of its own, and holds 0-3 (3 being its end
-    // of the socket) once it has closed what it inherited (a descriptor of
-    // ours without close-on-exec, e.g. from the test runner); beyond them
-    // only what it was handed: cgroup directories and pidfds of groups that
-    // other tests of this process registered.
+    // The guard is in a session of its own, and holds 0-4 (3 being its end
+    // of the socket, 4 the read end of its wake-up pipe) once it has closed
+    // what it inherited (a descriptor of ours without close-on-exec, e.g.
+    // from the test runner); beyond them only what it was handed: cgroup
+    // directories and pidfds of groups that other tests of this process
+    // registered.
     EXPECT_EQ(::getsid(guard->pid()), guard->pid());
     std::vector<int> guard_fds;
     std::vector<std::string> unexpected;
     std::string guard_socket;
+    std::string guard_pipe;
     const auto settled = time_until(
         [&] {
             guard_fds.clear();
@@ -257,7 +263,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
             for (const auto& e : fs::directory_iterator(dir, ec)) {
                 const int fd = std::stoi(e.path().filename());
                 const std::string target = fs::read_symlink(e.path(), ec).string();
-                if (fd <= 3) {
+                if (fd <= 4) {
                     guard_fds.push_back(fd);
                 } else if (target.rfind("/sys/fs/cgroup", 0) != 0 &&
                            target.find("pidfd") == std::string::npos) {
@@ -266,14 +272,18 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
                 if (fd == 3) {
                     guard_socket = target;
                 }
+                if (fd == 4) {
+                    guard_pipe = target;
+                }
             }
             std::sort(guard_fds.begin(), guard_fds.end());
-            return guard_fds == std::vector<int>{0, 1, 2, 3} && unexpected.empty();
+            return guard_fds == std::vector<int>{0, 1, 2, 3, 4} && unexpected.empty();
         },
         std::chrono::milliseconds(2000));
     EXPECT_TRUE(unexpected.empty()) << ::testing::PrintToString(unexpected);
     EXPECT_TRUE(settled.has_value()) << "the guard holds " << ::testing::PrintToString(guard_fds);
     EXPECT_EQ(guard_socket.rfind("socket:", 0), 0U) << guard_socket;
+    EXPECT_EQ(guard_pipe.rfind("pipe:", 0), 0U) << guard_pipe;
     // Its standard streams are /dev/null, not ours.
     std::error_code link_error;
     EXPECT_EQ(fs::read_symlink("/proc/" + std::to_string(guard->pid()) + "/fd/1", link_error),
@@ -298,7 +308,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     }
     EXPECT_GE(sockets, 1);
 
-    // ...so a child holds no socket at all.
+    // ...so a child holds no socket at all, nor the guard's wake-up pipe.
     const pid_t child = spawn({"/bin/sleep", "30"}, {});
     ASSERT_GT(child, 0);
     for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(child) + "/fd")) {
@@ -306,6 +316,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
         const std::string target = fs::read_symlink(e.path(), ec);
         EXPECT_EQ(target.rfind("socket:", 0), std::string::npos)
             << "child inherited fd " << e.path().filename() << " (" << target << ")";
+        EXPECT_NE(target, guard_pipe) << "child inherited the guard's wake-up pipe";
     }
     ::kill(child, SIGKILL);
     EXPECT_TRUE(reap(child));
@@ -316,18 +327,27 @@ TEST(OwnerGuard, ForkedChildDoesNotHoldTheOwnersEnd) {
     OwnerGuard* guard = OwnerGuard::instance();
     ASSERT_NE(guard, nullptr) << OwnerGuard::last_error();
     const pid_t parent_guard = guard->pid();
+    std::error_code pipe_error;
+    const std::string guard_pipe =
+        fs::read_symlink("/proc/" + std::to_string(parent_guard) + "/fd/4", pipe_error).string();
+    ASSERT_EQ(guard_pipe.rfind("pipe:", 0), 0U) << guard_pipe;
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
         // Only the guard's end of a socket pair would show the owner's
         // socket; count the sockets before and after starting our own guard.
+        // The write end of the guard's wake-up pipe is the same pipe as its
+        // descriptor 4: a child holding it would also keep the pipe open.
         int sockets = 0;
+        int guard_pipes = 0;
         for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
             std::error_code ec;
-            sockets += fs::read_symlink(e.path(), ec).string().rfind("socket:", 0) == 0 ? 1 : 0;
+            const std::string target = fs::read_symlink(e.path(), ec).string();
+            sockets += target.rfind("socket:", 0) == 0 ? 1 : 0;
+            guard_pipes += target == guard_pipe ? 1 : 0;
         }
         OwnerGuard* own = OwnerGuard::instance();
-        const bool ok = sockets == 0 && own != nullptr && own != guard &&
+        const bool ok = sockets == 0 && guard_pipes == 0 && own != nullptr && own != guard &&
                         own->pid() != parent_guard && alive(own->pid());
         ::_exit(ok ? 0 : 1);
     }
@@ -430,21 +450,41 @@ int pidfd_of(pid_t pid) {
 struct DirectGuard {
     pid_t pid = -1;
     int fd = -1;
+    int nudge = -1; ///< write end of the wake-up pipe, if the guard has one
 
-    DirectGuard() {
+    /// `with_nudge`: with a wake-up pipe, so the guard reads in batches.
+    explicit DirectGuard(bool with_nudge = false) {
         int sv[2];
         if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
             return;
         }
         const int on = 1;
         ::setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
-        pid = spawn({guard_program(), "--owner", std::to_string(::getpid())}, {}, false, -1, sv[1]);
+        // Off 3 and 4, which spawn() dup2()s them onto.
+        const int guard_end = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 5);
         ::close(sv[1]);
+        std::vector<std::string> args{guard_program(), "--owner", std::to_string(::getpid())};
+        int np[2] = {-1, -1};
+        int pipe_end = -1;
+        if (with_nudge && ::pipe2(np, O_CLOEXEC | O_NONBLOCK) == 0) {
+            pipe_end = ::fcntl(np[0], F_DUPFD_CLOEXEC, 5);
+            ::close(np[0]);
+            nudge = np[1];
+            args.insert(args.end(), {"--nudge-fd", "4"});
+        }
+        pid = spawn(args, {}, false, -1, guard_end, pipe_end);
+        ::close(guard_end);
+        if (pipe_end >= 0) {
+            ::close(pipe_end);
+        }
         fd = sv[0];
     }
     ~DirectGuard() {
         if (fd >= 0) {
             ::close(fd);
+        }
+        if (nudge >= 0) {
+            ::close(nudge);
         }
         if (pid > 0) {
             reap(pid);
@@ -503,6 +543,10 @@ struct DirectGuard {
     void close_owner_end() {
         ::close(fd);
         fd = -1;
+        if (nudge >= 0) {
+            ::close(nudge);
+            nudge = -1;
+        }
     }
 };
 
@@ -567,6 +611,53 @@ TEST(OwnerGuard, ForgottenAndMalformedRegistrationsChangeNothing) {
     ::kill(kept, SIGKILL);
     EXPECT_TRUE(reap(victim));
     EXPECT_TRUE(reap(kept));
+}
+
+TEST(OwnerGuard, ABurstOfRegistrationsJustBeforeTheOwnerGoesIsKeptWhole) {
+    // The guard lets a burst of messages queue up instead of waking for each
+    // one; an owner that dies in the middle of such a burst must still have
+    // every group it registered killed, the last one included.
+    const std::string marker = unique_marker();
+    Cleanup cleanup{marker, {}};
+    constexpr int count = 64;
+    std::vector<pid_t> sleepers;
+    for (int i = 0; i < count; ++i) {
+        const pid_t p = spawn({"/bin/sleep", "30"}, marked_env(marker), true);
+        ASSERT_GT(p, 0);
+        sleepers.push_back(p);
+    }
+    DirectGuard guard(true);
+    ASSERT_GT(guard.pid, 0) << "cannot start " << guard_program();
+    ASSERT_GE(guard.nudge, 0);
+    // More registrations in a row than the socket's queue holds
+    // (net.unix.max_dgram_qlen, 10 by default): the sends must not fail.
+    std::size_t next = 0;
+    for (; next < sleepers.size() - 10; ++next) {
+        ASSERT_TRUE(guard.watch_group(next + 1, sleepers[next]));
+    }
+    // Then one message that ends the guard's idle wait; the rest arrive while
+    // it lets messages queue up, and the owner goes before it reads them.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(guard.watch_group(next + 1, sleepers[next]));
+    ++next;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (; next < sleepers.size(); ++next) {
+        ASSERT_TRUE(guard.watch_group(next + 1, sleepers[next]));
+    }
+    guard.close_owner_end(); // at once, with messages still queued
+
+    const auto took = time_until(
+        [&] {
+            return std::none_of(sleepers.begin(), sleepers.end(), [](pid_t p) { return alive(p); });
+        },
+        std::chrono::milliseconds(2000));
+    EXPECT_TRUE(took.has_value()) << "a group registered in the burst survived its owner";
+    EXPECT_TRUE(reap(guard.pid, std::chrono::milliseconds(3000))) << "the guard did not exit";
+    guard.pid = -1;
+    for (const pid_t p : sleepers) {
+        ::kill(p, SIGKILL); // (only a survivor: the check above has failed)
+        EXPECT_TRUE(reap(p));
+    }
 }
 
 TEST(OwnerGuard, IgnoresMessagesFromAnyProcessButItsOwner) {
@@ -759,6 +850,31 @@ TEST(OwnerGuard, PrintsItsVersionAndRefusesToRunWithoutAnOwner) {
         ASSERT_GT(p, 0);
         ASSERT_EQ(::waitpid(p, &status, 0), p);
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args.size();
+    }
+    // A socket on 3, but a wake-up pipe named wrongly or not a pipe: usage.
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    const int socket_end = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 5);
+    const int not_a_pipe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int fd_of_null = not_a_pipe >= 5 ? not_a_pipe : ::fcntl(not_a_pipe, F_DUPFD_CLOEXEC, 5);
+    ASSERT_GE(socket_end, 5);
+    ASSERT_GE(fd_of_null, 5);
+    ::close(sv[0]); // a guard that wrongly ran would see its owner gone, not hang
+    ::close(sv[1]);
+    const std::string me = std::to_string(::getpid());
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{guard_program(), "--owner", me, "--nudge-fd", "4"},
+          std::vector<std::string>{guard_program(), "--owner", me, "--nudge-fd", "5"},
+          std::vector<std::string>{guard_program(), "--owner", me, "--nudge", "4"}}) {
+        const pid_t p = spawn(args, {}, false, -1, socket_end, fd_of_null);
+        ASSERT_GT(p, 0);
+        ASSERT_EQ(::waitpid(p, &status, 0), p);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args[3] << " " << args[4];
+    }
+    ::close(socket_end);
+    ::close(fd_of_null);
+    if (not_a_pipe != fd_of_null) {
+        ::close(not_a_pipe);
     }
 }
 

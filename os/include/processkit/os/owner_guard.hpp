@@ -72,15 +72,17 @@ public:
     pid_t pid() const { return pid_; }
 
 private:
-    OwnerGuard(pid_t pid, int fd)
+    OwnerGuard(pid_t pid, int fd, int nudge_fd)
         : pid_(pid)
-        , fd_(fd) {}
+        , fd_(fd)
+        , nudge_fd_(nudge_fd) {}
     struct Outgoing;
     /// False (and last_error() says why) if the message was not sent.
     bool send(const Outgoing& message);
 
     pid_t pid_;
     int fd_;
+    int nudge_fd_; ///< write end of the guard's wake-up pipe, or -1
 };
 
 } // namespace processkit::os
