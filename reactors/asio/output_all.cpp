@@ -33,24 +33,43 @@ public:
     }
 
 private:
+    bool can_start() const {
+        return running_ < concurrency_ && next_ < commands_.size() && !stopping_;
+    }
+
+    /// One start per turn of the executor: the runs that ended meanwhile are
+    /// finished in between, not once every command has started (their
+    /// output is read while they run, and a finished run's group goes back
+    /// to the cache for the next start).
     void launch() {
-        while (running_ < concurrency_ && next_ < commands_.size() && !stopping_) {
-            const std::size_t i = next_++;
-            StartOptions options;
-            options.line_reader = false;
-            auto run = Run::start(ex_, commands_[i], group_, options, Run::Owner::Operation);
-            ids_[i] = run->next_op_id();
-            ++running_;
-            auto on_done = ::asio::bind_executor(
-                strand_, [self = shared_from_this(), i](std::error_code, ProcessResult r) {
-                    self->done(i, std::move(r));
-                });
-            run->async_result(
-                ids_[i], make_completion<std::error_code, ProcessResult>(std::move(on_done), ex_),
-                OnCancel::StopRun);
-            runs_[i] = std::move(run);
+        if (can_start()) {
+            start_next();
+        }
+        if (can_start() && !launch_posted_) {
+            launch_posted_ = true;
+            ::asio::post(strand_, [self = shared_from_this()] {
+                self->launch_posted_ = false;
+                self->launch();
+            });
         }
         finish_if_done();
+    }
+
+    void start_next() {
+        const std::size_t i = next_++;
+        StartOptions options;
+        options.line_reader = false;
+        auto run = Run::start(ex_, commands_[i], group_, options, Run::Owner::Operation);
+        ids_[i] = run->next_op_id();
+        ++running_;
+        auto on_done = ::asio::bind_executor(
+            strand_, [self = shared_from_this(), i](std::error_code, ProcessResult r) {
+                self->done(i, std::move(r));
+            });
+        run->async_result(ids_[i],
+                          make_completion<std::error_code, ProcessResult>(std::move(on_done), ex_),
+                          OnCancel::StopRun);
+        runs_[i] = std::move(run);
     }
 
     void done(std::size_t i, ProcessResult r) {
@@ -96,6 +115,7 @@ private:
     std::size_t next_ = 0;
     std::size_t running_ = 0;
     bool stopping_ = false;
+    bool launch_posted_ = false; ///< a launch() is queued on the strand
 };
 
 struct CancelAll {

@@ -166,6 +166,11 @@ std::vector<ProcessResult> output_all_impl(const std::vector<Command>& commands,
             ++running;
             drivers[next]->start(Clock::now());
             ++next;
+            // Runs that ended meanwhile finish now, not once every command
+            // has started: their output is read while they run, and a
+            // finished run's group goes back to the cache for the next
+            // start (a directory made and removed less per child).
+            reactor.run_once(Clock::now());
         }
         collect();
         if (done < commands.size() && running > 0) {

@@ -282,6 +282,26 @@ TEST_F(Operations, OutputAllRespectsTheConcurrencyLimit) {
     EXPECT_GE(most, 1);
 }
 
+TEST_F(Operations, OutputAllReadsEarlyRunsWhileLaterOnesStart) {
+    // As the blocking output_all: the first command can only finish once its
+    // 3 MB are read (a pipe holds 1 MiB); each later one reports, as it
+    // starts, whether the first has finished. Starting everything before the
+    // executor reads anything would have the last one report "not yet".
+    const std::string done = temp_path("first-done");
+    std::vector<pk::Command> commands;
+    commands.push_back(sh("head -c 3000000 /dev/zero; : > '" + done + "'"));
+    for (int i = 0; i < 150; ++i) {
+        commands.push_back(sh("test -e '" + done + "' && echo seen || echo not-yet"));
+    }
+    const auto g = output_all(commands, 0);
+    ::unlink(done.c_str());
+    EXPECT_FALSE(g.ec);
+    ASSERT_EQ(g.value.size(), commands.size());
+    EXPECT_EQ(g.value[0].stdout_bytes.size(), 3000000u);
+    EXPECT_EQ(g.value.back().stdout_text(), "seen\n")
+        << "the first run's output was not read until every command had started";
+}
+
 TEST_F(Operations, OutputAllWithoutALimitRunsEverythingAtOnce) {
     // A barrier: each command waits until all of them have started, which
     // only ends if they all run together (the timeout stops a broken limit).

@@ -3,6 +3,7 @@
 #include "processkit/processkit.hpp"
 #include "test_support.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -227,6 +228,27 @@ TEST_F(Api, OutputAllKeepsInputOrder) {
     for (int i = 0; i < 10; ++i) {
         EXPECT_EQ(results[static_cast<std::size_t>(i)].stdout_text(), std::to_string(i) + "\n");
     }
+}
+
+TEST_F(Api, OutputAllReadsEarlyRunsWhileLaterOnesStart) {
+    // The first command writes more than a pipe holds (1 MiB), so it can only
+    // finish once its output is read; each later one reports, as it starts,
+    // whether the first has finished. Starting every command before reading
+    // anything would have the last one report "not yet".
+    const auto dir = std::filesystem::temp_directory_path() / ("pk-early-" + marker);
+    std::filesystem::create_directories(dir);
+    const std::string done = (dir / "first-done").string();
+    std::vector<Command> commands;
+    commands.push_back(sh("head -c 3000000 /dev/zero; : > '" + done + "'"));
+    for (int i = 0; i < 150; ++i) {
+        commands.push_back(sh("test -e '" + done + "' && echo seen || echo not-yet"));
+    }
+    const auto results = output_all(commands);
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(results.size(), commands.size());
+    EXPECT_EQ(results[0].stdout_bytes.size(), 3000000u);
+    EXPECT_EQ(results.back().stdout_text(), "seen\n")
+        << "the first run's output was not read until every command had started";
 }
 
 TEST_F(Api, OutputAllInAGroupRunsEveryCommandInIt) {
