@@ -4,8 +4,8 @@
 //
 //   processkit-guard --owner PID [--nudge-fd 4]
 //                                    (started by the owner; descriptor 3 is
-//                                     its end of a SOCK_SEQPACKET pair, 4 the
-//                                     read end of its wake-up pipe)
+//                                     its end of a SOCK_SEQPACKET pair, 4 its
+//                                     end of the wake-up channel, a socket)
 //   processkit-guard --version
 //
 // It trusts nothing it cannot verify (S1):
@@ -62,7 +62,7 @@ constexpr long pgroup_wait_ms = 2000;
 constexpr long rekill_interval_ms = 10;
 constexpr int max_depth = 64;
 // How long the guard lets messages queue up after a wake-up that read some
-// (only with a wake-up pipe, which ends the pause when the owner's sends
+// (only with a wake-up channel, which ends the pause when the owner's sends
 // find the socket full, or the owner is gone).
 constexpr int coalesce_ms = 5;
 
@@ -562,9 +562,10 @@ bool drain(State& st, bool& got_any) {
 /// wake-up: an owner's send that finds nobody waiting wakes nobody, and
 /// waking this process for each message was most of what a send cost the
 /// owner. Queued messages survive the owner's death, so nothing is lost.
-/// The pause ends early when the owner writes to the wake-up pipe (its send
-/// found the socket full) and when the owner is gone (the pipe's write end
-/// closes with it), so neither a burst nor the owner's death waits for it.
+/// The pause ends early when the owner sends a byte on the wake-up channel
+/// (its send found the socket full) and when the owner is gone (its end of
+/// the channel closes with it), so neither a burst nor the owner's death
+/// waits for it. The bytes mean nothing and are discarded.
 void pause_for_more() {
     pollfd p{nudge_fd_number, POLLIN, 0};
     if (::poll(&p, 1, coalesce_ms) > 0 && (p.revents & POLLIN) != 0) {
@@ -695,12 +696,12 @@ int main(int argc, char** argv) {
     if ((argc != 3 && argc != 5) || std::strcmp(argv[1], "--owner") != 0) {
         return usage();
     }
-    // The wake-up pipe only when the owner says it made one: a descriptor 4
-    // merely inherited from whoever started us is never read.
+    // The wake-up channel only when the owner says it made one: a descriptor
+    // 4 merely inherited from whoever started us is never read.
     const bool nudge = argc == 5;
     struct stat nudge_stat {};
     if (nudge && (std::strcmp(argv[3], "--nudge-fd") != 0 || std::strcmp(argv[4], "4") != 0 ||
-                  ::fstat(nudge_fd_number, &nudge_stat) != 0 || !S_ISFIFO(nudge_stat.st_mode))) {
+                  ::fstat(nudge_fd_number, &nudge_stat) != 0 || !S_ISSOCK(nudge_stat.st_mode))) {
         return usage();
     }
     char* end = nullptr;

@@ -111,14 +111,16 @@ int moved_to_at_least(int fd, int lowest) noexcept {
     return moved;
 }
 
-/// The guard's wake-up pipe (its descriptor 4): the guard reads its socket in
-/// batches, leaving it unwatched for a moment after each wake-up, and an
-/// owner that finds the socket full writes a byte here so that it is read at
-/// once (see guard_main.cpp). False if there is none; the guard then reads
-/// each message as it comes, as it did before batching.
-bool make_nudge_pipe(int& guard_end, int& owner_end) noexcept {
+/// The guard's wake-up channel (its descriptor 4): the guard reads its
+/// socket in batches, leaving it unwatched for a moment after each wake-up,
+/// and an owner that finds the socket full sends a byte here so that it is
+/// read at once (see guard_main.cpp). A socket, not a pipe: a write to a
+/// pipe whose reader died would raise SIGPIPE in the owner, while send()
+/// takes MSG_NOSIGNAL. False if there is none; the guard then reads each
+/// message as it comes, as it did before batching.
+bool make_nudge_channel(int& guard_end, int& owner_end) noexcept {
     int np[2];
-    if (::pipe2(np, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, np) != 0) {
         return false;
     }
     // Both guard-side descriptors are dup2()ed onto 3 and 4 in the guard:
@@ -137,7 +139,7 @@ bool make_nudge_pipe(int& guard_end, int& owner_end) noexcept {
 }
 
 /// Starts the guard program. Returns its pid, our end of the socket and our
-/// end of the wake-up pipe (-1 if there is none).
+/// end of the wake-up channel (-1 if there is none).
 bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge_end) {
     const std::string what = "cannot start " + path + ": ";
     int sv[2];
@@ -147,10 +149,9 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
     }
     // Our end stays here, off 0-2 (S2) and close-on-exec: no child ever
     // inherits it, and no write to a standard stream can reach the guard.
-    // The guard's end becomes its descriptor 3 (dup2 clears close-on-exec,
-    // also when it already is 3).
+    // The guard's end becomes its descriptor 3 (dup2 clears close-on-exec).
     sv[0] = above_stdio(sv[0]);
-    sv[1] = moved_to_at_least(sv[1], 5); // dup2()ed onto 3 and 4 below: see make_nudge_pipe
+    sv[1] = moved_to_at_least(sv[1], 5); // dup2()ed onto 3 and 4 below: see make_nudge_channel
     const int on = 1;
     if (sv[0] < 0 || sv[1] < 0 ||
         ::setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
@@ -165,7 +166,7 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
     }
     int nudge_guard_end = -1;
     nudge_end = -1;
-    const bool nudge = make_nudge_pipe(nudge_guard_end, nudge_end);
+    const bool nudge = make_nudge_channel(nudge_guard_end, nudge_end);
     const auto close_nudge = [&] {
         if (nudge) {
             ::close(nudge_guard_end);
@@ -388,9 +389,10 @@ bool OwnerGuard::send(const Outgoing& out) {
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 // The socket is full while the guard lets messages queue:
                 // have it read them now rather than at the end of its pause.
+                // (A full channel is a nudge already pending.)
                 if (!nudged && nudge_fd_ >= 0) {
                     const char byte = 0;
-                    (void)!::write(nudge_fd_, &byte, 1); // a full pipe is a pending nudge
+                    (void)::send(nudge_fd_, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
                     nudged = true;
                 }
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

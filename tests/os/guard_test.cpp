@@ -244,7 +244,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     EXPECT_EQ(same.load(), 8);
 
     // The guard is in a session of its own, and holds 0-4 (3 being its end
-    // of the socket, 4 the read end of its wake-up pipe) once it has closed
+    // of the socket, 4 its end of the wake-up channel) once it has closed
     // what it inherited (a descriptor of ours without close-on-exec, e.g.
     // from the test runner); beyond them only what it was handed: cgroup
     // directories and pidfds of groups that other tests of this process
@@ -253,7 +253,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     std::vector<int> guard_fds;
     std::vector<std::string> unexpected;
     std::string guard_socket;
-    std::string guard_pipe;
+    std::string guard_nudge;
     const auto settled = time_until(
         [&] {
             guard_fds.clear();
@@ -273,7 +273,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
                     guard_socket = target;
                 }
                 if (fd == 4) {
-                    guard_pipe = target;
+                    guard_nudge = target;
                 }
             }
             std::sort(guard_fds.begin(), guard_fds.end());
@@ -283,7 +283,8 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     EXPECT_TRUE(unexpected.empty()) << ::testing::PrintToString(unexpected);
     EXPECT_TRUE(settled.has_value()) << "the guard holds " << ::testing::PrintToString(guard_fds);
     EXPECT_EQ(guard_socket.rfind("socket:", 0), 0U) << guard_socket;
-    EXPECT_EQ(guard_pipe.rfind("pipe:", 0), 0U) << guard_pipe;
+    EXPECT_EQ(guard_nudge.rfind("socket:", 0), 0U) << guard_nudge;
+    EXPECT_NE(guard_nudge, guard_socket);
     // Its standard streams are /dev/null, not ours.
     std::error_code link_error;
     EXPECT_EQ(fs::read_symlink("/proc/" + std::to_string(guard->pid()) + "/fd/1", link_error),
@@ -308,7 +309,7 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
     }
     EXPECT_GE(sockets, 1);
 
-    // ...so a child holds no socket at all, nor the guard's wake-up pipe.
+    // ...so a child holds no socket at all (the wake-up channel is one too).
     const pid_t child = spawn({"/bin/sleep", "30"}, {});
     ASSERT_GT(child, 0);
     for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(child) + "/fd")) {
@@ -316,7 +317,6 @@ TEST(OwnerGuard, InstanceIsRunningAndHoldsNothingElse) {
         const std::string target = fs::read_symlink(e.path(), ec);
         EXPECT_EQ(target.rfind("socket:", 0), std::string::npos)
             << "child inherited fd " << e.path().filename() << " (" << target << ")";
-        EXPECT_NE(target, guard_pipe) << "child inherited the guard's wake-up pipe";
     }
     ::kill(child, SIGKILL);
     EXPECT_TRUE(reap(child));
@@ -327,27 +327,19 @@ TEST(OwnerGuard, ForkedChildDoesNotHoldTheOwnersEnd) {
     OwnerGuard* guard = OwnerGuard::instance();
     ASSERT_NE(guard, nullptr) << OwnerGuard::last_error();
     const pid_t parent_guard = guard->pid();
-    std::error_code pipe_error;
-    const std::string guard_pipe =
-        fs::read_symlink("/proc/" + std::to_string(parent_guard) + "/fd/4", pipe_error).string();
-    ASSERT_EQ(guard_pipe.rfind("pipe:", 0), 0U) << guard_pipe;
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-        // Only the guard's end of a socket pair would show the owner's
-        // socket; count the sockets before and after starting our own guard.
-        // The write end of the guard's wake-up pipe is the same pipe as its
-        // descriptor 4: a child holding it would also keep the pipe open.
+        // Only the guard's ends of its two socket pairs (messages, wake-up)
+        // would show the owner's sockets; count the sockets before and after
+        // starting our own guard.
         int sockets = 0;
-        int guard_pipes = 0;
         for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
             std::error_code ec;
-            const std::string target = fs::read_symlink(e.path(), ec).string();
-            sockets += target.rfind("socket:", 0) == 0 ? 1 : 0;
-            guard_pipes += target == guard_pipe ? 1 : 0;
+            sockets += fs::read_symlink(e.path(), ec).string().rfind("socket:", 0) == 0 ? 1 : 0;
         }
         OwnerGuard* own = OwnerGuard::instance();
-        const bool ok = sockets == 0 && guard_pipes == 0 && own != nullptr && own != guard &&
+        const bool ok = sockets == 0 && own != nullptr && own != guard &&
                         own->pid() != parent_guard && alive(own->pid());
         ::_exit(ok ? 0 : 1);
     }
@@ -450,9 +442,9 @@ int pidfd_of(pid_t pid) {
 struct DirectGuard {
     pid_t pid = -1;
     int fd = -1;
-    int nudge = -1; ///< write end of the wake-up pipe, if the guard has one
+    int nudge = -1; ///< our end of the wake-up channel, if the guard has one
 
-    /// `with_nudge`: with a wake-up pipe, so the guard reads in batches.
+    /// `with_nudge`: with a wake-up channel, so the guard reads in batches.
     explicit DirectGuard(bool with_nudge = false) {
         int sv[2];
         if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -465,17 +457,18 @@ struct DirectGuard {
         ::close(sv[1]);
         std::vector<std::string> args{guard_program(), "--owner", std::to_string(::getpid())};
         int np[2] = {-1, -1};
-        int pipe_end = -1;
-        if (with_nudge && ::pipe2(np, O_CLOEXEC | O_NONBLOCK) == 0) {
-            pipe_end = ::fcntl(np[0], F_DUPFD_CLOEXEC, 5);
+        int nudge_guard_end = -1;
+        if (with_nudge &&
+            ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, np) == 0) {
+            nudge_guard_end = ::fcntl(np[0], F_DUPFD_CLOEXEC, 5);
             ::close(np[0]);
             nudge = np[1];
             args.insert(args.end(), {"--nudge-fd", "4"});
         }
-        pid = spawn(args, {}, false, -1, guard_end, pipe_end);
+        pid = spawn(args, {}, false, -1, guard_end, nudge_guard_end);
         ::close(guard_end);
-        if (pipe_end >= 0) {
-            ::close(pipe_end);
+        if (nudge_guard_end >= 0) {
+            ::close(nudge_guard_end);
         }
         fd = sv[0];
     }
@@ -851,12 +844,14 @@ TEST(OwnerGuard, PrintsItsVersionAndRefusesToRunWithoutAnOwner) {
         ASSERT_EQ(::waitpid(p, &status, 0), p);
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args.size();
     }
-    // A socket on 3, but a wake-up pipe named wrongly or not a pipe: usage.
+    // A socket on 3, but a wake-up channel named wrongly or not a socket:
+    // usage.
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
     const int socket_end = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 5);
-    const int not_a_pipe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    const int fd_of_null = not_a_pipe >= 5 ? not_a_pipe : ::fcntl(not_a_pipe, F_DUPFD_CLOEXEC, 5);
+    const int not_a_socket = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int fd_of_null =
+        not_a_socket >= 5 ? not_a_socket : ::fcntl(not_a_socket, F_DUPFD_CLOEXEC, 5);
     ASSERT_GE(socket_end, 5);
     ASSERT_GE(fd_of_null, 5);
     ::close(sv[0]); // a guard that wrongly ran would see its owner gone, not hang
@@ -873,8 +868,8 @@ TEST(OwnerGuard, PrintsItsVersionAndRefusesToRunWithoutAnOwner) {
     }
     ::close(socket_end);
     ::close(fd_of_null);
-    if (not_a_pipe != fd_of_null) {
-        ::close(not_a_pipe);
+    if (not_a_socket != fd_of_null) {
+        ::close(not_a_socket);
     }
 }
 

@@ -82,7 +82,7 @@ private:
 
     pid_t pid_;
     int fd_;
-    int nudge_fd_; ///< write end of the guard's wake-up pipe, or -1
+    int nudge_fd_; ///< our end of the guard's wake-up channel, or -1
 };
 
 } // namespace processkit::os
