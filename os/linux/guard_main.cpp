@@ -570,7 +570,7 @@ void pause_for_more() {
     pollfd p{nudge_fd_number, POLLIN, 0};
     if (::poll(&p, 1, coalesce_ms) > 0 && (p.revents & POLLIN) != 0) {
         char bytes[64];
-        while (::read(nudge_fd_number, bytes, sizeof bytes) > 0) {
+        while (::recv(nudge_fd_number, bytes, sizeof bytes, MSG_DONTWAIT) > 0) {
         }
     }
 }
@@ -650,8 +650,9 @@ void clean_up(State& st) {
 }
 
 /// Standard streams on the null device (the owner's terminal or pipes are
-/// not ours to hold), everything but 0-3 closed, as many descriptors
-/// allowed as we may (one or two per registration).
+/// not ours to hold), everything but 0-3 (0-4 with a wake-up channel)
+/// closed, as many descriptors allowed as we may (one or two per
+/// registration).
 void settle_descriptors(bool keep_nudge) {
     const int null = ::open("/dev/null", O_RDWR);
     for (int fd = 0; fd <= 2; ++fd) {
