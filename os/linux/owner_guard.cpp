@@ -100,17 +100,6 @@ void reap_dead_guard() noexcept {
     }
 }
 
-/// `fd` moved to a descriptor >= `lowest` (close-on-exec), the original
-/// closed; -1 on failure.
-int moved_to_at_least(int fd, int lowest) noexcept {
-    if (fd < 0 || fd >= lowest) {
-        return fd;
-    }
-    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, lowest);
-    ::close(fd);
-    return moved;
-}
-
 /// The guard's wake-up channel (its descriptor 4): the guard reads its
 /// socket in batches, leaving it unwatched for a moment after each wake-up,
 /// and an owner that finds the socket full sends a byte here so that it is
@@ -118,21 +107,18 @@ int moved_to_at_least(int fd, int lowest) noexcept {
 /// pipe whose reader died would raise SIGPIPE in the owner, while send()
 /// takes MSG_NOSIGNAL. False if there is none; the guard then reads each
 /// message as it comes, as it did before batching.
-bool make_nudge_channel(int& guard_end, int& owner_end) noexcept {
+bool make_nudge_channel(UniqueFd& guard_end, UniqueFd& owner_end) noexcept {
     int np[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, np) != 0) {
         return false;
     }
     // Both guard-side descriptors are dup2()ed onto 3 and 4 in the guard:
     // neither may already be 3 or 4, or the first dup2 would overwrite it.
-    guard_end = moved_to_at_least(np[0], 5);
-    owner_end = above_stdio(np[1]);
-    if (guard_end < 0 || owner_end < 0) {
-        for (const int fd : {guard_end, owner_end}) {
-            if (fd >= 0) {
-                ::close(fd);
-            }
-        }
+    guard_end = UniqueFd(at_or_above(np[0], 5));
+    owner_end = UniqueFd(above_stdio(np[1]));
+    if (!guard_end || !owner_end) {
+        guard_end.reset();
+        owner_end.reset();
         return false;
     }
     return true;
@@ -151,7 +137,7 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
     // inherits it, and no write to a standard stream can reach the guard.
     // The guard's end becomes its descriptor 3 (dup2 clears close-on-exec).
     sv[0] = above_stdio(sv[0]);
-    sv[1] = moved_to_at_least(sv[1], 5); // dup2()ed onto 3 and 4 below: see make_nudge_channel
+    sv[1] = at_or_above(sv[1], 5); // dup2()ed onto 3 and 4 below: see make_nudge_channel
     const int on = 1;
     if (sv[0] < 0 || sv[1] < 0 ||
         ::setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
@@ -164,16 +150,11 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
         set_error(what + errno_text(err));
         return false;
     }
-    int nudge_guard_end = -1;
-    nudge_end = -1;
-    const bool nudge = make_nudge_channel(nudge_guard_end, nudge_end);
-    const auto close_nudge = [&] {
-        if (nudge) {
-            ::close(nudge_guard_end);
-            ::close(nudge_end);
-            nudge_end = -1;
-        }
-    };
+    // Both ends close by themselves on every way out; ours is released to
+    // the caller only once the guard runs.
+    UniqueFd nudge_guard_end;
+    UniqueFd nudge_owner_end;
+    const bool nudge = make_nudge_channel(nudge_guard_end, nudge_owner_end);
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = ::posix_spawn_file_actions_init(&actions);
@@ -186,7 +167,6 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
     if (rc != 0) {
         ::close(sv[0]);
         ::close(sv[1]);
-        close_nudge();
         set_error(what + errno_text(rc));
         return false;
     }
@@ -196,7 +176,7 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
     ::sigemptyset(&none);
     rc = ::posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
     if (rc == 0 && nudge) {
-        rc = ::posix_spawn_file_actions_adddup2(&actions, nudge_guard_end, 4);
+        rc = ::posix_spawn_file_actions_adddup2(&actions, nudge_guard_end.get(), 4);
     }
     // Standard streams are /dev/null from the first instruction: the
     // owner's pipes must never be held open by the guard, not even
@@ -234,19 +214,13 @@ bool start_guard(const std::string& path, pid_t& pid, int& owner_end, int& nudge
     ::posix_spawn_file_actions_destroy(&actions);
     ::posix_spawnattr_destroy(&attr);
     ::close(sv[1]);
-    if (nudge) {
-        ::close(nudge_guard_end);
-    }
     if (rc != 0) {
         ::close(sv[0]);
-        if (nudge) {
-            ::close(nudge_end);
-            nudge_end = -1;
-        }
         set_error(what + errno_text(rc));
         return false;
     }
     owner_end = sv[0];
+    nudge_end = nudge_owner_end.release();
     return true;
 }
 

@@ -20,10 +20,14 @@ void UniqueFd::reset(int fd) noexcept {
 }
 
 int above_stdio(int fd) noexcept {
-    if (fd < 0 || fd > 2) {
+    return at_or_above(fd, 3);
+}
+
+int at_or_above(int fd, int lowest) noexcept {
+    if (fd < 0 || fd >= lowest) {
         return fd;
     }
-    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, lowest);
     const int err = errno;
     ::close(fd);
     errno = err;

@@ -55,6 +55,9 @@ private:
 /// or above, closing the original; -1 with errno set if no copy can be made
 /// (the original is closed then too).
 PROCESSKIT_OS_EXPORT int above_stdio(int fd) noexcept;
+/// The same with another floor: `fd` itself when it is >= `lowest` (or < 0),
+/// otherwise a close-on-exec copy at `lowest` or above, the original closed.
+PROCESSKIT_OS_EXPORT int at_or_above(int fd, int lowest) noexcept;
 
 /// A pipe whose both ends are close-on-exec; the end the parent keeps is
 /// non-blocking, the child's end blocking. Sized up to 1 MiB where permitted.
