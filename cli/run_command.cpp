@@ -270,8 +270,15 @@ int run_command(const RunRequest& o) {
 
     TimePoint started = Clock::now();
     processkit::blocking::Reactor reactor;
+    // Samples and the final reading of the tree's accounting feed the report,
+    // the status line and the files; with none of them asked for, pk reads no
+    // cgroup statistics at all (a plain `pk run` is started often, as a
+    // wrapper, so its start and end are kept lean).
+    const bool wants_stats = o.json || o.profile || stats_out || plot || status.active();
     processkit::driver::RunDriver::Options driver_options;
-    driver_options.run.sample_every = o.sample_every;
+    if (wants_stats) {
+        driver_options.run.sample_every = o.sample_every;
+    }
     driver_options.shared_group = &group;
     driver_options.on_stats = [&](const processkit::ProcessGroupStats& st) {
         Sample s;
@@ -349,7 +356,9 @@ int run_command(const RunRequest& o) {
     // (cgroup cpu.stat); the samples stopped when PROGRAM exited.
     std::optional<processkit::ProcessGroupStats> final_stats;
     try {
-        final_stats = group.stats();
+        if (wants_stats) {
+            final_stats = group.stats();
+        }
     } catch (const processkit::Error&) {
     }
     stopper.kill_rest(); // whatever PROGRAM left behind dies with the run

@@ -84,7 +84,6 @@ public:
 
     struct Reused {
         os::Cgroup cgroup;
-        Duration cpu_used; ///< CPU time already in its cpu.stat
         os::OwnerGuard::Registration registration;
         os::OwnerGuard* guard;
     };
@@ -101,7 +100,7 @@ public:
                 ++it;
                 continue;
             }
-            Reused r{std::move(it->cgroup), it->cpu_used, it->registration, it->guard};
+            Reused r{std::move(it->cgroup), it->registration, it->guard};
             it = idle_.erase(it);
             if (r.cgroup.alive()) {
                 return r;
@@ -121,13 +120,9 @@ public:
             !cg.hold_dir() || cg.has_file("memory.peak")) {
             return false;
         }
-        // The group is empty, so its CPU figure is final: the next user's
-        // stats start from here.
-        const auto cpu = cg.read_file("cpu.stat");
-        if (!cpu) {
-            return false;
-        }
-        idle_.push_back({parent, std::move(cg), usage_of(*cpu), registration, guard});
+        // Its CPU figure is read by the next user, and only if it measures
+        // CPU time: the directory stays empty until then, so the figure holds.
+        idle_.push_back({parent, std::move(cg), registration, guard});
         return true;
     }
 
@@ -158,7 +153,6 @@ private:
     struct Idle {
         std::string parent;
         os::Cgroup cgroup;
-        Duration cpu_used;
         os::OwnerGuard::Registration registration;
         os::OwnerGuard* guard;
     };
@@ -257,11 +251,24 @@ ProcessGroup::ProcessGroup(GroupOptions options)
                 impl_->cgroup_parent = *parent;
                 auto pooled =
                     options.limits.any() ? std::nullopt : CgroupPool::instance().take(*parent);
-                if (pooled && pooled->guard == impl_->guard) {
+                std::optional<Duration> baseline = Duration::zero();
+                if (pooled && options.measure_cpu_time) {
+                    // Still empty: what its cpu.stat holds is earlier users' time.
+                    const auto cpu = pooled->cgroup.read_file("cpu.stat");
+                    baseline = cpu ? std::optional(usage_of(*cpu)) : std::nullopt;
+                }
+                if (pooled && pooled->guard == impl_->guard && baseline) {
                     impl_->cgroup.emplace(std::move(pooled->cgroup));
-                    impl_->cpu_baseline = pooled->cpu_used;
+                    impl_->cpu_baseline = *baseline;
                     impl_->cgroup_registration = pooled->registration;
                 } else {
+                    if (pooled && pooled->guard == impl_->guard) {
+                        // Unreadable, so not reusable: removed now, and the
+                        // guard need not remove it later.
+                        if (pooled->cgroup.try_remove()) {
+                            CgroupPool::forget(pooled->guard, pooled->registration);
+                        }
+                    }
                     pooled.reset(); // registered with a guard that died: ~Cgroup removes it
                     impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
                     // Registered before the group is handed out, so before any
@@ -524,7 +531,9 @@ ProcessGroupStats ProcessGroup::stats() const {
     std::lock_guard lock(impl_->mutex);
     if (impl_->cgroup) {
         auto s = impl_->cgroup->stats();
-        if (s.total_cpu_time) {
+        if (!impl_->options.measure_cpu_time) {
+            s.total_cpu_time.reset(); // its baseline was never read
+        } else if (s.total_cpu_time) {
             *s.total_cpu_time -= std::min(*s.total_cpu_time, impl_->cpu_baseline);
         }
         return s;

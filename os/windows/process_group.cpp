@@ -307,8 +307,10 @@ ProcessGroupStats ProcessGroup::stats() const {
     // a stub, not a measurement, so it is reported as unknown.
     const bool stubbed = os::windows::running_under_wine();
     if (!stubbed) {
-        out.total_cpu_time = from_ticks(info.BasicInfo.TotalUserTime.QuadPart +
-                                        info.BasicInfo.TotalKernelTime.QuadPart);
+        if (impl_->options.measure_cpu_time) {
+            out.total_cpu_time = from_ticks(info.BasicInfo.TotalUserTime.QuadPart +
+                                            info.BasicInfo.TotalKernelTime.QuadPart);
+        }
         JOBOBJECT_EXTENDED_LIMIT_INFORMATION ext{};
         if (::QueryInformationJobObject(impl_->job.get(), JobObjectExtendedLimitInformation, &ext,
                                         sizeof ext, nullptr) != 0) {

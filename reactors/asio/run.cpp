@@ -32,7 +32,7 @@ auto take_op(Ops& ops, std::uint64_t id) -> std::optional<typename Ops::value_ty
 
 std::shared_ptr<Run> Run::start(Executor io, const Command& command, ProcessGroup* group,
                                 const StartOptions& options, Owner owner) {
-    auto run = std::make_shared<Run>(Private{}, std::move(io), command, group, options);
+    auto run = std::make_shared<Run>(Private{}, std::move(io), command, group, options, owner);
     run->driver_->start(Clock::now());
     if (const auto& r = run->driver_->result();
         r && r->outcome.kind == Outcome::Kind::SpawnFailed) {
@@ -58,7 +58,7 @@ std::shared_ptr<Run> Run::start(Executor io, const Command& command, ProcessGrou
 }
 
 Run::Run(Private, Executor io, const Command& command, ProcessGroup* group,
-         const StartOptions& options)
+         const StartOptions& options, Owner owner)
     : io_(std::move(io))
     , strand_(::asio::make_strand(io_))
     , watcher_(
@@ -70,6 +70,8 @@ Run::Run(Private, Executor io, const Command& command, ProcessGroup* group,
     o.queue_stdout_lines = options.line_reader;
     o.queue_events = options.event_reader;
     o.run.sample_every = options.sample_every;
+    // An operation's group never reaches the caller, so nobody reads its CPU time.
+    o.private_group_cpu_time = owner == Owner::Object;
     driver_.emplace(command, std::move(o), watcher_);
 }
 

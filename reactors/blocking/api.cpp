@@ -13,6 +13,7 @@ ProcessResult run_command_to_end(const Command& command, ProcessGroup* group) {
     blocking::Reactor reactor;
     driver::RunDriver::Options o;
     o.shared_group = group;
+    o.private_group_cpu_time = false; // the group never leaves this function
     driver::RunDriver driver(command, std::move(o), reactor);
     driver.start(Clock::now());
     reactor.run_until([&] { return driver.finished(); });
@@ -48,6 +49,7 @@ std::optional<std::string> first_line_impl(const Command& command, ProcessGroup*
     blocking::Reactor reactor;
     driver::RunDriver::Options o;
     o.shared_group = group;
+    o.private_group_cpu_time = false; // the group never leaves this function
     o.queue_stdout_lines = true;
     driver::RunDriver driver(command, std::move(o), reactor);
     driver.start(Clock::now());
@@ -161,6 +163,7 @@ std::vector<ProcessResult> output_all_impl(const std::vector<Command>& commands,
         while (running < concurrency && next < commands.size()) {
             driver::RunDriver::Options options;
             options.shared_group = group;
+            options.private_group_cpu_time = false; // the group never leaves here
             drivers[next] =
                 std::make_unique<driver::RunDriver>(commands[next], std::move(options), reactor);
             ++running;

@@ -99,7 +99,9 @@ bool CancelToken::sleep_for(Duration d) const {
 
 ProcessResult output_string(const Command& command, const CancelToken& cancel, CancelStop how) {
     blocking::Reactor reactor;
-    driver::RunDriver driver(command, driver::RunDriver::Options{}, reactor);
+    driver::RunDriver::Options options;
+    options.private_group_cpu_time = false; // the group never leaves this function
+    driver::RunDriver driver(command, std::move(options), reactor);
     driver.start(Clock::now());
     bool cancel_sent = false;
     while (!driver.finished()) {

@@ -197,7 +197,10 @@ void RunDriver::apply(TimePoint now, Action& a) {
 void RunDriver::spawn(TimePoint now) {
     try {
         if (!shared_) {
-            own_group_ = std::make_shared<ProcessGroup>();
+            GroupOptions group_options;
+            group_options.measure_cpu_time =
+                options_.private_group_cpu_time || options_.run.sample_every.has_value();
+            own_group_ = std::make_shared<ProcessGroup>(std::move(group_options));
         }
         process_.emplace(group()->spawn(command_, options_.stdio_redirect));
     } catch (const Error& e) {

@@ -333,7 +333,6 @@ TEST_F(GroupTest, AReusedDirectoryStartsWithCleanAccounting) {
     ASSERT_TRUE(wait_for(p.child, 60s));
     const auto burned = *group->stats().total_cpu_time;
     const std::string first_path = group->cgroup_path();
-    group.emplace(pktest::test_group_options()); // the old group is destroyed first? no: after
     group.reset();
     group.emplace(pktest::test_group_options());
     EXPECT_EQ(group->cgroup_path(), first_path) << "the empty directory is reused";
@@ -341,6 +340,41 @@ TEST_F(GroupTest, AReusedDirectoryStartsWithCleanAccounting) {
     EXPECT_EQ(fresh.active_process_count, 0u);
     EXPECT_LT(*fresh.total_cpu_time, burned) << "the previous group's CPU time is not ours";
     EXPECT_TRUE(group->members().empty());
+}
+
+TEST_F(GroupTest, AGroupThatDoesNotMeasureCpuTimeReportsNone) {
+    GroupOptions unmeasured = pktest::test_group_options();
+    unmeasured.measure_cpu_time = false;
+    ProcessGroup g(unmeasured);
+    auto p = g.spawn(sh("i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done"));
+    ASSERT_TRUE(wait_for(p.child, 60s));
+    const auto s = g.stats();
+    EXPECT_FALSE(s.total_cpu_time.has_value()) << "not measured, so not reported";
+    EXPECT_EQ(s.active_process_count, 0u) << "the rest of the stats are still there";
+}
+
+TEST_F(GroupTest, CpuTimeStaysCleanAfterAReuseThatDidNotMeasureIt) {
+    if (!cgroups()) {
+        GTEST_SKIP() << "only cgroup directories are reused";
+    }
+    // Burn CPU in a directory, hand it to a group that does not measure (so
+    // reads no baseline), then to one that does: the last must still not be
+    // charged for the first one's time.
+    auto p = group->spawn(sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
+    ASSERT_TRUE(wait_for(p.child, 60s));
+    const auto burned = *group->stats().total_cpu_time;
+    const std::string first_path = group->cgroup_path();
+    group.reset();
+    GroupOptions unmeasured = pktest::test_group_options();
+    unmeasured.measure_cpu_time = false;
+    group.emplace(unmeasured);
+    ASSERT_EQ(group->cgroup_path(), first_path) << "the empty directory is reused";
+    group.reset();
+    group.emplace(pktest::test_group_options());
+    ASSERT_EQ(group->cgroup_path(), first_path) << "and reused again";
+    const auto fresh = group->stats();
+    ASSERT_TRUE(fresh.total_cpu_time.has_value());
+    EXPECT_LT(*fresh.total_cpu_time, burned) << "earlier users' CPU time is not ours";
 }
 
 TEST_F(GroupTest, AdoptBringsAProcessIn) {

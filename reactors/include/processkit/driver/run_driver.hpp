@@ -60,6 +60,10 @@ public:
         std::function<void(const ProcessGroupStats&)> on_stats;
         /// The child's stdin/stdout from these descriptors (pipeline stages).
         os::StdioRedirect stdio_redirect;
+        /// Someone may ask the private group for its CPU time (through
+        /// private_group()). Off for runs whose group never leaves the
+        /// library; sampling (run.sample_every) measures it regardless.
+        bool private_group_cpu_time = true;
     };
 
     /// Prepares the run; nothing is spawned before start(). `watcher` must

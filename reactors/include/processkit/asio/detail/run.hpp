@@ -72,7 +72,7 @@ public:
     static std::shared_ptr<Run> start(Executor io, const Command& command, ProcessGroup* group,
                                       const StartOptions& options, Owner owner);
     Run(Private, Executor io, const Command& command, ProcessGroup* group,
-        const StartOptions& options);
+        const StartOptions& options, Owner owner);
     Run(const Run&) = delete;
     Run& operator=(const Run&) = delete;
     ~Run() override;
