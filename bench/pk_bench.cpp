@@ -123,6 +123,24 @@ Outcome spawn_shared(long n) {
     return o;
 }
 
+#ifdef PK_BENCH_PK
+/// `pk run -- true`, N times one after another, each waited for: what a
+/// short command wrapped by `pk` costs, pk's own start, its guard and its
+/// group included. Against `raw-pk-start`, `timeout 10 true` run the same way
+/// (the wrapper pk is measured against, issue 16).
+Outcome pk_start(long n) {
+    Outcome o;
+    o.ok = processkit::bench::raw_run_each(n, {PK_BENCH_PK, "run", "--", "true"});
+    return o;
+}
+
+Outcome raw_pk_start(long n) {
+    Outcome o;
+    o.ok = processkit::bench::raw_run_each(n, {"timeout", "10", "true"});
+    return o;
+}
+#endif
+
 Outcome raw_spawn(long n) {
     Outcome o;
     o.ok = processkit::bench::raw_spawn(n);
@@ -659,6 +677,9 @@ int usage() {
 #ifdef PK_BENCH_HAVE_ASIO
                  ", asio-fanout"
 #endif
+#ifdef PK_BENCH_PK
+                 ", pk-start, raw-pk-start"
+#endif
                  "\n");
     return 2;
 }
@@ -700,6 +721,10 @@ int main(int argc, char** argv) {
         {"idle", idle},
         {"raw-idle", raw_idle},
         {"soak", soak},
+#ifdef PK_BENCH_PK
+        {"pk-start", pk_start},
+        {"raw-pk-start", raw_pk_start},
+#endif
 #ifdef PK_BENCH_HAVE_ASIO
         {"asio-fanout", asio_fanout},
 #endif

@@ -66,6 +66,22 @@ bool raw_spawn(long n) {
     return ok;
 }
 
+bool raw_run_each(long n, const std::vector<std::string>& argv) {
+    std::vector<std::string> owned = argv;
+    std::vector<char*> args;
+    for (auto& a : owned) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    bool ok = !owned.empty();
+    for (long i = 0; ok && i < n; ++i) {
+        pid_t pid = 0;
+        ok = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) == 0 &&
+             reaped_zero(pid);
+    }
+    return ok;
+}
+
 bool raw_fanout(long n) {
     bool ok = true;
     char prog[] = "/bin/sleep";

@@ -11,6 +11,10 @@ namespace processkit::bench {
 /// child exited 0.
 bool raw_spawn(long n);
 
+/// N x posix_spawnp(argv) + waitpid, one after another, stdio inherited.
+/// True if every run exited 0.
+bool raw_run_each(long n, const std::vector<std::string>& argv);
+
 /// N x posix_spawn(/bin/sleep 0.2), then N waitpid. True if every child
 /// exited 0.
 bool raw_fanout(long n);

@@ -41,7 +41,6 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -52,6 +51,11 @@
 #include <unistd.h>
 
 extern char** environ; // NOLINT: POSIX
+
+#if defined(__GLIBC__)
+// glibc's clone() under its own name (see libc_clone()).
+extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) noexcept;
+#endif
 
 namespace processkit::os {
 
@@ -100,20 +104,16 @@ using CloneFunction = int (*)(int (*)(void*), void*, int, void*, ...);
 
 /// glibc's own clone(), not an interposed one: ThreadSanitizer (and other
 /// runtimes) intercept clone() and treat it as fork, re-initialising their
-/// state in the child — which, with CLONE_VM, is the parent's state.
+/// state in the child — which, with CLONE_VM, is the parent's state. glibc
+/// exports the same entry as __clone (GLIBC_2.2.5), which they leave alone;
+/// no dynamic look-up is needed, so a statically linked program (pk) works
+/// the same way.
 CloneFunction libc_clone() noexcept {
-    static const CloneFunction function = [] {
-        CloneFunction found = &::clone;
-        if (void* libc = ::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) {
-            if (void* symbol = ::dlsym(libc, "clone")) {
-                static_assert(sizeof(symbol) == sizeof(found));
-                std::memcpy(&found, &symbol, sizeof found);
-            }
-            ::dlclose(libc);
-        }
-        return found;
-    }();
-    return function;
+#if defined(__GLIBC__)
+    return &::__clone;
+#else
+    return &::clone;
+#endif
 }
 
 #if defined(__x86_64__)
