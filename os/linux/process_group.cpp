@@ -251,25 +251,28 @@ ProcessGroup::ProcessGroup(GroupOptions options)
                 impl_->cgroup_parent = *parent;
                 auto pooled =
                     options.limits.any() ? std::nullopt : CgroupPool::instance().take(*parent);
-                std::optional<Duration> baseline = Duration::zero();
+                if (pooled && pooled->guard != impl_->guard) {
+                    pooled.reset(); // registered with a guard that died: ~Cgroup removes it
+                }
+                Duration baseline = Duration::zero();
                 if (pooled && options.measure_cpu_time) {
                     // Still empty: what its cpu.stat holds is earlier users' time.
-                    const auto cpu = pooled->cgroup.read_file("cpu.stat");
-                    baseline = cpu ? std::optional(usage_of(*cpu)) : std::nullopt;
-                }
-                if (pooled && pooled->guard == impl_->guard && baseline) {
-                    impl_->cgroup.emplace(std::move(pooled->cgroup));
-                    impl_->cpu_baseline = *baseline;
-                    impl_->cgroup_registration = pooled->registration;
-                } else {
-                    if (pooled && pooled->guard == impl_->guard) {
+                    if (const auto cpu = pooled->cgroup.read_file("cpu.stat")) {
+                        baseline = usage_of(*cpu);
+                    } else {
                         // Unreadable, so not reusable: removed now, and the
                         // guard need not remove it later.
                         if (pooled->cgroup.try_remove()) {
                             CgroupPool::forget(pooled->guard, pooled->registration);
                         }
+                        pooled.reset();
                     }
-                    pooled.reset(); // registered with a guard that died: ~Cgroup removes it
+                }
+                if (pooled) {
+                    impl_->cgroup.emplace(std::move(pooled->cgroup));
+                    impl_->cpu_baseline = baseline;
+                    impl_->cgroup_registration = pooled->registration;
+                } else {
                     impl_->cgroup.emplace(os::Cgroup::create(*parent, options.limits));
                     // Registered before the group is handed out, so before any
                     // process can be placed in it.

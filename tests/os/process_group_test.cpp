@@ -96,6 +96,22 @@ protected:
 
     bool cgroups() const { return group->mechanism() == Mechanism::CgroupV2; }
 
+    struct UsedDirectory {
+        Duration burned;
+        std::string path;
+    };
+
+    /// Burns CPU in the fixture's group, then releases the group so that its
+    /// (now empty) directory goes back to the cache of reusable ones.
+    UsedDirectory burn_cpu_and_release() {
+        auto p = group->spawn(sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
+        EXPECT_TRUE(wait_for(p.child, 60s));
+        UsedDirectory used{group->stats().total_cpu_time.value_or(Duration::zero()),
+                           group->cgroup_path()};
+        group.reset();
+        return used;
+    }
+
     std::string marker = pktest::unique_marker();
     pktest::LeakCheck leaks{marker};
     std::optional<ProcessGroup> group{std::in_place, pktest::test_group_options()};
@@ -329,11 +345,8 @@ TEST_F(GroupTest, AReusedDirectoryStartsWithCleanAccounting) {
     if (!cgroups()) {
         GTEST_SKIP() << "only cgroup directories are reused";
     }
-    auto p = group->spawn(sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
-    ASSERT_TRUE(wait_for(p.child, 60s));
-    const auto burned = *group->stats().total_cpu_time;
-    const std::string first_path = group->cgroup_path();
-    group.reset();
+    const auto [burned, first_path] = burn_cpu_and_release();
+    ASSERT_GT(burned, Duration::zero()) << "the burner's CPU time was measured";
     group.emplace(pktest::test_group_options());
     EXPECT_EQ(group->cgroup_path(), first_path) << "the empty directory is reused";
     const auto fresh = group->stats();
@@ -360,11 +373,8 @@ TEST_F(GroupTest, CpuTimeStaysCleanAfterAReuseThatDidNotMeasureIt) {
     // Burn CPU in a directory, hand it to a group that does not measure (so
     // reads no baseline), then to one that does: the last must still not be
     // charged for the first one's time.
-    auto p = group->spawn(sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
-    ASSERT_TRUE(wait_for(p.child, 60s));
-    const auto burned = *group->stats().total_cpu_time;
-    const std::string first_path = group->cgroup_path();
-    group.reset();
+    const auto [burned, first_path] = burn_cpu_and_release();
+    ASSERT_GT(burned, Duration::zero()) << "the burner's CPU time was measured";
     GroupOptions unmeasured = pktest::test_group_options();
     unmeasured.measure_cpu_time = false;
     group.emplace(unmeasured);
