@@ -11,18 +11,30 @@ namespace processkit {
 
 namespace {
 
-/// The first CR or LF. Two memchr passes (the CR scan stops at the LF) beat
-/// find_first_of, which tests every byte against the set.
-std::size_t find_line_end(std::string_view s) {
-    const char* begin = s.data();
-    const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', s.size()));
-    const std::size_t lf_at = lf ? static_cast<std::size_t>(lf - begin) : s.size();
-    const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', lf_at));
-    if (cr) {
-        return static_cast<std::size_t>(cr - begin);
+/// Finds the first CR or LF in successive suffixes of one chunk. LF-only
+/// text is the common case: one memchr for CR over the whole chunk, then one
+/// for LF per line (bounded by the CR found), instead of two per line. The
+/// CR is searched for again only once a line has been consumed past it.
+class LineEndFinder {
+public:
+    /// `s` must be a suffix of the chunk the previous calls searched.
+    std::size_t find(std::string_view s) {
+        const char* begin = s.data();
+        if (!searched_ || (cr_ != nullptr && cr_ < begin)) {
+            cr_ = static_cast<const char*>(std::memchr(begin, '\r', s.size()));
+            searched_ = true;
+        }
+        const std::size_t cr_at = cr_ ? static_cast<std::size_t>(cr_ - begin) : s.size();
+        if (const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', cr_at))) {
+            return static_cast<std::size_t>(lf - begin);
+        }
+        return cr_ ? cr_at : std::string_view::npos;
     }
-    return lf ? lf_at : std::string_view::npos;
-}
+
+private:
+    const char* cr_ = nullptr; ///< the first CR at or after the last search, or none
+    bool searched_ = false;
+};
 
 /// Past this size an unfinished line gets its full capacity at once, so a
 /// long line is not grown (and copied) by doubling.
@@ -78,8 +90,9 @@ void LineSplitter::feed(std::string_view chunk, LineSink& out) {
             hand_over(LineEnding::Cr, out);
         }
     }
+    LineEndFinder finder;
     while (!chunk.empty()) {
-        const std::size_t pos = find_line_end(chunk);
+        const std::size_t pos = finder.find(chunk);
         if (pos == std::string_view::npos) {
             append_content(chunk, out);
             return;

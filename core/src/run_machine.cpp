@@ -4,6 +4,7 @@
 #include "processkit/core/utf8.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 
@@ -28,20 +29,62 @@ constexpr std::size_t max_spare_batch_bytes = 4 * 1024 * 1024;
 
 class RunMachine::LineTaker final : public LineSink {
 public:
-    LineTaker(RunMachine& machine, Stream stream)
+    /// `ascii_chunk`: bytes known to be all ASCII (the read being split, when
+    /// it is), so that a line lying within them is decoded by a copy.
+    LineTaker(RunMachine& machine, Stream stream, std::string_view ascii_chunk = {})
         : machine_(machine)
-        , stream_(stream) {}
+        , stream_(stream)
+        , ascii_chunk_(ascii_chunk)
+        , batch_(machine.batch_lines_ && machine.deliver_lines_[idx(stream)]) {}
+
     void on_line(std::string_view content, LineEnding ending, bool cut,
                  std::string* owned) override {
-        machine_.take_line(stream_, content, ending, cut, owned);
+        const bool ascii = within_ascii_chunk(content);
+        if (batch_ && ascii && ending == LineEnding::Lf && !cut && owned == nullptr) {
+            // A batch is its lines each followed by '\n': for ASCII lines
+            // ended by LF that is the read's own bytes, so consecutive ones
+            // join the batch as one copy rather than a copy per line.
+            if (content.data() != run_end_) {
+                flush_run();
+                run_begin_ = content.data();
+            }
+            run_end_ = content.data() + content.size() + 1; // its LF, in the chunk too
+            machine_.buffers_[idx(stream_)].push_until_settled(content, ending);
+            return;
+        }
+        flush_run(); // the batch keeps the lines' order
+        machine_.take_line(stream_, content, ending, cut, owned, ascii);
     }
     void on_counted_line(std::size_t content_bytes, LineEnding ending, bool) override {
         machine_.buffers_[idx(stream_)].count_line(content_bytes, ending);
     }
 
+    /// Appends the run of lines noted so far to the stream's batch: called
+    /// once the read is split (never from a destructor, as it allocates).
+    void flush_run() {
+        if (run_begin_ != run_end_) {
+            machine_.batch_text(stream_, std::string_view(run_begin_, static_cast<std::size_t>(
+                                                                          run_end_ - run_begin_)));
+            run_begin_ = run_end_ = nullptr;
+        }
+    }
+
 private:
+    /// Compared as addresses: a line carried over from an earlier read lies
+    /// outside this one and is checked as it is decoded.
+    bool within_ascii_chunk(std::string_view content) const {
+        const auto at = reinterpret_cast<std::uintptr_t>(content.data());
+        const auto begin = reinterpret_cast<std::uintptr_t>(ascii_chunk_.data());
+        return !ascii_chunk_.empty() && at >= begin && at - begin <= ascii_chunk_.size() &&
+               content.size() <= ascii_chunk_.size() - (at - begin);
+    }
+
     RunMachine& machine_;
     Stream stream_;
+    std::string_view ascii_chunk_;
+    bool batch_;
+    const char* run_begin_ = nullptr; ///< lines in ascii_chunk_ not yet in the batch
+    const char* run_end_ = nullptr;
 };
 
 RunConfig RunConfig::of(const Command& command) {
@@ -361,8 +404,13 @@ void RunMachine::on(TimePoint, const input::Output& o) {
     if (raw_capture_[i]) {
         buffers_[i].append_raw(o.bytes); // in place when read into output_target()
     }
-    LineTaker taker(*this, o.stream);
+    // One pass over the read decides whether its lines need decoding at all
+    // (output is overwhelmingly ASCII): cheaper than a check per line.
+    const bool ascii =
+        deliver_lines_[i] && config_.encoding != Encoding::Latin1 && is_ascii(o.bytes);
+    LineTaker taker(*this, o.stream, ascii ? o.bytes : std::string_view());
     splitters_[i].feed(o.bytes, taker);
+    taker.flush_run();
     buffers_[i].settle(); // before o.bytes, which its noted lines view, goes away
     flush_batch(o.stream);
 }
@@ -389,17 +437,17 @@ void RunMachine::on(TimePoint now, const input::OutputClosed& c) {
 }
 
 void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending, bool cut,
-                           std::string* owned) {
+                           std::string* owned, bool ascii) {
     const auto i = idx(s);
     if (deliver_lines_[i]) {
         if (!batch_lines_) {
-            push(action::DeliverLine{s, decode_line(content), cut});
+            push(action::DeliverLine{s, decode_line(content, ascii), cut});
         } else if (!cut) {
-            batch_line(s, content);
+            batch_line(s, content, ascii);
         } else {
             // A cut line goes alone, so that `cut` names exactly one line.
             flush_batch(s);
-            batch_line(s, content);
+            batch_line(s, content, ascii);
             push(action::DeliverLine{s, std::exchange(batches_[i], {}), true});
         }
     }
@@ -412,7 +460,7 @@ void RunMachine::take_line(Stream s, std::string_view content, LineEnding ending
     }
 }
 
-std::string RunMachine::decode_line(std::string_view content) {
+std::string RunMachine::decode_line(std::string_view content, bool ascii) {
     if (config_.encoding == Encoding::Latin1) {
         return decode_latin1(content);
     }
@@ -429,22 +477,37 @@ std::string RunMachine::decode_line(std::string_view content) {
             std::min(max_spare_lines, std::max<std::size_t>(8, 2 * spare_lines_.capacity())));
     }
     text.reserve(content.size()); // lossy decoding only grows an invalid line
-    append_utf8_lossy(content, text);
+    if (ascii) {
+        text.append(content);
+    } else {
+        append_utf8_lossy(content, text);
+    }
     return text;
 }
 
-void RunMachine::batch_line(Stream s, std::string_view content) {
-    std::string& batch = batches_[idx(s)];
-    if (batch.empty() && spare_batch_.capacity() > batch.capacity()) {
-        batch.swap(spare_batch_); // the storage of a batch applied before
-        batch.clear();
-    }
-    if (config_.encoding == Encoding::Latin1) {
+void RunMachine::batch_line(Stream s, std::string_view content, bool ascii) {
+    std::string& batch = open_batch(s);
+    if (ascii) {
+        batch.append(content);
+    } else if (config_.encoding == Encoding::Latin1) {
         append_latin1(content, batch);
     } else {
         append_utf8_lossy(content, batch);
     }
     batch.push_back('\n');
+}
+
+std::string& RunMachine::open_batch(Stream s) {
+    std::string& batch = batches_[idx(s)];
+    if (batch.empty() && spare_batch_.capacity() > batch.capacity()) {
+        batch.swap(spare_batch_); // the storage of a batch applied before
+        batch.clear();
+    }
+    return batch;
+}
+
+void RunMachine::batch_text(Stream s, std::string_view lines) {
+    open_batch(s).append(lines);
 }
 
 void RunMachine::flush_batch(Stream s) {

@@ -1,11 +1,13 @@
 // Behaviour of the run machine that the golden traces do not pin, driven with
 // a fake clock that jumps straight to next_deadline().
 #include "processkit/core/run_machine.hpp"
+#include "processkit/core/utf8.hpp"
 #include "trace_format.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
 #include <memory>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <tuple>
@@ -299,6 +301,51 @@ TEST(RunMachine, BatchedLinesAreTheSameLinesInOneActionPerRead) {
         cuts += std::get<2>(line) ? 1u : 0u;
     }
     EXPECT_GT(cuts, 0u);
+}
+
+TEST(RunMachine, DeliveredLinesMatchASplitterAndDecoderOverRandomReads) {
+    // ASCII reads take a faster path (no per-line decoding, consecutive LF
+    // lines copied into a batch at once); reads with other bytes, CRs, lines
+    // carried across reads and cut lines do not. Whatever the path, each
+    // line is what a LineSplitter over the whole stream and the lossy
+    // decoder make of it.
+    const std::vector<std::string> pieces{
+        "abc", "x", "\n", "\n", "\r", "\r\n", "\xC3\xA9", "\xFF", std::string(40, 'y')};
+    for (unsigned seed = 1; seed <= 200; ++seed) {
+        std::mt19937 random(seed);
+        std::string text;
+        while (text.size() < 2000) {
+            // Mostly ASCII, as output is, so that whole reads are ASCII too.
+            const std::size_t choices = random() % 4 == 0 ? pieces.size() : 6;
+            text += pieces[random() % choices];
+        }
+        const std::size_t cap = seed % 3 == 0 ? 16 : LineSplitter::default_max_line_bytes;
+        std::vector<Line> expected;
+        LineSplitter splitter(cap);
+        splitter.feed(text, expected);
+        splitter.finish(expected);
+
+        std::vector<Input> inputs; // views of `text`, which outlives them
+        for (std::size_t at = 0; at < text.size();) {
+            const std::size_t n = std::min<std::size_t>(1 + random() % 300, text.size() - at);
+            inputs.push_back(input::Output{Stream::Stdout, std::string_view(text).substr(at, n)});
+            at += n;
+        }
+        inputs.push_back(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+        inputs.push_back(input::OutputClosed{Stream::Stdout});
+        inputs.push_back(input::OutputClosed{Stream::Stderr});
+        const Command c = Command("x").on_stdout_line([](std::string_view) {}).max_line_bytes(cap);
+        for (const bool batch : {false, true}) {
+            const auto got = delivered_lines(c, batch, inputs);
+            ASSERT_EQ(got.lines.size(), expected.size()) << "seed " << seed << " batch " << batch;
+            for (std::size_t i = 0; i < expected.size(); ++i) {
+                EXPECT_EQ(std::get<1>(got.lines[i]), decode_utf8_lossy(expected[i].content))
+                    << "seed " << seed << " batch " << batch << " line " << i;
+                EXPECT_EQ(std::get<2>(got.lines[i]), expected[i].cut)
+                    << "seed " << seed << " batch " << batch << " line " << i;
+            }
+        }
+    }
 }
 
 TEST(RunMachine, BatchedLinesKeepLatin1DecodingAndEmptyLines) {

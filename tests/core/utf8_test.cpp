@@ -70,6 +70,21 @@ TEST(Utf8, AMultiByteOrBadByteAtEveryPositionAroundTheScanBlocks) {
     }
 }
 
+TEST(Utf8, IsAsciiFindsAHighByteAtEveryPositionOfTheBlocksAndTheTail) {
+    // 256-byte blocks tested 64 bytes a round, then the tail: one byte with
+    // its high bit set at each position of each length is found.
+    for (std::size_t n : {0U, 1U, 15U, 255U, 256U, 257U, 300U, 511U, 512U, 777U}) {
+        const std::string ascii(n, '\x7F');
+        EXPECT_TRUE(is_ascii(ascii)) << n;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string high = ascii;
+            high[i] = '\x80';
+            EXPECT_FALSE(is_ascii(high)) << n << ' ' << i;
+        }
+    }
+    EXPECT_FALSE(is_ascii("\xC3\xA9")) << "valid UTF-8, but not ASCII";
+}
+
 TEST(Utf8, TruncatedSequenceFollowedByAsciiIsOneReplacement) {
     EXPECT_EQ(decode_utf8_lossy("\xF0\x9F\x98"
                                 "A"),

@@ -216,8 +216,9 @@ private:
     /// Turns the termination machine's actions into the run's: after the
     /// direct child exited, a kill is for the rest of the tree.
     void apply_termination();
+    /// `ascii`: `content` is known to be ASCII, so decoding is a copy.
     void take_line(Stream s, std::string_view content, LineEnding ending, bool cut,
-                   std::string* owned);
+                   std::string* owned, bool ascii);
     void close_stdin_when_drained();
     void sample_if_due(TimePoint now);
     void finish_if_done(TimePoint now);
@@ -230,9 +231,13 @@ private:
         actions_.emplace_back(std::forward<A>(a));
     }
     /// `content` decoded per config_.encoding, in recycled storage if any.
-    std::string decode_line(std::string_view content);
+    std::string decode_line(std::string_view content, bool ascii);
     /// batch_lines: appends `content`, decoded, and '\n' to the stream's batch.
-    void batch_line(Stream s, std::string_view content);
+    void batch_line(Stream s, std::string_view content, bool ascii);
+    /// batch_lines: the stream's batch, in a spare's storage if it was empty.
+    std::string& open_batch(Stream s);
+    /// batch_lines: appends `lines` (each already followed by '\n') as they are.
+    void batch_text(Stream s, std::string_view lines);
     /// batch_lines: queues the stream's batch as one DeliverLine, if any.
     void flush_batch(Stream s);
 

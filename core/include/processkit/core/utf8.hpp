@@ -17,6 +17,10 @@
 
 namespace processkit {
 
+/// True if every byte of `bytes` is ASCII (below 0x80): such bytes are
+/// well-formed UTF-8 and decode to themselves.
+PROCESSKIT_CORE_EXPORT bool is_ascii(std::string_view bytes);
+
 /// True if `bytes` is entirely well-formed UTF-8.
 PROCESSKIT_CORE_EXPORT bool is_valid_utf8(std::string_view bytes);
 
