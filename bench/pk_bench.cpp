@@ -19,6 +19,9 @@
 //   fanout N             N concurrent `sleep 0.2` started and awaited in one reactor
 //   fanout-shared N      the same, all N in one shared group (output_all(group, ...))
 //   raw-fanout N         baseline: N posix_spawn(sleep 0.2), then N waitpid
+//   raw-fanout-dirs N    raw-fanout with a cgroup directory made before each
+//                        spawn and removed after each reap (the children not
+//                        moved in): a floor for a directory per child
 //   asio-fanout N        N concurrent `sleep 0.2` through one asio::io_context
 //                        (processkit::asio::async_output_string, private groups);
 //                        only when built with processkit::asio
@@ -350,6 +353,13 @@ Outcome raw_fanout(long n) {
     return o;
 }
 
+/// The kernel's floor for `fanout`/`asio-fanout` (see raw_jobs.hpp).
+Outcome raw_fanout_dirs(long n) {
+    Outcome o;
+    o.ok = processkit::bench::raw_fanout_dirs(n, &o.note);
+    return o;
+}
+
 #ifdef PK_BENCH_HAVE_ASIO
 /// N concurrent `/bin/sleep 0.2`, each in a private group of its own (the
 /// default), all spawned from the initiating calls and awaited by one
@@ -673,7 +683,7 @@ int usage() {
                  "jobs: spawn, spawn-shared, spawn-bigparent, teardown, raw-teardown, raw-spawn, "
                  "raw-spawn-bigparent, capture, raw-capture, raw-capture-memory, lines, raw-lines, "
                  "core-lines, fanout, fanout-shared, "
-                 "raw-fanout, idle, raw-idle, soak"
+                 "raw-fanout, raw-fanout-dirs, idle, raw-idle, soak"
 #ifdef PK_BENCH_HAVE_ASIO
                  ", asio-fanout"
 #endif
@@ -718,6 +728,7 @@ int main(int argc, char** argv) {
         {"fanout", fanout},
         {"fanout-shared", fanout_shared},
         {"raw-fanout", raw_fanout},
+        {"raw-fanout-dirs", raw_fanout_dirs},
         {"idle", idle},
         {"raw-idle", raw_idle},
         {"soak", soak},

@@ -350,6 +350,41 @@ bool raw_teardown(long n, double* ms, std::string* note) {
     return ok;
 }
 
+bool raw_fanout_dirs(long n, std::string* note) {
+    const std::string own = own_cgroup2_dir();
+    if (own.empty()) {
+        *note = "no_cgroup2";
+        return false;
+    }
+    const std::string prefix = own + "/raw-fanout-" + std::to_string(::getpid()) + "-";
+    bool ok = true;
+    char prog[] = "/bin/sleep";
+    char arg[] = "0.2";
+    char* argv[] = {prog, arg, nullptr};
+    std::vector<std::pair<pid_t, std::string>> children;
+    children.reserve(static_cast<std::size_t>(n));
+    for (long i = 0; i < n; ++i) {
+        std::string dir = prefix + std::to_string(i);
+        if (::mkdir(dir.c_str(), 0755) != 0) {
+            *note = "no_writable_cgroup2";
+            ok = false;
+            break;
+        }
+        pid_t pid = 0;
+        if (posix_spawn(&pid, prog, nullptr, nullptr, argv, environ) != 0) {
+            ::rmdir(dir.c_str());
+            ok = false;
+            continue;
+        }
+        children.emplace_back(pid, std::move(dir));
+    }
+    for (const auto& [pid, dir] : children) {
+        ok = reaped_zero(pid) && ok;
+        ok = ::rmdir(dir.c_str()) == 0 && ok;
+    }
+    return ok;
+}
+
 MemoryUse memory_use() {
     MemoryUse m;
     const auto info = ::mallinfo2();
