@@ -75,6 +75,12 @@ Stolen status_from_pidfd(int pidfd, ExitStatus& status) noexcept {
     return Stolen::Status;
 }
 
+/// Whether the child has exited: its pidfd polls readable.
+bool pidfd_readable(int pidfd) noexcept {
+    pollfd p{pidfd, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
 /// pidfd_send_signal; kill(2) only where that call does not exist (under
 /// Valgrind 3.19, which does not know it): the child is not reaped yet, so
 /// its pid cannot have been reused unless someone else reaped it.
@@ -167,9 +173,13 @@ std::optional<ExitInfo> Child::wait_impl(bool block) {
             reaped_ = exit;
             return exit;
         }
-        if (stolen == Stolen::NotYet && !block) {
+        if (stolen == Stolen::NotYet && !block && !pidfd_readable(pidfd_.get())) {
             return std::nullopt;
         }
+        // Exited (the pidfd says so) and reaped by the kernel under an
+        // ignored SIGCHLD, but its status is kept on the pidfd only as the
+        // task is released, an instant later: never "still running" then
+        // (an event loop told of the exit once would wait forever).
         if (stolen == Stolen::NotYet && attempt < 1000) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
             continue;

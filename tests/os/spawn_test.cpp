@@ -958,6 +958,31 @@ TEST_F(SpawnTest, SigchldIgnoredStillReportsTheStatus) {
     EXPECT_EQ(slow_exit.status, ExitStatus::exited(9));
 }
 
+TEST_F(SpawnTest, UnderIgnoredSigchldAnExitedChildIsNeverReportedRunning) {
+    // With SIGCHLD ignored the kernel reaps a child that exits, and keeps
+    // its status on the pidfd only as the task is released, an instant
+    // after the pidfd turns readable. An event loop calls try_wait() when
+    // it does (edge-triggered: it will not be told twice), so try_wait()
+    // must not answer "still running" in that instant.
+    struct sigaction ignore {};
+    struct sigaction old {};
+    ignore.sa_handler = SIG_IGN;
+    ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &old), 0);
+    int running_after_exit = 0;
+    for (int i = 0; i < 200; ++i) {
+        auto p = os::spawn(Command("/bin/true"), {});
+        ASSERT_TRUE(exited_within(p.child, 10000));
+        const auto exit = p.child.try_wait();
+        if (!exit) {
+            ++running_after_exit;
+            continue;
+        }
+        EXPECT_EQ(exit->status, ExitStatus::exited(0));
+    }
+    ::sigaction(SIGCHLD, &old, nullptr);
+    EXPECT_EQ(running_after_exit, 0) << "try_wait() said running after the pidfd said exited";
+}
+
 // ---------- Child ----------
 
 TEST_F(SpawnTest, ChildTryWaitSignalAndReap) {
