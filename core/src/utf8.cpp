@@ -90,14 +90,14 @@ Sequence next_sequence(std::string_view s, std::size_t i) {
 } // namespace
 
 bool is_ascii(std::string_view bytes) {
-    // A whole read at a time: a block of 256 bytes OR'ed together per test,
-    // 16 bytes per instruction where SSE2 is there (every x86-64); the tail
-    // by ascii_run.
-    constexpr std::size_t block = 256;
     std::size_t i = 0;
+#if defined(__SSE2__) || defined(_M_X64)
+    // A whole read at a time: a block of 256 bytes OR'ed together per test,
+    // 16 bytes per instruction (every x86-64 has SSE2); the tail, and every
+    // byte where there is no SSE2, by ascii_run.
+    constexpr std::size_t block = 256;
     for (; bytes.size() - i >= block; i += block) {
         const char* p = bytes.data() + i;
-#if defined(__SSE2__) || defined(_M_X64)
         const auto load = [p](std::size_t at) {
             return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
         };
@@ -110,18 +110,8 @@ bool is_ascii(std::string_view bytes) {
         if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0) {
             return false;
         }
-#else
-        std::uint64_t any = 0;
-        for (std::size_t k = 0; k < block; k += 8) {
-            std::uint64_t word = 0;
-            std::memcpy(&word, p + k, 8);
-            any |= word;
-        }
-        if ((any & 0x8080808080808080ULL) != 0) {
-            return false;
-        }
-#endif
     }
+#endif
     return ascii_run(bytes, i) == bytes.size() - i;
 }
 

@@ -12,6 +12,7 @@
 // in that case (cpu_time and peak_memory_bytes are 0).
 #include "processkit/os/child.hpp"
 
+#include "kernel_release.hpp"
 #include "processkit/core/error.hpp"
 #include "processkit/os/signals.hpp"
 
@@ -65,11 +66,15 @@ enum class Stolen { Status, NotYet, Unsupported };
 Stolen status_from_pidfd(int pidfd, ExitStatus& status) noexcept {
     PidfdInfo info{};
     info.mask = pidfd_info_exit;
+    // Linux 6.13 and 6.14 have the ioctl but keep no exit status: they
+    // answer ESRCH, or no exit field, forever. Only from 6.15 does that mean
+    // "being released right now: ask again".
+    const bool keeps_status = kernel_release::at_least(6, 15);
     if (::ioctl(pidfd, pidfd_get_info, &info) != 0) {
-        return errno == ESRCH ? Stolen::NotYet : Stolen::Unsupported;
+        return errno == ESRCH && keeps_status ? Stolen::NotYet : Stolen::Unsupported;
     }
     if ((info.mask & pidfd_info_exit) == 0) {
-        return Stolen::NotYet; // being released right now: ask again
+        return keeps_status ? Stolen::NotYet : Stolen::Unsupported;
     }
     status = from_wait_status(info.exit_code);
     return Stolen::Status;
