@@ -1,7 +1,8 @@
 // libFuzzer target: LineSplitter must give the same lines however the input
 // is chunked, reproduce it byte for byte and respect its cap; the lossy UTF-8
 // decoder must agree line by line with a whole-input decode; OutputBuffer must
-// keep its invariants under any policy.
+// keep its invariants under any policy, and end the same whether a run of
+// lines reaches it at once or line by line.
 //
 // Input layout: a 5-byte header (cap, policy mode, max_bytes, max_lines,
 // chunk-size count), then the data; the chunk sizes are taken from the end
@@ -155,6 +156,58 @@ void check_counted(const std::vector<std::string_view>& chunks, std::size_t cap,
     }
 }
 
+/// A sink taking runs of whole LF-ended lines (LineSink::on_lf_run) must get
+/// the lines `whole` has; a buffer given each run at once must end as one
+/// given the run's lines one by one.
+struct Runs final : LineSink {
+    explicit Runs(const BufferPolicy& policy)
+        : by_run(policy)
+        , one_by_one(policy) {}
+    void on_line(std::string_view content, LineEnding ending, bool cut,
+                 std::string* owned) override {
+        lines.push_back(Line{std::string(content), ending, cut});
+        if (owned == nullptr && !cut) {
+            by_run.push_until_settled(content, ending);
+            one_by_one.push_until_settled(content, ending);
+        } else {
+            by_run.push(content, ending);
+            one_by_one.push(content, ending);
+        }
+    }
+    bool takes_lf_runs() const override { return true; }
+    void on_lf_run(std::string_view run, std::size_t count) override {
+        check(!run.empty() && run.back() == '\n');
+        by_run.push_run_until_settled(run, count);
+        std::size_t seen = 0;
+        for (std::string_view rest = run; !rest.empty(); ++seen) {
+            const std::size_t end = rest.find('\n');
+            check(rest.substr(0, end).find('\r') == std::string_view::npos);
+            lines.push_back(Line{std::string(rest.substr(0, end)), LineEnding::Lf, false});
+            one_by_one.push_until_settled(rest.substr(0, end), LineEnding::Lf);
+            rest.remove_prefix(end + 1);
+        }
+        check(seen == count);
+    }
+    std::vector<Line> lines;
+    OutputBuffer by_run;
+    OutputBuffer one_by_one;
+};
+
+void check_runs(const std::vector<std::string_view>& chunks, std::size_t cap,
+                const BufferPolicy& policy, const std::vector<Line>& whole) {
+    LineSplitter splitter(cap);
+    Runs sink(policy);
+    for (std::string_view c : chunks) {
+        splitter.feed(c, sink);
+        sink.by_run.settle(); // before the chunk the noted lines view goes away
+        sink.one_by_one.settle();
+    }
+    splitter.finish(sink);
+    check(sink.lines == whole);
+    check(sink.by_run.bytes() == sink.one_by_one.bytes());
+    check(sink.by_run.counters() == sink.one_by_one.counters());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -184,6 +237,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(split(bytewise, cap) == whole);
     check(split(chunk(in, sizes), cap) == whole);
     check_counted(chunk(in, sizes), cap, whole);
+    check_runs(chunk(in, sizes), cap, policy, whole);
 
     check_lines(whole, in, cap);
     check_buffer(policy, whole, in);

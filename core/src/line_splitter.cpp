@@ -3,7 +3,11 @@
 #include "processkit/core/utf8.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
 #include <stdexcept>
 #include <utility>
 
@@ -19,22 +23,54 @@ class LineEndFinder {
 public:
     /// `s` must be a suffix of the chunk the previous calls searched.
     std::size_t find(std::string_view s) {
+        const std::size_t cr = cr_at(s);
+        if (const auto* lf = static_cast<const char*>(std::memchr(s.data(), '\n', cr))) {
+            return static_cast<std::size_t>(lf - s.data());
+        }
+        return cr_ ? cr : std::string_view::npos;
+    }
+
+    /// The offset of the first CR in `s`, or s.size() if there is none.
+    std::size_t cr_at(std::string_view s) {
         const char* begin = s.data();
         if (!searched_ || (cr_ != nullptr && cr_ < begin)) {
             cr_ = static_cast<const char*>(std::memchr(begin, '\r', s.size()));
             searched_ = true;
         }
-        const std::size_t cr_at = cr_ ? static_cast<std::size_t>(cr_ - begin) : s.size();
-        if (const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', cr_at))) {
-            return static_cast<std::size_t>(lf - begin);
-        }
-        return cr_ ? cr_at : std::string_view::npos;
+        return cr_ ? static_cast<std::size_t>(cr_ - begin) : s.size();
     }
 
 private:
     const char* cr_ = nullptr; ///< the first CR at or after the last search, or none
     bool searched_ = false;
 };
+
+/// The number of LF bytes in `s`, 16 bytes per compare where SSE2 is there:
+/// each match adds 1 to its byte lane (for at most 255 rounds), and the lanes
+/// are summed with psadbw. No popcount, which without -mpopcnt is a call.
+std::size_t count_lf(std::string_view s) {
+    std::size_t count = 0;
+    std::size_t i = 0;
+#if defined(__SSE2__) || defined(_M_X64)
+    const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i zero = _mm_setzero_si128();
+    while (s.size() - i >= 16) {
+        const std::size_t rounds = std::min<std::size_t>((s.size() - i) / 16, 255);
+        __m128i lanes = zero;
+        for (std::size_t r = 0; r < rounds; ++r, i += 16) {
+            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+            lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(bytes, lf)); // a match is -1
+        }
+        std::uint64_t sums[2];
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(sums), _mm_sad_epu8(lanes, zero));
+        count += static_cast<std::size_t>(sums[0] + sums[1]);
+    }
+#endif
+    for (; i < s.size(); ++i) {
+        count += s[i] == '\n' ? 1U : 0U;
+    }
+    return count;
+}
 
 /// Past this size an unfinished line gets its full capacity at once, so a
 /// long line is not grown (and copied) by doubling.
@@ -57,6 +93,14 @@ private:
 
 void LineSink::on_counted_line(std::size_t, LineEnding, bool) {
     throw std::logic_error("LineSink: this sink takes no counted lines");
+}
+
+void LineSink::on_lf_run(std::string_view run, std::size_t) {
+    while (!run.empty()) {
+        const std::size_t end = run.find('\n');
+        on_line(run.substr(0, end), LineEnding::Lf, false, nullptr);
+        run.remove_prefix(end + 1);
+    }
 }
 
 LineSplitter::LineSplitter(std::size_t max_line_bytes)
@@ -90,8 +134,18 @@ void LineSplitter::feed(std::string_view chunk, LineSink& out) {
             hand_over(LineEnding::Cr, out);
         }
     }
+    // Whole LF-ended lines go to a sink that takes runs as one call per
+    // stretch without CR. Only where no line of this chunk can reach the cap
+    // (pending lines are ended line by line first), so no run holds a cut.
+    const bool runs = !counted_ && chunk.size() <= max_line_bytes_ && out.takes_lf_runs();
     LineEndFinder finder;
     while (!chunk.empty()) {
+        if (runs && pending_.empty()) {
+            chunk.remove_prefix(emit_lf_run(chunk.substr(0, finder.cr_at(chunk)), out));
+            if (chunk.empty()) {
+                return;
+            }
+        }
         const std::size_t pos = finder.find(chunk);
         if (pos == std::string_view::npos) {
             append_content(chunk, out);
@@ -113,6 +167,30 @@ void LineSplitter::feed(std::string_view chunk, LineSink& out) {
             chunk.remove_prefix(pos + 1);
         }
     }
+}
+
+/// The whole lines at the start of `region` (text with no CR, no line
+/// pending) as one run, if there are any; returns the bytes they take. Each
+/// byte is looked at here once: what is left after the run has no LF.
+std::size_t LineSplitter::emit_lf_run(std::string_view region, LineSink& out) {
+#if defined(__GLIBC__)
+    const auto* last = static_cast<const char*>(::memrchr(region.data(), '\n', region.size()));
+    if (last == nullptr) {
+        return 0;
+    }
+    const auto end = static_cast<std::size_t>(last - region.data()) + 1;
+#else
+    std::size_t end = region.size();
+    while (end != 0 && region[end - 1] != '\n') {
+        --end;
+    }
+    if (end == 0) {
+        return 0;
+    }
+#endif
+    const std::string_view run = region.substr(0, end);
+    out.on_lf_run(run, count_lf(run));
+    return end;
 }
 
 void LineSplitter::finish(LineSink& out) {

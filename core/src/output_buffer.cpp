@@ -79,6 +79,46 @@ void OutputBuffer::push_until_settled(std::string_view content, LineEnding endin
     ++deferred_size_;
 }
 
+void OutputBuffer::push_run_until_settled(std::string_view run, std::size_t lines) {
+    if (!defers_lines() || lines <= policy_.max_lines) {
+        while (!run.empty()) {
+            const std::size_t end = run.find('\n');
+            push_until_settled(run.substr(0, end), LineEnding::Lf);
+            run.remove_prefix(end + 1);
+        }
+        return;
+    }
+    // More lines than the buffer keeps: every line it holds goes, and so do
+    // the run's older lines; the newest max_lines of the run are noted.
+    while (!segments_.empty()) {
+        drop_front_segment();
+    }
+    for (; deferred_size_ != 0; --deferred_size_) {
+        const Deferred& oldest = deferred_[deferred_head_];
+        drop(oldest.content.size() + oldest.terminator.size(), true);
+        deferred_head_ = (deferred_head_ + 1) % max_deferred_lines;
+    }
+    deferred_head_ = 0;
+    std::size_t newest = run.size(); // where the kept lines start
+    for (std::size_t k = 0; k < policy_.max_lines; ++k) {
+        // The line ending at the LF at newest - 1 starts after the LF before it.
+        const std::size_t lf = newest < 2 ? std::string_view::npos : run.rfind('\n', newest - 2);
+        newest = lf == std::string_view::npos ? 0 : lf + 1;
+    }
+    const std::size_t older_lines = lines - policy_.max_lines;
+    counters_.total_bytes += newest;
+    counters_.total_lines += older_lines;
+    counters_.dropped_bytes += newest;
+    counters_.dropped_lines += older_lines;
+    counters_.truncated = true;
+    run.remove_prefix(newest);
+    while (!run.empty()) {
+        const std::size_t end = run.find('\n');
+        push_until_settled(run.substr(0, end), LineEnding::Lf);
+        run.remove_prefix(end + 1);
+    }
+}
+
 void OutputBuffer::settle() {
     // Room was made for these when they came: storing them drops nothing.
     while (deferred_size_ != 0) {

@@ -55,6 +55,21 @@ public:
         flush_run(); // the batch keeps the lines' order
         machine_.take_line(stream_, content, ending, cut, owned, ascii);
     }
+    bool takes_lf_runs() const override { return batch_ && !ascii_chunk_.empty(); }
+    void on_lf_run(std::string_view run, std::size_t lines) override {
+        if (!within_ascii_chunk(run)) {
+            LineSink::on_lf_run(run, lines); // never, as runs are views of the chunk
+            return;
+        }
+        // The batch takes the run's bytes as they are (see on_line), and the
+        // buffer notes the run at once: a few newest lines at most.
+        if (run.data() != run_end_) {
+            flush_run();
+            run_begin_ = run.data();
+        }
+        run_end_ = run.data() + run.size();
+        machine_.buffers_[idx(stream_)].push_run_until_settled(run, lines);
+    }
     void on_counted_line(std::size_t content_bytes, LineEnding ending, bool) override {
         machine_.buffers_[idx(stream_)].count_line(content_bytes, ending);
     }

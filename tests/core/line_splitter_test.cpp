@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <gtest/gtest.h>
 #include <ostream>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -320,6 +321,124 @@ TEST(LineSplitter, ASinkWithoutCountedLinesRefusesThem) {
     LineSplitter counted(8, LineSplitter::Content::Counted);
     Lines out;
     EXPECT_THROW(counted.feed("line\n", out), std::logic_error);
+}
+
+} // namespace
+} // namespace processkit
+
+namespace processkit {
+namespace {
+
+/// A sink that takes runs: records each run's line count as it claims, and
+/// the lines themselves split from the run, so that they can be compared with
+/// what a sink taking lines one by one gets.
+class RunRecorder final : public LineSink {
+public:
+    void on_line(std::string_view content, LineEnding ending, bool cut,
+                 std::string* owned) override {
+        lines.push_back(Line{owned ? std::move(*owned) : std::string(content), ending, cut});
+    }
+    bool takes_lf_runs() const override { return true; }
+    void on_lf_run(std::string_view run, std::size_t count) override {
+        ++runs;
+        run_lines += count;
+        EXPECT_FALSE(run.empty());
+        EXPECT_EQ(run.back(), '\n');
+        EXPECT_EQ(run.find('\r'), std::string_view::npos) << "a run holds no CR";
+        std::size_t seen = 0;
+        while (!run.empty()) {
+            const std::size_t end = run.find('\n');
+            lines.push_back(lf(std::string(run.substr(0, end))));
+            run.remove_prefix(end + 1);
+            ++seen;
+        }
+        EXPECT_EQ(seen, count) << "the run's line count";
+    }
+
+    Lines lines;
+    std::size_t runs = 0;
+    std::size_t run_lines = 0;
+};
+
+TEST(LineSplitter, RunsOfWholeLinesAreTheLinesOneByOneWouldBe) {
+    const std::vector<std::string> pieces{
+        "abc", "x", "\n", "\n", "\r", "\r\n", "\xC3\xA9", "", std::string(40, 'y')};
+    std::size_t runs = 0;
+    std::size_t run_lines = 0;
+    for (unsigned seed = 1; seed <= 300; ++seed) {
+        std::mt19937 random(seed);
+        std::string text;
+        while (text.size() < 3000) {
+            // Mostly LF-ended text, as output is; now and then CRs and long lines.
+            const std::size_t choices = random() % 5 == 0 ? pieces.size() : 4;
+            text += pieces[random() % choices];
+        }
+        // A cap below some reads' size turns runs off for them: both ways.
+        const std::size_t cap = seed % 3 == 0 ? 64 : LineSplitter::default_max_line_bytes;
+        Lines expected;
+        LineSplitter one_by_one(cap);
+        LineSplitter by_runs(cap);
+        RunRecorder recorder;
+        for (std::size_t at = 0; at < text.size();) {
+            const std::size_t n = std::min<std::size_t>(1 + random() % 400, text.size() - at);
+            const std::string_view chunk = std::string_view(text).substr(at, n);
+            one_by_one.feed(chunk, expected);
+            by_runs.feed(chunk, recorder);
+            at += n;
+        }
+        one_by_one.finish(expected);
+        by_runs.finish(recorder);
+        ASSERT_EQ(recorder.lines, expected) << "seed " << seed;
+        runs += recorder.runs;
+        run_lines += recorder.run_lines;
+    }
+    // The runs were taken, and held many lines each.
+    EXPECT_GT(runs, 1000u);
+    EXPECT_GT(run_lines, 3 * runs);
+}
+
+TEST(LineSplitter, ARunOfAWholeLargeReadCountsEveryLine) {
+    // Reads as large as the reactors make (hundreds of KiB): the line count
+    // of a run spans many rounds of the counter, with every line length
+    // from 0 up, dense LFs included.
+    for (unsigned seed = 0; seed <= 5; ++seed) {
+        std::mt19937 random(seed);
+        std::string text;
+        while (text.size() < 300 * 1024) {
+            // Seed 0: nothing but empty lines, an LF in every byte.
+            const std::size_t length = seed == 0       ? 0
+                                       : seed % 2 == 0 ? random() % 3
+                                                       : random() % 200;
+            text += std::string(length, 'q') + '\n';
+        }
+        text += "tail";
+        Lines expected;
+        LineSplitter one_by_one;
+        one_by_one.feed(text, expected);
+        one_by_one.finish(expected);
+        RunRecorder recorder;
+        LineSplitter by_runs;
+        by_runs.feed(text, recorder);
+        by_runs.finish(recorder);
+        EXPECT_EQ(recorder.runs, 1u);
+        EXPECT_EQ(recorder.run_lines + 1, expected.size());
+        EXPECT_EQ(recorder.lines, expected) << "seed " << seed;
+    }
+}
+
+TEST(LineSplitter, ASinkTakingRunsWithTheDefaultGetsEachLine) {
+    class Default final : public LineSink {
+    public:
+        void on_line(std::string_view content, LineEnding ending, bool cut, std::string*) override {
+            lines.push_back(Line{std::string(content), ending, cut});
+        }
+        bool takes_lf_runs() const override { return true; }
+        Lines lines;
+    } sink;
+    LineSplitter splitter;
+    splitter.feed("a\n\nbc\nd\r\ne\nf", sink);
+    splitter.finish(sink);
+    EXPECT_EQ(sink.lines, (Lines{lf("a"), lf(""), lf("bc"), crlf("d"), lf("e"), last("f")}));
 }
 
 } // namespace

@@ -463,5 +463,68 @@ TEST(StringCaptureStore, AppendsViewsAndHandsOver) {
     EXPECT_EQ(store.take(), "again");
 }
 
+TEST(OutputBuffer, ARunOfLinesIsStoredAndCountedAsItsLinesOneByOne) {
+    // push_run_until_settled() notes only the newest lines a small KeepNewest
+    // buffer keeps; whatever the policy and whatever the buffer held before,
+    // it must end as pushing the run's lines one by one does.
+    const std::vector<BufferPolicy> policies{
+        BufferPolicy::keep_newest_lines(1),
+        BufferPolicy::keep_newest_lines(3),
+        BufferPolicy::keep_newest_lines(OutputBuffer::max_deferred_lines),
+        BufferPolicy::keep_newest_lines(OutputBuffer::max_deferred_lines + 1),
+        BufferPolicy::keep_newest_bytes(50),
+        BufferPolicy::keep_oldest_lines(4),
+        BufferPolicy::unbounded()};
+    const std::vector<std::string> before{"", "held\n", "one\ntwo\nthree\n",
+                                          "1\n2\n3\n4\n5\n6\n7\n8\n9\n"};
+    const std::vector<std::string> runs{"\n",
+                                        "a\n",
+                                        "a\nbb\n",
+                                        "x\n\n\ny\n",
+                                        "1\n22\n333\n4444\n55555\n666666\n7777777\n",
+                                        "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\n"};
+    const auto lines_of = [](std::string_view text) {
+        std::vector<std::string_view> lines;
+        while (!text.empty()) {
+            const std::size_t end = text.find('\n');
+            lines.push_back(text.substr(0, end));
+            text.remove_prefix(end + 1);
+        }
+        return lines;
+    };
+    for (const BufferPolicy& policy : policies) {
+        for (const std::string& held : before) {
+            for (const bool held_settled : {false, true}) {
+                for (const std::string& run : runs) {
+                    OutputBuffer one_by_one(policy);
+                    OutputBuffer by_run(policy);
+                    for (std::string_view line : lines_of(held)) {
+                        one_by_one.push_until_settled(line, LineEnding::Lf);
+                        by_run.push_until_settled(line, LineEnding::Lf);
+                    }
+                    if (held_settled) {
+                        one_by_one.settle();
+                        by_run.settle();
+                    }
+                    const auto lines = lines_of(run);
+                    for (std::string_view line : lines) {
+                        one_by_one.push_until_settled(line, LineEnding::Lf);
+                    }
+                    by_run.push_run_until_settled(run, lines.size());
+                    one_by_one.settle();
+                    by_run.settle();
+                    const std::string where = "held '" + held + "' run '" + run + "' policy " +
+                                              std::to_string(policy.max_lines) + "/" +
+                                              std::to_string(policy.max_bytes);
+                    EXPECT_EQ(by_run.bytes(), one_by_one.bytes()) << where;
+                    EXPECT_EQ(by_run.counters(), one_by_one.counters()) << where;
+                    EXPECT_EQ(stored(by_run), stored(one_by_one)) << where;
+                    EXPECT_EQ(by_run.stored_bytes(), one_by_one.stored_bytes()) << where;
+                }
+            }
+        }
+    }
+}
+
 } // namespace
 } // namespace processkit

@@ -236,6 +236,7 @@ TEST(RunMachine, RecycledLineTextIsReusedAndHoldsOnlyTheNewLine) {
 struct Delivered {
     std::vector<std::tuple<Stream, std::string, bool>> lines;
     std::size_t actions = 0;
+    std::optional<ProcessResult> result;
 };
 
 Delivered delivered_lines(const Command& c, bool batch, const std::vector<Input>& inputs) {
@@ -271,6 +272,7 @@ Delivered delivered_lines(const Command& c, bool batch, const std::vector<Input>
             }
         }
     }
+    out.result = d.result;
     return out;
 }
 
@@ -344,6 +346,48 @@ TEST(RunMachine, DeliveredLinesMatchASplitterAndDecoderOverRandomReads) {
                 EXPECT_EQ(std::get<2>(got.lines[i]), expected[i].cut)
                     << "seed " << seed << " batch " << batch << " line " << i;
             }
+        }
+    }
+}
+
+TEST(RunMachine, BatchedRunsOfLinesKeepWhatEachPolicyStoresAndCounts) {
+    // With batched lines, whole LF-ended lines of an ASCII read reach the
+    // buffer as one run (a small KeepNewest buffer notes only its newest
+    // lines). What every policy stores and counts must not change.
+    const std::vector<std::string> pieces{
+        "line\n", "\n", "a longer line of text\n", "x", "\r\n", "\r", "\xC3\xA9\n"};
+    const std::vector<BufferPolicy> policies{
+        BufferPolicy::keep_newest_lines(1),   BufferPolicy::keep_newest_lines(5),
+        BufferPolicy::keep_newest_lines(100), BufferPolicy::keep_newest_bytes(64),
+        BufferPolicy::keep_oldest_lines(7),   BufferPolicy::unbounded()};
+    for (unsigned seed = 1; seed <= 60; ++seed) {
+        std::mt19937 random(seed);
+        std::string text;
+        while (text.size() < 3000) {
+            text += pieces[random() % (random() % 6 == 0 ? pieces.size() : 4)];
+        }
+        std::vector<Input> inputs; // views of `text`, which outlives them
+        for (std::size_t at = 0; at < text.size();) {
+            const std::size_t n = std::min<std::size_t>(1 + random() % 500, text.size() - at);
+            inputs.push_back(input::Output{Stream::Stdout, std::string_view(text).substr(at, n)});
+            at += n;
+        }
+        inputs.push_back(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+        inputs.push_back(input::OutputClosed{Stream::Stdout});
+        inputs.push_back(input::OutputClosed{Stream::Stderr});
+        for (const BufferPolicy& policy : policies) {
+            const Command c =
+                Command("x").on_stdout_line([](std::string_view) {}).stdout_policy(policy);
+            const auto single = delivered_lines(c, false, inputs);
+            const auto batched = delivered_lines(c, true, inputs);
+            ASSERT_TRUE(single.result && batched.result);
+            const std::string where = "seed " + std::to_string(seed) + " policy " +
+                                      std::to_string(policy.max_lines) + "/" +
+                                      std::to_string(policy.max_bytes);
+            EXPECT_EQ(batched.lines, single.lines) << where;
+            EXPECT_EQ(batched.result->stdout_bytes, single.result->stdout_bytes) << where;
+            EXPECT_EQ(batched.result->stdout_counters, single.result->stdout_counters) << where;
+            EXPECT_EQ(single.result->stdout_counters.total_bytes, text.size()) << where;
         }
     }
 }

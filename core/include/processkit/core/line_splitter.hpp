@@ -72,6 +72,14 @@ public:
     /// only the length of its content is known. The default throws
     /// std::logic_error: a sink that wants these overrides it.
     virtual void on_counted_line(std::size_t content_bytes, LineEnding ending, bool cut);
+    /// Whether this sink takes runs of whole lines in one call (on_lf_run).
+    /// False by default: every line comes through on_line.
+    virtual bool takes_lf_runs() const { return false; }
+    /// `lines` (at least one) consecutive whole lines, each ended by a lone
+    /// LF and none cut, as a view of the chunk given to feed() ("a\nb\n"):
+    /// exactly the lines on_line would get, with LineEnding::Lf, in one call.
+    /// Valid as long as that chunk is. The default passes each to on_line.
+    virtual void on_lf_run(std::string_view run, std::size_t lines);
 
 protected:
     LineSink() = default;
@@ -122,6 +130,7 @@ private:
     void cut(LineSink& sink);
     void append_content(std::string_view bytes, LineSink& sink);
     void end_line(std::string_view tail, LineEnding ending, LineSink& sink);
+    std::size_t emit_lf_run(std::string_view region, LineSink& sink);
 
     void emit_counted(std::size_t keep, LineEnding ending, bool cut, LineSink& sink);
     std::size_t max_line_bytes_;

@@ -102,6 +102,11 @@ public:
     /// all, so that of the many lines of one read only the ones still kept at
     /// settle() are copied. Other policies store it at once, as push() does.
     void push_until_settled(std::string_view content, LineEnding ending);
+    /// push_until_settled() of each of `lines` whole lines, each ended by a
+    /// lone LF ("a\nb\n"), with the same result. A buffer that defers lines
+    /// notes only the newest lines it keeps; the older ones are only counted
+    /// (as dropped), with no look at their bytes.
+    void push_run_until_settled(std::string_view run, std::size_t lines);
     /// Stores the lines push_until_settled() only noted. Call it before the
     /// bytes they view go away and before reading the stored bytes (bytes(),
     /// segments(), stored_bytes()); push() and take_bytes() call it first.
