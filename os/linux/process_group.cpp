@@ -176,6 +176,9 @@ struct ProcessGroup::Impl {
     /// adopted. None: the child pids.
     os::LeaderSet leaders{true};
     bool suspended = false;
+    /// Spawned into the cgroup before: from the second spawn on, the group
+    /// keeps its directory open (see spawn_locked).
+    bool spawned_before = false;
     os::OwnerGuard* guard = nullptr;
     /// The cgroup's registration with the guard (0: none).
     os::OwnerGuard::Registration cgroup_registration = 0;
@@ -411,12 +414,14 @@ os::SpawnedProcess ProcessGroup::spawn_locked(const Command& command,
                     "could start; resume() the group first");
     }
     os::Placement placement;
-    // Closed after this spawn, not held by the group: with many groups
-    // alive, every descriptor each one holds counts against the process's
-    // descriptor limit and sits in the table that each spawn may have to
-    // copy part of (see os::spawn). An open costs less than that, and the
-    // first spawn takes the one opened when the directory was created or
-    // reused (Cgroup::take_dir), which costs nothing.
+    // The first spawn takes the directory descriptor opened when the
+    // directory was created or reused (Cgroup::take_dir), which costs
+    // nothing, and closes it: with many groups alive, every descriptor each
+    // one holds counts against the process's descriptor limit and sits in
+    // the table that each spawn may have to copy part of (see os::spawn).
+    // A group that spawns again (one shared by many children, a pipeline's)
+    // is one of few and likely to go on: it holds its directory from then
+    // on, rather than paying a path lookup per spawn.
     os::UniqueFd cgroup_fd;
     if (impl_->cgroup) {
         // A killed directory cannot take clone3(CLONE_INTO_CGROUP) children
@@ -424,10 +429,13 @@ os::SpawnedProcess ProcessGroup::spawn_locked(const Command& command,
         if (impl_->cgroup->was_killed()) {
             cgroup_fd = impl_->cgroup->open_procs();
             placement = {os::Placement::Kind::Cgroup, cgroup_fd.get(), -1};
+        } else if (impl_->spawned_before && impl_->cgroup->hold_dir()) {
+            placement = {os::Placement::Kind::Cgroup, -1, impl_->cgroup->held_dir_fd()};
         } else {
             cgroup_fd = impl_->cgroup->take_dir(); // held since creation or reuse, if so
             placement = {os::Placement::Kind::Cgroup, -1, cgroup_fd.get()};
         }
+        impl_->spawned_before = true;
     } else if (mechanism_ == Mechanism::ProcessGroup) {
         placement.kind = os::Placement::Kind::NewProcessGroup;
         impl_->prune();

@@ -128,6 +128,40 @@ TEST_F(GroupTest, ReportsTheMechanism) {
     EXPECT_EQ(group->cgroup_path().empty(), !cgroups());
 }
 
+/// How many of this process's descriptors name the directory `path` itself.
+std::size_t fds_naming(const std::string& path) {
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ignored;
+        if (std::filesystem::read_symlink(entry.path(), ignored) == path) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+TEST_F(GroupTest, AGroupSpawningAgainHoldsItsDirectoryOnceAndNeverMore) {
+    // One spawn closes the directory descriptor it used; from the second on,
+    // the group holds exactly one (no path lookup per spawn), never more.
+    if (!cgroups()) {
+        GTEST_SKIP() << "no cgroup directory under the process-group mechanism";
+    }
+    const std::string path = group->cgroup_path();
+    auto first = group->spawn(sh("exit 0"));
+    ASSERT_TRUE(wait_for(first.child, 30s));
+    EXPECT_EQ(fds_naming(path), 0u) << "a group that spawned once holds no directory";
+    for (int i = 0; i < 3; ++i) {
+        auto again = group->spawn(sh("exit 0"));
+        ASSERT_TRUE(wait_for(again.child, 30s));
+        EXPECT_EQ(fds_naming(path), 1u) << "spawn " << i + 2;
+    }
+    group.reset();
+    // An empty directory goes to the cache of reusable ones, which holds it
+    // (once); a removed one is held by nobody.
+    const bool cached = std::filesystem::exists(path);
+    EXPECT_EQ(fds_naming(path), cached ? 1u : 0u) << (cached ? "cached" : "removed");
+}
+
 TEST_F(GroupTest, DestroyKillsADoubleForkedDaemon) {
     auto p = group->spawn(sh("(sleep 300 &) ; echo forked; exit 0"));
     EXPECT_EQ(read_line(p.stdout_pipe.get()), "forked");

@@ -57,7 +57,8 @@ public:
     /// each one held counts against the descriptor limit and sits in the
     /// table that spawns may have to copy part of, so `cgroup.procs` is
     /// opened on demand and the directory is held only from create() (or
-    /// hold_dir()) until the next take_dir().
+    /// hold_dir()) until the next take_dir() (ProcessGroup holds it for
+    /// good once a group spawns a second time).
     int events_fd() const { return events_fd_.get(); }
     /// A new descriptor of the directory itself (O_PATH), for clone3's
     /// CLONE_INTO_CGROUP; the caller closes it after the spawn. Throws Error
