@@ -170,8 +170,10 @@ void LineSplitter::feed(std::string_view chunk, LineSink& out) {
 }
 
 /// The whole lines at the start of `region` (text with no CR, no line
-/// pending) as one run, if there are any; returns the bytes they take. Each
-/// byte is looked at here once: what is left after the run has no LF.
+/// pending) as one run, if there are any; returns the bytes they take. The
+/// search runs from the end, so the partial line after the run is looked at
+/// here and again by the caller's search that finds no LF in it: each byte
+/// at most twice, still linear in the read.
 std::size_t LineSplitter::emit_lf_run(std::string_view region, LineSink& out) {
 #if defined(__GLIBC__)
     const auto* last = static_cast<const char*>(::memrchr(region.data(), '\n', region.size()));

@@ -3,6 +3,7 @@
 // guard so it dies with its owner (X1).
 #include "processkit/os/process_group.hpp"
 
+#include "cgroup_pool.hpp"
 #include "processkit/core/termination.hpp"
 #include "processkit/os/cgroup.hpp"
 #include "processkit/os/leader_set.hpp"
@@ -25,6 +26,8 @@
 
 namespace processkit {
 namespace {
+
+using os::CgroupPool;
 
 using Clock = std::chrono::steady_clock;
 
@@ -67,97 +70,6 @@ std::optional<std::string> own_cgroup_dir_cached() {
     }
     return dir;
 }
-
-/// Empty group directories kept for reuse. Creating and removing a cgroup
-/// costs more than the spawn it is for on a loaded kernel (css setup and RCU
-/// teardown), so a group that ends empty goes back here instead of being
-/// removed, and the next group of the same parent takes it. Only plain groups
-/// are pooled: no limits, not frozen, no nested directories, no memory.peak
-/// (which could not be reset). Pooled directories stay registered with the
-/// owner guard, and the pool removes them at exit.
-class CgroupPool {
-public:
-    static CgroupPool& instance() {
-        static CgroupPool pool;
-        return pool;
-    }
-
-    struct Reused {
-        os::Cgroup cgroup;
-        os::OwnerGuard::Registration registration;
-        os::OwnerGuard* guard;
-    };
-
-    /// A cached directory of `parent`, if one is still there. One removed
-    /// from outside meanwhile is dropped, not handed out.
-    std::optional<Reused> take(const std::string& parent) {
-        std::lock_guard lock(mutex_);
-        if (owner_ != ::getpid()) {
-            return std::nullopt; // a forked child must not reuse its parent's groups
-        }
-        for (auto it = idle_.begin(); it != idle_.end();) {
-            if (it->parent != parent) {
-                ++it;
-                continue;
-            }
-            Reused r{std::move(it->cgroup), it->registration, it->guard};
-            it = idle_.erase(it);
-            if (r.cgroup.alive()) {
-                return r;
-            }
-            forget(r.guard, r.registration);
-        }
-        return std::nullopt;
-    }
-
-    /// Takes the group if it can be reused; returns false (leaving it alone) otherwise.
-    bool give(const std::string& parent, os::Cgroup& cg, os::OwnerGuard* guard,
-              os::OwnerGuard::Registration registration) {
-        std::lock_guard lock(mutex_);
-        // The directory is held from here (one path lookup): the files below
-        // are looked up from it, and the next user's first spawn takes it.
-        if (owner_ != ::getpid() || idle_.size() >= max_idle || cg.was_killed() || cg.populated() ||
-            !cg.hold_dir() || cg.has_file("memory.peak")) {
-            return false;
-        }
-        // Its CPU figure is read by the next user, and only if it measures
-        // CPU time: the directory stays empty until then, so the figure holds.
-        idle_.push_back({parent, std::move(cg), registration, guard});
-        return true;
-    }
-
-    /// Removes every idle directory.
-    void clear() {
-        std::lock_guard lock(mutex_);
-        if (owner_ != ::getpid()) {
-            return;
-        }
-        for (auto& idle : idle_) {
-            if (idle.cgroup.try_remove()) {
-                forget(idle.guard, idle.registration);
-            }
-        }
-        idle_.clear();
-    }
-
-    static void forget(os::OwnerGuard* guard, os::OwnerGuard::Registration registration) {
-        if (guard != nullptr) {
-            guard->forget(registration);
-        }
-    }
-
-private:
-    static constexpr std::size_t max_idle = 4;
-    std::mutex mutex_;
-    pid_t owner_ = ::getpid();
-    struct Idle {
-        std::string parent;
-        os::Cgroup cgroup;
-        os::OwnerGuard::Registration registration;
-        os::OwnerGuard* guard;
-    };
-    std::vector<Idle> idle_;
-};
 
 int poll_ms(Duration d) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();

@@ -305,6 +305,22 @@ TEST(RunMachine, BatchedLinesAreTheSameLinesInOneActionPerRead) {
     EXPECT_GT(cuts, 0u);
 }
 
+/// `text` as stdout reads of 1 to `max` bytes (views of `text`, which must
+/// outlive them), then the exit and both streams closed.
+std::vector<Input> stdout_in_random_reads(const std::string& text, std::mt19937& random,
+                                          std::size_t max) {
+    std::vector<Input> inputs;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t n = std::min<std::size_t>(1 + random() % max, text.size() - at);
+        inputs.push_back(input::Output{Stream::Stdout, std::string_view(text).substr(at, n)});
+        at += n;
+    }
+    inputs.push_back(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
+    inputs.push_back(input::OutputClosed{Stream::Stdout});
+    inputs.push_back(input::OutputClosed{Stream::Stderr});
+    return inputs;
+}
+
 TEST(RunMachine, DeliveredLinesMatchASplitterAndDecoderOverRandomReads) {
     // ASCII reads take a faster path (no per-line decoding, consecutive LF
     // lines copied into a batch at once); reads with other bytes, CRs, lines
@@ -327,15 +343,7 @@ TEST(RunMachine, DeliveredLinesMatchASplitterAndDecoderOverRandomReads) {
         splitter.feed(text, expected);
         splitter.finish(expected);
 
-        std::vector<Input> inputs; // views of `text`, which outlives them
-        for (std::size_t at = 0; at < text.size();) {
-            const std::size_t n = std::min<std::size_t>(1 + random() % 300, text.size() - at);
-            inputs.push_back(input::Output{Stream::Stdout, std::string_view(text).substr(at, n)});
-            at += n;
-        }
-        inputs.push_back(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
-        inputs.push_back(input::OutputClosed{Stream::Stdout});
-        inputs.push_back(input::OutputClosed{Stream::Stderr});
+        const auto inputs = stdout_in_random_reads(text, random, 300);
         const Command c = Command("x").on_stdout_line([](std::string_view) {}).max_line_bytes(cap);
         for (const bool batch : {false, true}) {
             const auto got = delivered_lines(c, batch, inputs);
@@ -366,15 +374,7 @@ TEST(RunMachine, BatchedRunsOfLinesKeepWhatEachPolicyStoresAndCounts) {
         while (text.size() < 3000) {
             text += pieces[random() % (random() % 6 == 0 ? pieces.size() : 4)];
         }
-        std::vector<Input> inputs; // views of `text`, which outlives them
-        for (std::size_t at = 0; at < text.size();) {
-            const std::size_t n = std::min<std::size_t>(1 + random() % 500, text.size() - at);
-            inputs.push_back(input::Output{Stream::Stdout, std::string_view(text).substr(at, n)});
-            at += n;
-        }
-        inputs.push_back(input::Exited{ExitStatus::exited(0), std::nullopt, std::nullopt});
-        inputs.push_back(input::OutputClosed{Stream::Stdout});
-        inputs.push_back(input::OutputClosed{Stream::Stderr});
+        const auto inputs = stdout_in_random_reads(text, random, 500);
         for (const BufferPolicy& policy : policies) {
             const Command c =
                 Command("x").on_stdout_line([](std::string_view) {}).stdout_policy(policy);

@@ -18,6 +18,7 @@
 #include <iterator>
 #include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -487,6 +488,35 @@ TEST(GroupCache, ACachedDirectoryRemovedFromOutsideIsReplaced) {
     EXPECT_NE(second.cgroup_path(), path);
     auto p = second.spawn(Command("true"));
     EXPECT_TRUE(wait_for(p.child));
+}
+
+TEST(GroupCache, AForkedChildLeavesItsParentsCacheAlone) {
+    // A child forked without exec shares nothing with its parent's cache:
+    // exiting normally (static destructors and exit handlers run) must not
+    // remove the directories the parent keeps for reuse.
+    const GroupOptions options = pktest::test_group_options();
+    const auto own = os::own_cgroup_dir();
+    if (!own || ProcessGroup(options).mechanism() != Mechanism::CgroupV2) {
+        GTEST_SKIP() << "only cgroup directories are cached";
+    }
+    ProcessGroup::release_cached_groups();
+    std::string path;
+    {
+        ProcessGroup idle(options);
+        path = idle.cgroup_path();
+    }
+    ASSERT_TRUE(std::filesystem::exists(path)) << "the empty directory is cached";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0) << std::strerror(errno);
+    if (child == 0) {
+        std::exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    EXPECT_TRUE(std::filesystem::exists(path)) << "the child removed its parent's directory";
+    ProcessGroup again(options);
+    EXPECT_EQ(again.cgroup_path(), path) << "and the parent still reuses it";
 }
 
 TEST_F(GroupTest, BadProgramsFailCleanly) {
