@@ -216,14 +216,8 @@ void RunDriver::spawn(TimePoint now) {
         watcher_.watch(*this, os::watch_handle(process_->stderr_pipe), FdRole::Stderr);
     }
     watcher_.watch(*this, os::watch_handle(process_->child), FdRole::Child);
-#if !defined(_WIN32)
-    // Windows: the job's emptiness is not needed here (the run ends with the
-    // child's exit and its pipes' end of file).
-    if (own_group_ && own_group_->events_fd() >= 0) {
-        watcher_.watch(*this, own_group_->events_fd(), FdRole::Group);
-        group_watched_ = true;
-    }
-#endif
+    // The group's emptiness is looked at once the child has exited (see
+    // on_ready), and its events watched only if something outlived the child.
     feed(now, input::Spawned{});
 }
 
@@ -248,7 +242,28 @@ void RunDriver::on_ready(os::NativeHandle fd, FdRole role, TimePoint now) {
         if (auto exit = process_->child.try_wait()) {
             watcher_.unwatch(*this, os::watch_handle(process_->child), FdRole::Child);
             exit_status_ = exit->status;
+#if !defined(_WIN32)
+            // A private group is nearly always empty once its child is gone:
+            // one read of cgroup.events says so, told before the exit so that
+            // a run ending with it kills nothing. Only leftovers (a daemon,
+            // a grandchild holding a pipe) are watched until they are gone.
+            // (Windows: the job's emptiness is not needed; the run ends with
+            // the child's exit and its pipes' end of file.)
+            const bool watchable = own_group_ && own_group_->events_fd() >= 0;
+            const bool leftovers = watchable && !own_group_->empty();
+            if (watchable && !leftovers) {
+                feed(now, input::GroupEmpty{});
+            }
+#endif
             feed(now, input::Exited{exit->status, exit->cpu_time, exit->peak_memory_bytes});
+#if !defined(_WIN32)
+            if (leftovers && process_ && !finished() && !group_watched_) {
+                // cgroup.events was read just now: a change from here on,
+                // even before the watch is added, makes it readable (POLLPRI).
+                watcher_.watch(*this, own_group_->events_fd(), FdRole::Group);
+                group_watched_ = true;
+            }
+#endif
         }
         break;
     case FdRole::Group:
