@@ -12,7 +12,7 @@ CgroupPool& CgroupPool::instance() {
     // does nothing outside the process that made the pool.
     static CgroupPool* const pool = [] {
         auto* made = new CgroupPool;
-        std::atexit([] { instance().clear(); });
+        std::atexit([] { instance().remove_all(false); });
         return made;
     }();
     return *pool;
@@ -57,6 +57,10 @@ bool CgroupPool::give(const std::string& parent, Cgroup& cg, OwnerGuard* guard,
 }
 
 void CgroupPool::clear() {
+    remove_all(true);
+}
+
+void CgroupPool::remove_all(bool tell_guard) {
     if (!owned_here()) {
         return;
     }
@@ -66,7 +70,7 @@ void CgroupPool::clear() {
         removed.swap(idle_);
     }
     for (auto& idle : removed) {
-        remove_idle(idle);
+        remove_idle(idle, tell_guard);
     }
 }
 
@@ -76,9 +80,9 @@ void CgroupPool::forget(OwnerGuard* guard, OwnerGuard::Registration registration
     }
 }
 
-void CgroupPool::remove_idle(Idle& idle) noexcept {
+void CgroupPool::remove_idle(Idle& idle, bool tell_guard) noexcept {
     try {
-        if (idle.cgroup.try_remove()) {
+        if (idle.cgroup.try_remove() && tell_guard) {
             forget(idle.guard, idle.registration);
         }
         // Otherwise ~Cgroup kills and tries once more, and the guard

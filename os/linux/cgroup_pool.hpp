@@ -67,7 +67,11 @@ private:
     };
 
     bool owned_here() const { return ::getpid() == owner_; }
-    static void remove_idle(Idle& idle) noexcept;
+    /// clear(); at exit without telling the guard, which must never delay
+    /// an exit (a stopped guard would make each message wait): the guard
+    /// finds the directories gone when it cleans up after the owner.
+    void remove_all(bool tell_guard);
+    static void remove_idle(Idle& idle, bool tell_guard) noexcept;
 
     const pid_t owner_ = ::getpid();
     std::mutex mutex_;
