@@ -8,8 +8,8 @@ namespace processkit::os {
 
 CgroupPool& CgroupPool::instance() {
     // Never destroyed, so a forked child's exit cannot remove (through
-    // ~Cgroup) the directories its parent keeps: at exit, clear() runs and
-    // does nothing outside the process that made the pool.
+    // ~Cgroup) the directories its parent keeps: at exit, remove_all() runs
+    // and does nothing outside the process that made the pool.
     static CgroupPool* const pool = [] {
         auto* made = new CgroupPool;
         std::atexit([] { instance().remove_all(false); });
