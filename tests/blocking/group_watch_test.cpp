@@ -65,10 +65,11 @@ TEST_F(GroupWatch, AChildThatLeavesNothingBehindIsNeverWatchedAsAGroup) {
 TEST_F(GroupWatch, ALeftoverHoldingAPipeIsWatchedUntilItIsGone) {
     // The child exits at once; its background sleep keeps stdout open, so
     // the run goes on until it ends (by itself, well within the drain bound
-    // given) and its output is all there.
+    // given) and its output is all there. A second leaves ample margin for
+    // a loaded (sanitizer) machine to see the child's exit while the sleep
+    // still runs.
     CountingWatcher watcher;
-    const auto r =
-        run(watcher, sh("(sleep 0.3; echo late) & echo early; exit 0").drain_timeout(10s));
+    const auto r = run(watcher, sh("(sleep 1; echo late) & echo early; exit 0").drain_timeout(10s));
     EXPECT_TRUE(r.success());
     EXPECT_EQ(r.stdout_text(), "early\nlate\n");
     if (!cgroups()) {
