@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -38,6 +39,21 @@ ssize_t read_some(int fd, char* data, std::size_t size) noexcept {
         n = ::read(fd, data, size);
     } while (n < 0 && errno == EINTR);
     return n < 0 ? -errno : n;
+}
+
+bool widen_pipe(int fd) noexcept {
+#if defined(F_SETPIPE_SZ) && defined(F_GETPIPE_SZ)
+    const int now = ::fcntl(fd, F_GETPIPE_SZ);
+    if (now >= static_cast<int>(bulk_pipe_bytes)) {
+        return true;
+    }
+    // Refused past pipe-max-size or, for an unprivileged user, past the
+    // pipe budget (EPERM): the pipe keeps its size and still works.
+    return now >= 0 && ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(bulk_pipe_bytes)) >= 0;
+#else
+    (void)fd;
+    return false;
+#endif
 }
 
 } // namespace processkit::os

@@ -36,8 +36,6 @@ int at_or_above(int fd, int lowest) noexcept {
 
 namespace {
 
-constexpr int pipe_size = 1 << 20; // 1 MiB: fewer wake-ups for bulk output
-
 Error io_error(std::string_view program, const std::string& what, int err) {
     return Error(ErrorKind::Io, std::string(program), what + ": " + std::strerror(err))
         .with_os_error(err);
@@ -59,9 +57,8 @@ Pipe make_child_pipe(ParentEnd parent_end) {
     if (flags < 0 || ::fcntl(parent_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
         throw io_error({}, "cannot make a pipe non-blocking", errno);
     }
-    // Best effort: an unprivileged process may be capped by pipe-max-size
-    // or by the per-user pipe budget; the default 64 KiB still works.
-    (void)::fcntl(p.write.get(), F_SETPIPE_SZ, pipe_size);
+    // The kernel's default size: a larger one here would be charged to the
+    // user's pipe budget for every child, even a silent one (see widen_pipe).
     return p;
 }
 

@@ -305,6 +305,11 @@ void RunDriver::read_stream(Stream s, TimePoint now) {
             feed(now, input::OutputClosed{s});
             return;
         }
+        bool& widened = widened_[static_cast<std::size_t>(s)];
+        if (!widened && static_cast<std::size_t>(n) >= os::bulk_read_bytes) {
+            widened = true; // once: a stream that filled its pipe carries bulk output
+            os::widen_for_bulk(pipe);
+        }
         const std::string_view bytes(into, static_cast<std::size_t>(n));
         if (s == Stream::Stderr) {
             remember_stderr(bytes);

@@ -60,7 +60,8 @@ PROCESSKIT_OS_EXPORT int above_stdio(int fd) noexcept;
 PROCESSKIT_OS_EXPORT int at_or_above(int fd, int lowest) noexcept;
 
 /// A pipe whose both ends are close-on-exec; the end the parent keeps is
-/// non-blocking, the child's end blocking. Sized up to 1 MiB where permitted.
+/// non-blocking, the child's end blocking. Of the kernel's default size; a
+/// stream that turns out to carry bulk output is grown by widen_pipe().
 struct Pipe {
     /// The read end.
     UniqueFd read;

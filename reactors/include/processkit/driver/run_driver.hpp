@@ -198,6 +198,7 @@ private:
     HandlerFailures handler_failed_{};
     bool stdin_watched_ = false;
     bool group_watched_ = false;
+    bool widened_[2] = {false, false}; ///< per output Stream: widen_for_bulk() done
     LazyDeque<Input> inputs_;
     bool feeding_ = false;
     std::optional<TimePoint> last_deadline_;
