@@ -126,6 +126,17 @@ RunConfig RunConfig::of(const Command& command) {
     return c;
 }
 
+RunConfig RunConfig::taking_stdin(Command& command) {
+    if (command.stdin_.kind != StdinSource::Kind::Bytes) {
+        return of(command);
+    }
+    std::string bytes = std::move(command.stdin_.data);
+    command.stdin_.data.clear(); // a moved-from string is only "valid but unspecified"
+    RunConfig c = of(command);
+    c.stdin_bytes = std::move(bytes);
+    return c;
+}
+
 namespace {
 
 /// A captured stream's buffer, in a store of the reactor's when it gave a

@@ -24,7 +24,7 @@ RunDriver::RunDriver(Command command, Options options, Watcher& watcher)
     : command_(std::move(command))
     , options_(std::move(options))
     , watcher_(watcher)
-    , machine_(command_,
+    , machine_(RunConfig::taking_stdin(command_), // command_ is our own copy
                [&] {
                    RunOptions run = options_.run;
                    run.batch_lines = true; // split again in apply()
@@ -341,6 +341,12 @@ void RunDriver::flush_stdin(TimePoint now) {
         const ssize_t n = os::write_some(process_->stdin_pipe, front.data() + stdin_offset_,
                                          front.size() - stdin_offset_);
         if (n == -EAGAIN) {
+            if (!stdin_widened_) {
+                // Once: input that fills the pipe is bulk input (as for output).
+                stdin_widened_ = true;
+                os::widen_for_bulk(process_->stdin_pipe);
+                continue; // room again where the pipe grew
+            }
             if (!stdin_watched_) {
                 watcher_.watch(*this, os::watch_handle(process_->stdin_pipe), FdRole::Stdin);
                 stdin_watched_ = true;

@@ -149,6 +149,20 @@ TEST_F(Api, ChildThatNeverReadsItsStdin) {
     EXPECT_TRUE(r.stdin_broken);
 }
 
+TEST_F(Api, LargeStdinArrivesWholeAndTheCallersCommandKeepsIt) {
+    // Larger than any pipe, not one repeated byte: an offset error shows.
+    std::string payload;
+    for (std::size_t i = 0; payload.size() < (3u << 20); ++i) {
+        payload += std::to_string(i);
+        payload += '\n';
+    }
+    Command c = pktest::mark(Command("cat"), marker);
+    c.stdin_bytes(payload);
+    EXPECT_EQ(output_string(c).stdout_text(), payload);
+    EXPECT_EQ(c.stdin_source().data, payload) << "the driver takes from its own copy only";
+    EXPECT_EQ(output_string(c).stdout_text(), payload) << "so the command runs again the same";
+}
+
 TEST_F(Api, StdinSources) {
     EXPECT_EQ(run(pktest::mark(Command("cat").stdin_bytes("bytes in"), marker)), "bytes in");
     EXPECT_EQ(

@@ -1,7 +1,7 @@
-// The size of the pipes a child's output goes through: the kernel's default
+// The size of the pipes a child's stdio goes through: the kernel's default
 // for every stream, grown only for one that carries bulk output, since each
 // pipe is charged to its user's pipe budget (os::widen_pipe). Real children:
-// pk_test_pipe_probe reports the size of its own stdout pipe.
+// pk_test_pipe_probe reports the size of its own stdout or stdin pipe.
 #include "marked_test.hpp"
 #include "processkit/os/pipe_io.hpp"
 
@@ -54,6 +54,19 @@ TEST_F(PipeSize, AChildWritingInBulkGetsAWiderPipe) {
     EXPECT_EQ(probe(1 << 20, &got), "before=" + std::to_string(size) +
                                         " after=" + std::to_string(os::bulk_pipe_bytes) + "\n");
     EXPECT_EQ(got, std::size_t{1} << 20);
+}
+
+TEST_F(PipeSize, StdinThatFillsThePipeGetsAWiderOne) {
+    ASSERT_LT(default_size(), static_cast<int>(os::bulk_pipe_bytes));
+    Command quiet(PK_TEST_PIPE_PROBE);
+    quiet.arg("stdin").stdin_bytes("a few bytes");
+    EXPECT_EQ(output_string(pktest::mark(quiet, marker)).stderr_text(),
+              "read=11 size=" + std::to_string(default_size()) + "\n");
+    // 1 MiB while the probe sleeps: the first write fills the pipe.
+    Command bulk(PK_TEST_PIPE_PROBE);
+    bulk.arg("stdin").stdin_bytes(std::string(1 << 20, 'x'));
+    EXPECT_EQ(output_string(pktest::mark(bulk, marker)).stderr_text(),
+              "read=1048576 size=" + std::to_string(os::bulk_pipe_bytes) + "\n");
 }
 
 } // namespace

@@ -66,6 +66,29 @@ struct Driver {
     std::optional<ProcessResult> result;
 };
 
+TEST(RunConfig, TakingStdinMovesOnlyTheBytesOut) {
+    Command c("cat");
+    c.arg("-n").stdin_bytes(std::string(100000, 'x')).timeout(5s).grace(1s);
+    const RunConfig copied = RunConfig::of(c);
+    Command mine = c;
+    const RunConfig taken = RunConfig::taking_stdin(mine);
+    EXPECT_EQ(taken.stdin_bytes, copied.stdin_bytes);
+    EXPECT_EQ(taken.stdin_kind, StdinSource::Kind::Bytes);
+    EXPECT_EQ(taken.program, copied.program);
+    EXPECT_EQ(taken.timeout, copied.timeout);
+    EXPECT_EQ(taken.grace, copied.grace);
+    EXPECT_EQ(mine.stdin_source().kind, StdinSource::Kind::Bytes) << "still a pipe to write";
+    EXPECT_TRUE(mine.stdin_source().data.empty());
+    EXPECT_EQ(c.stdin_source().data.size(), 100000u) << "only the given command is taken from";
+
+    // Every other source is left as it is: a file's path is still needed.
+    Command f("cat");
+    f.stdin_file("/some/file");
+    Command g = f;
+    EXPECT_TRUE(RunConfig::taking_stdin(g).stdin_bytes.empty());
+    EXPECT_EQ(g.stdin_source(), f.stdin_source());
+}
+
 TEST(RunMachine, TimeoutGraceKillWithAFakeClock) {
     Driver d(Command("sleep").timeout(1s).grace(2s));
     const auto t0 = d.now;

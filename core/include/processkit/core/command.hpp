@@ -23,6 +23,8 @@
 
 namespace processkit {
 
+struct RunConfig;
+
 /// One environment operation. Operations apply in the order they were added,
 /// starting from the parent's environment (see resolve_environment).
 struct EnvOp {
@@ -257,6 +259,7 @@ public:
     std::optional<Error> validate() const;
 
 private:
+    friend struct RunConfig; // RunConfig::taking_stdin() moves the stdin bytes out
     static constexpr std::size_t index(Stream s) { return static_cast<std::size_t>(s); }
 
     std::string program_;

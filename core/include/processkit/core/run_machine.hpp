@@ -124,6 +124,11 @@ struct PROCESSKIT_CORE_EXPORT RunConfig {
     /// Takes what the machine needs from `command`, with its validate()
     /// verdict in `invalid`.
     static RunConfig of(const Command& command);
+    /// The same, but stdin bytes (StdinSource::Kind::Bytes) are moved out of
+    /// `command` instead of copied: it keeps the kind, with no data. For a
+    /// driver that holds its own copy of the Command, so that a large stdin
+    /// is not held twice.
+    static RunConfig taking_stdin(Command& command);
 };
 
 /// The lifecycle of one run as a sans-IO state machine (A1): inputs in

@@ -199,6 +199,7 @@ private:
     bool stdin_watched_ = false;
     bool group_watched_ = false;
     bool widened_[2] = {false, false}; ///< per output Stream: widen_for_bulk() done
+    bool stdin_widened_ = false;       ///< widen_for_bulk() done for stdin
     LazyDeque<Input> inputs_;
     bool feeding_ = false;
     std::optional<TimePoint> last_deadline_;
