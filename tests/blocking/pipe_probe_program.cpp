@@ -1,7 +1,8 @@
 // pk_test_pipe_probe BYTES: writes BYTES to stdout in one write, then prints
 // to stderr the size of its stdout pipe before and after ("before=N after=M").
-// pk_test_pipe_probe stdin: waits 200 ms (the parent fills the pipe), reads
-// stdin to its end, then prints "read=N size=M", M its stdin pipe's size.
+// pk_test_pipe_probe stdin: waits 1 s (time for the parent to fill the pipe,
+// even on a loaded machine), reads stdin to its end, then prints
+// "read=N size=M", M its stdin pipe's size.
 // How the blocking tests see the pipes the run driver gives a child.
 #include <cerrno>
 #include <cstdio>
@@ -14,7 +15,7 @@
 namespace {
 
 int report_stdin() {
-    const timespec wait{0, 200 * 1000 * 1000};
+    const timespec wait{1, 0};
     ::nanosleep(&wait, nullptr);
     long total = 0;
     char buf[65536];

@@ -156,7 +156,8 @@ public:
     LazyDeque<OutputEvent>& events() { return events_; }
 
     // For readiness probes (blocking/readiness.hpp).
-    /// The command being run.
+    /// The command being run. A Bytes stdin's data was handed to the machine
+    /// (RunConfig::taking_stdin), so this copy keeps its kind but no bytes.
     const Command& command() const { return command_; }
     /// Options::queue_stdout_lines: whether a line probe can see stdout lines.
     bool queues_stdout_lines() const { return options_.queue_stdout_lines; }
