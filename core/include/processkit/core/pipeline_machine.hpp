@@ -40,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -168,7 +169,12 @@ private:
     void apply_termination();
     bool any_stage_running() const;
     void finish_if_done(TimePoint now);
-    void push(PipelineAction a) { actions_.push_back(std::move(a)); }
+    // Built in place from the alternative: moving a whole temporary variant
+    // made g++ 12 warn (-Wmaybe-uninitialized, a known false positive).
+    template <class A>
+    void push(A&& a) {
+        actions_.emplace_back(std::forward<A>(a));
+    }
 
     // Configuration.
     std::optional<Duration> timeout_;
